@@ -1,0 +1,266 @@
+/*
+ * fdpass.h - pass open file descriptors between processes.
+ *
+ * libfdpass sends open descriptors (files, pipes, sockets, listening
+ * sockets) over a connected local (AF_UNIX) socket with SCM_RIGHTS.
+ * fdpass_send/fdpass_recv speak the wire format of Perl's IO::FDPass:
+ * one data byte of value 0 carrying exactly one descriptor.
+ *
+ * Conventions shared by every function:
+ *  - The return value is a status: FDPASS_OK (0) or a negative FDPASS_E*
+ *    code. errno is never the interface; fdpass_os_error() tells the OS
+ *    error behind the calling thread's last failure, for diagnostics.
+ *  - Results come back through out-parameters, written only on success
+ *    unless the function says otherwise.
+ *  - Every descriptor the library creates or receives is close-on-exec,
+ *    unless FDPASS_NOCLOEXEC asks otherwise.
+ *  - EINTR is retried inside the library; SIGPIPE is never raised.
+ *  - Thread-safe: there is no global mutable state.
+ *
+ * ABI: the numeric values of codes, flags and limits never change once
+ * released. New functions are added in a new symbol version node.
+ */
+#ifndef FDPASS_H
+#define FDPASS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* FDPASS_API marks the exported functions; everything else is hidden. */
+#if defined(_WIN32) && !defined(FDPASS_STATIC)
+#  ifdef FDPASS_BUILDING
+#    define FDPASS_API __declspec(dllexport)
+#  else
+#    define FDPASS_API __declspec(dllimport)
+#  endif
+#elif defined(__GNUC__) && defined(FDPASS_BUILDING)
+#  define FDPASS_API __attribute__((visibility("default")))
+#else
+#  define FDPASS_API
+#endif
+
+/* ------------------------------------------------------------------ */
+/* Version                                                             */
+/* ------------------------------------------------------------------ */
+
+#define FDPASS_VERSION_MAJOR 1
+#define FDPASS_VERSION_MINOR 0
+#define FDPASS_VERSION_PATCH 0
+
+/* Version of the library actually loaded: major*10000 + minor*100 + patch. */
+FDPASS_API int fdpass_version(void);
+
+/* The same as "MAJOR.MINOR.PATCH"; a static string, never NULL. */
+FDPASS_API const char *fdpass_version_string(void);
+
+/* ------------------------------------------------------------------ */
+/* Status codes                                                        */
+/* ------------------------------------------------------------------ */
+
+/*
+ * FDPASS_ERRNO_MAP is the single table of status codes:
+ * XX(name, value, message). fdpass_errname and fdpass_strerror are
+ * generated from it, and the language bindings map it to their own
+ * error conventions.
+ */
+#define FDPASS_ERRNO_MAP(XX)                                                  \
+  XX(EINVAL, -1, "invalid argument")                                          \
+  XX(EBADF, -2, "bad file descriptor")                                        \
+  XX(ENOTSOCK, -3, "descriptor is not a socket")                              \
+  XX(ENOTSUP, -4, "socket cannot carry descriptors (not a local socket)")     \
+  XX(EAGAIN, -5, "operation would block")                                     \
+  XX(ETIMEDOUT, -6, "timed out")                                              \
+  XX(ECLOSED, -7, "connection closed by peer")                                \
+  XX(ENOFD, -8, "message carried no descriptor")                              \
+  XX(ETRUNC, -9, "more descriptors arrived than fit; the surplus was closed") \
+  XX(EMFILE, -10, "too many open files")                                      \
+  XX(ENOMEM, -11, "out of memory or buffer space")                            \
+  XX(EACCES, -12, "permission denied")                                        \
+  XX(ENOENT, -13, "no such file or directory")                                \
+  XX(EADDRINUSE, -14, "address already in use")                               \
+  XX(ESYS, -15, "system error (see fdpass_os_error)")                         \
+  XX(ECONNREFUSED, -16, "connection refused (nobody listens)")                \
+  XX(ENAMETOOLONG, -17, "socket path too long")
+
+enum {
+  FDPASS_OK = 0,
+#define FDPASS_XX_(name, value, message) FDPASS_##name = (value),
+  FDPASS_ERRNO_MAP(FDPASS_XX_)
+#undef FDPASS_XX_
+};
+
+/* Human-readable message for a status code. Never NULL, also for codes
+ * this version does not know ("unknown error"). */
+FDPASS_API const char *fdpass_strerror(int code);
+
+/* The code's name without prefix: "EBADF" for FDPASS_EBADF, "OK" for
+ * FDPASS_OK, "UNKNOWN" for an unknown code. Never NULL. */
+FDPASS_API const char *fdpass_errname(int code);
+
+/* The OS error number (errno, or GetLastError() on Windows) behind the
+ * calling thread's most recent failed fdpass_* call; 0 when that failure
+ * came from the library's own checks. For diagnostics only. */
+FDPASS_API int fdpass_os_error(void);
+
+/* ------------------------------------------------------------------ */
+/* Passing descriptors                                                 */
+/* ------------------------------------------------------------------ */
+
+/* Most descriptors one message carries (Linux's SCM_MAX_FD). */
+#define FDPASS_MAX_FDS 253
+
+/* Flags for fdpass_send_fds and fdpass_recv_fds. */
+#define FDPASS_NONBLOCK 0x1  /* never block: FDPASS_EAGAIN instead */
+#define FDPASS_NOCLOEXEC 0x2 /* received descriptors are inherited by exec */
+
+/*
+ * Send one descriptor `fd` over the connected local socket `sock`, as
+ * IO::FDPass does: one byte of value 0 carrying `fd`. Blocks until sent,
+ * even when `sock` is in non-blocking mode. The caller keeps `fd` open
+ * and owns it; the receiver gets a duplicate.
+ * Returns FDPASS_OK, FDPASS_EBADF (bad `sock` or `fd`), FDPASS_ENOTSOCK,
+ * FDPASS_ENOTSUP (`sock` is not a local socket, e.g. TCP),
+ * FDPASS_ECLOSED, FDPASS_ENOMEM, FDPASS_EMFILE, FDPASS_ESYS.
+ */
+FDPASS_API int fdpass_send(int sock, int fd);
+
+/*
+ * Receive one descriptor sent by fdpass_send (or IO::FDPass::send, Ruby's
+ * UNIXSocket#send_io, Python's socket.send_fds with one descriptor): reads
+ * exactly one data byte and its descriptor, which is close-on-exec.
+ * Blocks until a message arrives. On success `*fd` is the new descriptor,
+ * owned by the caller.
+ * Returns FDPASS_OK, FDPASS_ENOFD (the byte carried no descriptor; the
+ * byte is consumed), FDPASS_ETRUNC (more than one descriptor came, or the
+ * kernel dropped some: every one of them is closed, nothing is returned),
+ * FDPASS_ECLOSED (end of stream), FDPASS_EBADF, FDPASS_ENOTSOCK,
+ * FDPASS_ENOTSUP, FDPASS_EINVAL (`fd` is NULL), FDPASS_ESYS.
+ */
+FDPASS_API int fdpass_recv(int sock, int *fd);
+
+/*
+ * Send `*len` bytes of `data` with `nfds` descriptors from `fds`
+ * (0..FDPASS_MAX_FDS) in one message; the descriptors travel with the
+ * first byte, so `*len` must be at least 1 when `nfds` > 0.
+ * On return `*len` holds the number of bytes sent, also on failure.
+ * Without FDPASS_NONBLOCK the call sends everything or fails. With it the
+ * call never blocks: FDPASS_EAGAIN when nothing could be sent (`*len` is
+ * 0 and no descriptor went out), FDPASS_OK with a short `*len` when only
+ * part of the data went out (the descriptors went with it: send the rest
+ * with nfds = 0). The caller keeps ownership of every descriptor in `fds`.
+ * Returns FDPASS_OK, FDPASS_EINVAL (NULL pointer with a non-zero count,
+ * unknown flag, nfds > FDPASS_MAX_FDS, descriptors without data),
+ * FDPASS_EBADF, FDPASS_ENOTSOCK, FDPASS_ENOTSUP, FDPASS_EAGAIN,
+ * FDPASS_ECLOSED, FDPASS_ENOMEM, FDPASS_EMFILE, FDPASS_ESYS.
+ */
+FDPASS_API int fdpass_send_fds(int sock, const void *data, size_t *len,
+                               const int *fds, size_t nfds, int flags);
+
+/*
+ * Receive one message: up to `*len` bytes into `buf` and up to `*nfds`
+ * descriptors into `fds`. On return `*len` and `*nfds` hold what was
+ * received; the received descriptors are owned by the caller and are
+ * close-on-exec unless FDPASS_NOCLOEXEC is given. A message without
+ * descriptors is not an error (`*nfds` is 0). `*len` must be at least 1.
+ * Stream data is never lost: bytes that do not fit stay in the socket
+ * for the next call (on datagram and seqpacket sockets the kernel drops
+ * them, and the call returns FDPASS_ETRUNC).
+ * FDPASS_ETRUNC means more descriptors arrived than `*nfds` could hold,
+ * or the kernel could not deliver all of them (e.g. the process is at its
+ * descriptor limit): the data and the descriptors that fit are delivered
+ * as on success (counts valid) and every other descriptor is closed.
+ * Returns FDPASS_OK, FDPASS_ETRUNC, FDPASS_EAGAIN (with FDPASS_NONBLOCK,
+ * nothing to read), FDPASS_ECLOSED (end of stream), FDPASS_EINVAL,
+ * FDPASS_EBADF, FDPASS_ENOTSOCK, FDPASS_ENOTSUP, FDPASS_ENOMEM,
+ * FDPASS_ESYS. Except with FDPASS_ETRUNC, `*len` and `*nfds` are written
+ * only on success.
+ */
+FDPASS_API int fdpass_recv_fds(int sock, void *buf, size_t *len, int *fds,
+                               size_t *nfds, int flags);
+
+/* ------------------------------------------------------------------ */
+/* Waiting                                                             */
+/* ------------------------------------------------------------------ */
+
+#define FDPASS_READABLE 0x1
+#define FDPASS_WRITABLE 0x2
+
+/*
+ * Wait until `sock` is readable and/or writable (`events`, a non-empty
+ * combination of FDPASS_READABLE and FDPASS_WRITABLE), for at most
+ * `timeout_ms` milliseconds (0 polls, -1 waits forever). A socket whose
+ * peer is gone counts as ready: the next call reports FDPASS_ECLOSED.
+ * Returns FDPASS_OK, FDPASS_ETIMEDOUT, FDPASS_EINVAL (bad events or a
+ * timeout below -1), FDPASS_EBADF, FDPASS_ENOMEM, FDPASS_ESYS.
+ */
+FDPASS_API int fdpass_wait(int sock, int events, int timeout_ms);
+
+/* ------------------------------------------------------------------ */
+/* Peer identity                                                       */
+/* ------------------------------------------------------------------ */
+
+/*
+ * Credentials of the process at the other end of the connected local
+ * socket `sock`, as recorded by the kernel when the connection was made.
+ * Any out-pointer may be NULL. `*pid` is -1 where the OS does not tell.
+ * Returns FDPASS_OK, FDPASS_EBADF, FDPASS_ENOTSOCK, FDPASS_ENOTSUP (not a
+ * local socket, or the OS has no way to tell), FDPASS_ECLOSED (not
+ * connected), FDPASS_ESYS.
+ */
+FDPASS_API int fdpass_peer_credentials(int sock, int64_t *pid, int64_t *uid,
+                                       int64_t *gid);
+
+/* ------------------------------------------------------------------ */
+/* Local sockets                                                       */
+/* ------------------------------------------------------------------ */
+
+/*
+ * Socket helpers, for languages and tools that lack local sockets. Every
+ * descriptor they create is close-on-exec and owned by the caller (close
+ * it with fdpass_close or close()). Paths name a filesystem socket; a path
+ * starting with '@' names a socket in Linux's abstract namespace.
+ */
+
+/* A connected pair of local stream sockets in `*a` and `*b`.
+ * Returns FDPASS_OK, FDPASS_EINVAL (NULL pointer), FDPASS_EMFILE,
+ * FDPASS_ENOMEM, FDPASS_ESYS. */
+FDPASS_API int fdpass_socketpair(int *a, int *b);
+
+/* Listen for connections on `path`. The socket file is created with mode
+ * 0600 where the OS allows it (Linux), whatever the umask. A stale socket
+ * file that nobody listens on is replaced; any other existing file is
+ * left alone. The caller removes the file when done.
+ * Returns FDPASS_OK, FDPASS_EADDRINUSE (someone listens there, or a file
+ * that is not a socket is in the way), FDPASS_ENAMETOOLONG, FDPASS_EINVAL
+ * (NULL or empty path), FDPASS_ENOENT (no such directory), FDPASS_EACCES,
+ * FDPASS_ENOTSUP (abstract name on a system without them), FDPASS_EMFILE,
+ * FDPASS_ESYS. */
+FDPASS_API int fdpass_listen(const char *path, int *listener);
+
+/* Accept one connection on `listener`, waiting for it (also when
+ * `listener` is non-blocking). `*sock` is the connected socket.
+ * Returns FDPASS_OK, FDPASS_EINVAL (NULL pointer, or `listener` does not
+ * listen), FDPASS_EBADF, FDPASS_ENOTSOCK, FDPASS_EMFILE, FDPASS_ENOMEM,
+ * FDPASS_ESYS. */
+FDPASS_API int fdpass_accept(int listener, int *sock);
+
+/* Connect to the socket listening on `path`; `*sock` is the connection.
+ * Returns FDPASS_OK, FDPASS_ENOENT (no such socket), FDPASS_ECONNREFUSED
+ * (nobody listens), FDPASS_EACCES, FDPASS_ENAMETOOLONG, FDPASS_EINVAL,
+ * FDPASS_ENOTSUP, FDPASS_EMFILE, FDPASS_ESYS. */
+FDPASS_API int fdpass_connect(const char *path, int *sock);
+
+/* Close `fd`. The descriptor is released even when an error is reported.
+ * Returns FDPASS_OK, FDPASS_EBADF, FDPASS_ESYS (e.g. a delayed write
+ * error reported by close). */
+FDPASS_API int fdpass_close(int fd);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* FDPASS_H */

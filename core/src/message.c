@@ -1,0 +1,141 @@
+/*
+ * message.c - sending and receiving descriptors: argument checks, the
+ * IO::FDPass wire format, blocking semantics and truncation rules. The
+ * system calls themselves are in the platform layer (platform.h).
+ */
+#include "internal.h"
+#include "platform.h"
+
+#define KNOWN_FLAGS (FDPASS_NONBLOCK | FDPASS_NOCLOEXEC)
+
+/* Send `len` bytes with `fds` on the first byte. Blocking: everything or a
+ * failure, waiting out a non-blocking socket. FDPASS_NONBLOCK: as much as
+ * goes without waiting. `*sent` counts the bytes that went out. */
+static int send_message(int sock, const unsigned char *data, size_t len,
+                        const int *fds, size_t nfds, int nonblock,
+                        size_t *sent)
+{
+  size_t done = 0;
+  int rc = FDPASS_OK;
+  while (done < len) {
+    size_t n = 0;
+    rc = fdp_os_send(sock, data + done, len - done, done ? NULL : fds,
+                     done ? 0 : nfds, nonblock, &n);
+    if (rc == FDPASS_OK) {
+      done += n;
+    } else if (rc == FDPASS_EAGAIN && !nonblock) {
+      rc = fdp_os_wait(sock, FDPASS_WRITABLE, -1);
+      if (rc != FDPASS_OK)
+        break;
+    } else {
+      if (rc == FDPASS_EAGAIN && done > 0)
+        rc = FDPASS_OK; /* a short non-blocking send is a success */
+      break;
+    }
+  }
+  *sent = done;
+  return rc;
+}
+
+/* One receive, waiting out a non-blocking socket unless told not to. */
+static int receive_message(int sock, void *buf, size_t len, int *fds,
+                           size_t cap, int flags, struct fdp_received *got)
+{
+  for (;;) {
+    int rc = fdp_os_recv(sock, buf, len, fds, cap, flags, got);
+    if (rc != FDPASS_EAGAIN || (flags & FDPASS_NONBLOCK))
+      return rc;
+    rc = fdp_os_wait(sock, FDPASS_READABLE, -1);
+    if (rc != FDPASS_OK)
+      return rc;
+  }
+}
+
+int fdpass_send(int sock, int fd)
+{
+  static const unsigned char zero = 0; /* IO::FDPass's one data byte */
+  if (sock < 0 || fd < 0)
+    return fdp_fail(FDPASS_EBADF);
+  int rc = fdp_os_check_passable(sock);
+  if (rc != FDPASS_OK)
+    return rc;
+  size_t sent;
+  return send_message(sock, &zero, 1, &fd, 1, 0, &sent);
+}
+
+int fdpass_recv(int sock, int *fd)
+{
+  if (fd == NULL)
+    return fdp_fail(FDPASS_EINVAL);
+  if (sock < 0)
+    return fdp_fail(FDPASS_EBADF);
+
+  unsigned char byte;
+  int received;
+  struct fdp_received got;
+  int rc = receive_message(sock, &byte, 1, &received, 1, 0, &got);
+  if (rc != FDPASS_OK)
+    return rc;
+  if (got.fds_lost) {
+    if (got.nfds > 0) {
+      fdp_os_close(received);
+      return fdp_fail(FDPASS_ETRUNC);
+    }
+    /* Room for one, yet the kernel installed none: no free slot. */
+    return fdp_fail(FDPASS_EMFILE);
+  }
+  if (got.nfds == 0) {
+    /* Tell a socket that can never carry descriptors from a peer that
+     * sent none; the check costs a system call, so only here. */
+    rc = fdp_os_check_passable(sock);
+    return rc != FDPASS_OK ? rc : fdp_fail(FDPASS_ENOFD);
+  }
+  *fd = received;
+  return FDPASS_OK;
+}
+
+int fdpass_send_fds(int sock, const void *data, size_t *len, const int *fds,
+                    size_t nfds, int flags)
+{
+  if (len == NULL)
+    return fdp_fail(FDPASS_EINVAL);
+  size_t want = *len;
+  *len = 0;
+  if ((want > 0 && data == NULL) || (nfds > 0 && fds == NULL) ||
+      nfds > FDPASS_MAX_FDS || (nfds > 0 && want == 0) ||
+      (flags & ~KNOWN_FLAGS))
+    return fdp_fail(FDPASS_EINVAL);
+  if (sock < 0)
+    return fdp_fail(FDPASS_EBADF);
+  for (size_t i = 0; i < nfds; i++)
+    if (fds[i] < 0)
+      return fdp_fail(FDPASS_EBADF);
+  int rc = fdp_os_check_passable(sock);
+  if (rc != FDPASS_OK)
+    return rc;
+  return send_message(sock, data, want, fds, nfds, flags & FDPASS_NONBLOCK,
+                      len);
+}
+
+int fdpass_recv_fds(int sock, void *buf, size_t *len, int *fds, size_t *nfds,
+                    int flags)
+{
+  if (buf == NULL || len == NULL || nfds == NULL || *len == 0 ||
+      (*nfds > 0 && fds == NULL) || (flags & ~KNOWN_FLAGS))
+    return fdp_fail(FDPASS_EINVAL);
+  if (sock < 0)
+    return fdp_fail(FDPASS_EBADF);
+  int rc = fdp_os_check_passable(sock);
+  if (rc != FDPASS_OK)
+    return rc;
+
+  size_t cap = *nfds < FDPASS_MAX_FDS ? *nfds : FDPASS_MAX_FDS;
+  struct fdp_received got;
+  rc = receive_message(sock, buf, *len, fds, cap, flags, &got);
+  if (rc != FDPASS_OK)
+    return rc;
+  *len = got.len;
+  *nfds = got.nfds;
+  return got.fds_lost || got.data_lost ? fdp_fail(FDPASS_ETRUNC)
+                                       : FDPASS_OK;
+}
