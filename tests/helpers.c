@@ -1,0 +1,189 @@
+/* helpers.c - see helpers.h. */
+#define _GNU_SOURCE
+
+#include "helpers.h"
+
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+int count_fds(void)
+{
+  DIR *dir = opendir("/proc/self/fd");
+  cr_assert_not_null(dir, "cannot open /proc/self/fd");
+  int count = 0;
+  struct dirent *entry;
+  while ((entry = readdir(dir)) != NULL)
+    if (entry->d_name[0] != '.')
+      count++;
+  closedir(dir);
+  return count - 1; /* the directory's own descriptor */
+}
+
+void make_pair(int *a, int *b)
+{
+  assert_ok(fdpass_socketpair(a, b));
+}
+
+void make_tcp_pair(int *a, int *b)
+{
+  int listener = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  struct sockaddr_in addr = {.sin_family = AF_INET};
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t size = sizeof addr;
+  cr_assert(listener >= 0);
+  cr_assert_eq(bind(listener, (struct sockaddr *)&addr, sizeof addr), 0);
+  cr_assert_eq(listen(listener, 1), 0);
+  cr_assert_eq(getsockname(listener, (struct sockaddr *)&addr, &size), 0);
+  *a = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  cr_assert(*a >= 0);
+  cr_assert_eq(connect(*a, (struct sockaddr *)&addr, sizeof addr), 0);
+  *b = accept4(listener, NULL, NULL, SOCK_CLOEXEC);
+  cr_assert(*b >= 0);
+  close(listener);
+}
+
+void make_pipe(int p[2])
+{
+  cr_assert_eq(pipe2(p, O_CLOEXEC), 0);
+}
+
+int closed_fd(void)
+{
+  int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+  cr_assert(fd >= 0);
+  close(fd);
+  return fd;
+}
+
+int same_file(int a, int b)
+{
+  struct stat sa, sb;
+  cr_assert_eq(fstat(a, &sa), 0, "fstat(%d): %s", a, strerror(errno));
+  cr_assert_eq(fstat(b, &sb), 0, "fstat(%d): %s", b, strerror(errno));
+  return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
+int is_cloexec(int fd)
+{
+  int flags = fcntl(fd, F_GETFD);
+  cr_assert(flags >= 0);
+  return (flags & FD_CLOEXEC) != 0;
+}
+
+void set_nonblocking(int fd)
+{
+  int flags = fcntl(fd, F_GETFL);
+  cr_assert(flags >= 0);
+  cr_assert_eq(fcntl(fd, F_SETFL, flags | O_NONBLOCK), 0);
+}
+
+void write_all(int fd, const void *buf, size_t len)
+{
+  const char *p = buf;
+  while (len > 0) {
+    ssize_t n = write(fd, p, len);
+    cr_assert(n > 0, "write: %s", strerror(errno));
+    p += n;
+    len -= (size_t)n;
+  }
+}
+
+void read_exact(int fd, void *buf, size_t len)
+{
+  char *p = buf;
+  while (len > 0) {
+    ssize_t n = read(fd, p, len);
+    cr_assert(n > 0, "read: %s", n < 0 ? strerror(errno) : "end of file");
+    p += n;
+    len -= (size_t)n;
+  }
+}
+
+size_t fill_socket(int fd)
+{
+  static const char chunk[4096];
+  size_t total = 0;
+  set_nonblocking(fd);
+  for (;;) {
+    ssize_t n = send(fd, chunk, sizeof chunk, MSG_DONTWAIT);
+    if (n < 0) {
+      cr_assert(errno == EAGAIN || errno == EWOULDBLOCK, "send: %s",
+                strerror(errno));
+      return total;
+    }
+    total += (size_t)n;
+  }
+}
+
+void wait_child_ok(int pid)
+{
+  int status;
+  cr_assert_eq(waitpid(pid, &status, 0), pid);
+  cr_assert(WIFEXITED(status), "child %d did not exit (status %#x)", pid,
+            status);
+  cr_assert_eq(WEXITSTATUS(status), 0, "child %d exited with %d", pid,
+               WEXITSTATUS(status));
+}
+
+void raw_send(int sock, const void *data, size_t len, const int *fds,
+              size_t nfds)
+{
+  union {
+    struct cmsghdr align;
+    char buf[CMSG_SPACE(sizeof(int) * FDPASS_MAX_FDS + sizeof(int) * 8)];
+  } control;
+  memset(&control, 0, sizeof control);
+  struct iovec iov = {.iov_base = (void *)data, .iov_len = len};
+  struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1};
+  if (nfds > 0) {
+    msg.msg_control = control.buf;
+    msg.msg_controllen = CMSG_SPACE(nfds * sizeof(int));
+    struct cmsghdr *cmsg = CMSG_FIRSTHDR(&msg);
+    cmsg->cmsg_level = SOL_SOCKET;
+    cmsg->cmsg_type = SCM_RIGHTS;
+    cmsg->cmsg_len = CMSG_LEN(nfds * sizeof(int));
+    memcpy(CMSG_DATA(cmsg), fds, nfds * sizeof(int));
+  }
+  ssize_t n = sendmsg(sock, &msg, MSG_NOSIGNAL);
+  cr_assert_eq(n, (ssize_t)len, "sendmsg: %s", strerror(errno));
+}
+
+void raw_recv(int sock, size_t len, struct raw_message *m)
+{
+  union {
+    struct cmsghdr align;
+    char buf[CMSG_SPACE(sizeof(int) * FDPASS_MAX_FDS) + 256];
+  } control;
+  memset(m, 0, sizeof *m);
+  cr_assert_leq(len, sizeof m->data);
+  struct iovec iov = {.iov_base = m->data, .iov_len = len};
+  struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1,
+                       .msg_control = control.buf,
+                       .msg_controllen = sizeof control.buf};
+  ssize_t n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
+  cr_assert(n >= 0, "recvmsg: %s", strerror(errno));
+  m->len = (size_t)n;
+  m->msg_flags = msg.msg_flags;
+  for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
+    m->cmsg_count++;
+    if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
+      size_t count = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+      memcpy(m->fds + m->nfds, CMSG_DATA(c), count * sizeof(int));
+      m->nfds += count;
+    }
+  }
+}
+
+void raw_close(struct raw_message *m)
+{
+  for (size_t i = 0; i < m->nfds; i++)
+    close(m->fds[i]);
+  m->nfds = 0;
+}

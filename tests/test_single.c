@@ -1,0 +1,325 @@
+/* test_single.c - fdpass_send/fdpass_recv: one descriptor in IO::FDPass's
+ * wire format, and every way it can go wrong. */
+#define _GNU_SOURCE
+
+#include "helpers.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+FD_TEST(single, round_trip_gives_the_same_open_file)
+{
+  int a, b, p[2], got = -1;
+  make_pair(&a, &b);
+  make_pipe(p);
+  assert_ok(fdpass_send(a, p[1]));
+  assert_ok(fdpass_recv(b, &got));
+  cr_assert(got >= 0 && got != p[1]);
+  cr_assert(same_file(got, p[1]));
+  write_all(got, "via", 3);
+  char buf[3];
+  read_exact(p[0], buf, 3);
+  cr_assert_arr_eq(buf, "via", 3);
+  close(got);
+  close(p[0]);
+  close(p[1]);
+  close(a);
+  close(b);
+}
+
+FD_TEST(single, wire_format_is_one_zero_byte_and_one_descriptor)
+{
+  int a, b, p[2];
+  make_pair(&a, &b);
+  make_pipe(p);
+  assert_ok(fdpass_send(a, p[0]));
+  struct raw_message m;
+  raw_recv(b, 64, &m); /* room for more: exactly one byte was sent */
+  cr_assert_eq(m.len, 1);
+  cr_assert_eq(m.data[0], 0);
+  cr_assert_eq(m.cmsg_count, 1);
+  cr_assert_eq(m.nfds, 1);
+  cr_assert_eq(m.msg_flags & (MSG_CTRUNC | MSG_TRUNC), 0);
+  cr_assert(same_file(m.fds[0], p[0]));
+  raw_close(&m);
+  close(p[0]);
+  close(p[1]);
+  close(a);
+  close(b);
+}
+
+FD_TEST(single, accepts_a_hand_built_message_and_any_byte_value)
+{
+  int a, b, p[2], got;
+  make_pair(&a, &b);
+  make_pipe(p);
+  raw_send(a, "\0", 1, &p[1], 1); /* IO::FDPass */
+  raw_send(a, "x", 1, &p[1], 1);  /* Python's send_fds with other data */
+  assert_ok(fdpass_recv(b, &got));
+  cr_assert(same_file(got, p[1]));
+  close(got);
+  assert_ok(fdpass_recv(b, &got));
+  cr_assert(same_file(got, p[1]));
+  close(got);
+  close(p[0]);
+  close(p[1]);
+  close(a);
+  close(b);
+}
+
+FD_TEST(single, received_descriptor_is_close_on_exec)
+{
+  int a, b, got;
+  make_pair(&a, &b);
+  int plain = open("/dev/null", O_RDONLY); /* not close-on-exec itself */
+  cr_assert(plain >= 0 && !is_cloexec(plain));
+  assert_ok(fdpass_send(a, plain));
+  assert_ok(fdpass_recv(b, &got));
+  cr_assert(is_cloexec(got));
+  close(got);
+  close(plain);
+  close(a);
+  close(b);
+}
+
+FD_TEST(single, data_without_descriptor_is_enofd_and_keeps_the_stream)
+{
+  int a, b, got = 1234;
+  make_pair(&a, &b);
+  write_all(a, "AB", 2);
+  assert_status(fdpass_recv(b, &got), FDPASS_ENOFD);
+  cr_assert_eq(got, 1234, "nothing written on failure");
+  char rest;
+  read_exact(b, &rest, 1);
+  cr_assert_eq(rest, 'B', "only the one byte was consumed");
+  close(a);
+  close(b);
+}
+
+FD_TEST(single, two_descriptors_are_etrunc_and_both_closed)
+{
+  int a, b, p[2], got = 1234;
+  make_pair(&a, &b);
+  make_pipe(p);
+  int before = count_fds();
+  raw_send(a, "\0", 1, p, 2);
+  assert_status(fdpass_recv(b, &got), FDPASS_ETRUNC);
+  cr_assert_eq(got, 1234);
+  cr_assert_eq(count_fds(), before, "every surplus descriptor was closed");
+  close(p[0]);
+  close(p[1]);
+  close(a);
+  close(b);
+}
+
+FD_TEST(single, many_descriptors_are_etrunc_and_all_closed)
+{
+  int a, b, fds[FDPASS_MAX_FDS], got;
+  make_pair(&a, &b);
+  for (int i = 0; i < FDPASS_MAX_FDS; i++)
+    fds[i] = a;
+  int before = count_fds();
+  raw_send(a, "\0", 1, fds, FDPASS_MAX_FDS);
+  assert_status(fdpass_recv(b, &got), FDPASS_ETRUNC);
+  cr_assert_eq(count_fds(), before);
+  close(a);
+  close(b);
+}
+
+FD_TEST(single, end_of_stream_is_eclosed)
+{
+  int a, b, got;
+  make_pair(&a, &b);
+  close(a);
+  assert_status(fdpass_recv(b, &got), FDPASS_ECLOSED);
+  close(b);
+}
+
+FD_TEST(single, send_to_a_closed_peer_is_eclosed_without_sigpipe)
+{
+  int a, b;
+  make_pair(&a, &b);
+  close(b);
+  signal(SIGPIPE, SIG_DFL); /* SIGPIPE would kill this test */
+  assert_status(fdpass_send(a, a), FDPASS_ECLOSED);
+  close(a);
+}
+
+FD_TEST(single, bad_descriptors_are_ebadf)
+{
+  int a, b, got;
+  make_pair(&a, &b);
+  int gone = closed_fd();
+  assert_status(fdpass_send(-1, a), FDPASS_EBADF);
+  assert_status(fdpass_send(a, -1), FDPASS_EBADF);
+  assert_status(fdpass_send(gone, a), FDPASS_EBADF);
+  assert_status(fdpass_send(a, gone), FDPASS_EBADF);
+  assert_status(fdpass_recv(-1, &got), FDPASS_EBADF);
+  assert_status(fdpass_recv(gone, &got), FDPASS_EBADF);
+  assert_status(fdpass_recv(a, NULL), FDPASS_EINVAL);
+  close(a);
+  close(b);
+}
+
+FD_TEST(single, a_regular_file_is_enotsock)
+{
+  int file = open("/dev/null", O_RDWR | O_CLOEXEC), got;
+  cr_assert(file >= 0);
+  assert_status(fdpass_send(file, file), FDPASS_ENOTSOCK);
+  assert_status(fdpass_recv(file, &got), FDPASS_ENOTSOCK);
+  close(file);
+}
+
+FD_TEST(single, tcp_is_enotsup_and_sends_nothing)
+{
+  int a, b, got;
+  make_tcp_pair(&a, &b);
+  assert_status(fdpass_send(a, a), FDPASS_ENOTSUP);
+  assert_status(fdpass_wait(b, FDPASS_READABLE, 0), FDPASS_ETIMEDOUT);
+  write_all(a, "\0", 1); /* e.g. a TCP peer imitating the protocol */
+  assert_status(fdpass_recv(b, &got), FDPASS_ENOTSUP);
+  close(a);
+  close(b);
+}
+
+FD_TEST(single, listening_socket_as_sock_is_eclosed)
+{
+  int listener, got;
+  char path[] = "/tmp/fdpass-test-XXXXXX";
+  cr_assert_not_null(mkdtemp(path));
+  char sock_path[64];
+  snprintf(sock_path, sizeof sock_path, "%s/s", path);
+  assert_ok(fdpass_listen(sock_path, &listener));
+  assert_status(fdpass_send(listener, listener), FDPASS_ECLOSED);
+  int status = fdpass_recv(listener, &got);
+  cr_assert(status == FDPASS_EINVAL || status == FDPASS_ECLOSED, "%s",
+            fdpass_errname(status));
+  close(listener);
+  unlink(sock_path);
+  rmdir(path);
+}
+
+FD_TEST(single, passes_sockets_and_listeners_too)
+{
+  int a, b, c, d, got;
+  make_pair(&a, &b);
+  make_pair(&c, &d);
+  assert_ok(fdpass_send(a, c)); /* a socket that itself carries descriptors */
+  assert_ok(fdpass_recv(b, &got));
+  int p[2], inner;
+  make_pipe(p);
+  assert_ok(fdpass_send(got, p[1]));
+  assert_ok(fdpass_recv(d, &inner));
+  cr_assert(same_file(inner, p[1]));
+  close(inner);
+  close(got);
+  close(p[0]);
+  close(p[1]);
+  close(a);
+  close(b);
+  close(c);
+  close(d);
+}
+
+struct drain {
+  int sock;
+  size_t filler; /* bytes queued before the message */
+};
+
+static void *drain_later(void *arg)
+{
+  struct drain *d = arg;
+  usleep(100 * 1000);
+  static char buf[1 << 20];
+  cr_assert_leq(d->filler, sizeof buf);
+  read_exact(d->sock, buf, d->filler);
+  int got;
+  int status = fdpass_recv(d->sock, &got);
+  return (void *)(intptr_t)(status == FDPASS_OK ? got : -1);
+}
+
+FD_TEST(single, send_on_a_full_non_blocking_socket_waits)
+{
+  int a, b;
+  make_pair(&a, &b);
+  struct drain d = {.sock = b, .filler = fill_socket(a)};
+  cr_assert_gt(d.filler, 0); /* a is now non-blocking and full */
+  pthread_t reader;
+  cr_assert_eq(pthread_create(&reader, NULL, drain_later, &d), 0);
+  assert_ok(fdpass_send(a, a)); /* blocks until the reader makes room */
+  void *got;
+  pthread_join(reader, &got);
+  int fd = (int)(intptr_t)got;
+  cr_assert(fd >= 0, "the reader got the descriptor");
+  cr_assert(same_file(fd, a));
+  close(fd);
+  close(a);
+  close(b);
+}
+
+static void *send_later(void *arg)
+{
+  int sock = *(int *)arg;
+  usleep(50 * 1000);
+  return (void *)(intptr_t)fdpass_send(sock, sock);
+}
+
+FD_TEST(single, recv_on_a_non_blocking_socket_waits)
+{
+  int a, b, got;
+  make_pair(&a, &b);
+  set_nonblocking(b);
+  pthread_t sender;
+  cr_assert_eq(pthread_create(&sender, NULL, send_later, &a), 0);
+  assert_ok(fdpass_recv(b, &got));
+  void *status;
+  pthread_join(sender, &status);
+  cr_assert_eq((intptr_t)status, FDPASS_OK);
+  cr_assert(same_file(got, a));
+  close(got);
+  close(a);
+  close(b);
+}
+
+FD_TEST(single, no_free_slot_is_emfile_and_then_recovers)
+{
+  int a, b, got, p[2];
+  make_pair(&a, &b);
+  make_pipe(p);
+  assert_ok(fdpass_send(a, p[0]));
+  assert_ok(fdpass_send(a, p[0]));
+
+  struct rlimit saved, tight;
+  cr_assert_eq(getrlimit(RLIMIT_NOFILE, &saved), 0);
+  /* Fill the table up to a limit so that no slot is free. */
+  int fillers[64], nfill = 0, highest = -1;
+  for (int fd = 0; fd < 64; fd++)
+    if (fcntl(fd, F_GETFD) >= 0)
+      highest = fd;
+  tight = saved;
+  tight.rlim_cur = (rlim_t)highest + 1 + 8;
+  cr_assert_eq(setrlimit(RLIMIT_NOFILE, &tight), 0);
+  for (;;) {
+    int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+      break;
+    cr_assert_lt(nfill, 64);
+    fillers[nfill++] = fd;
+  }
+  assert_status(fdpass_recv(b, &got), FDPASS_EMFILE);
+  close(fillers[--nfill]);
+  assert_ok(fdpass_recv(b, &got)); /* the next message arrives intact */
+  cr_assert(same_file(got, p[0]));
+  close(got);
+  while (nfill > 0)
+    close(fillers[--nfill]);
+  cr_assert_eq(setrlimit(RLIMIT_NOFILE, &saved), 0);
+  close(p[0]);
+  close(p[1]);
+  close(a);
+  close(b);
+}
