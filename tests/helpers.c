@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <stdlib.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -120,6 +121,12 @@ size_t fill_socket(int fd)
     }
     total += (size_t)n;
   }
+}
+
+int under_valgrind(void)
+{
+  const char *preload = getenv("LD_PRELOAD");
+  return preload != NULL && strstr(preload, "vgpreload") != NULL;
 }
 
 void wait_child_ok(int pid)

@@ -86,6 +86,9 @@ void raw_recv(int sock, size_t len, struct raw_message *m);
 /* Close every descriptor of a raw message. */
 void raw_close(struct raw_message *m);
 
+/* Is this process running under valgrind (which virtualises some limits)? */
+int under_valgrind(void);
+
 /* Wait for child `pid` and assert that it exited with status 0. */
 void wait_child_ok(int pid);
 

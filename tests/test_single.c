@@ -287,6 +287,8 @@ FD_TEST(single, recv_on_a_non_blocking_socket_waits)
 
 FD_TEST(single, no_free_slot_is_emfile_and_then_recovers)
 {
+  if (under_valgrind())
+    cr_skip_test("valgrind does not pass RLIMIT_NOFILE on to the kernel");
   int a, b, got, p[2];
   make_pair(&a, &b);
   make_pipe(p);

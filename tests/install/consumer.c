@@ -1,0 +1,28 @@
+/* consumer.c - a program that uses an installed libfdpass: passes a pipe to
+ * itself and writes through the received copy. */
+#include <fdpass.h>
+
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+int main(void)
+{
+  int a, b, p[2], got;
+  char buf[8] = {0};
+  if (fdpass_version() != FDPASS_VERSION_MAJOR * 10000 +
+                              FDPASS_VERSION_MINOR * 100 +
+                              FDPASS_VERSION_PATCH) {
+    fprintf(stderr, "header and library versions differ\n");
+    return 1;
+  }
+  if (pipe(p) != 0 || fdpass_socketpair(&a, &b) != FDPASS_OK ||
+      fdpass_send(a, p[1]) != FDPASS_OK || fdpass_recv(b, &got) != FDPASS_OK ||
+      write(got, "ok", 2) != 2 || read(p[0], buf, 2) != 2 ||
+      strcmp(buf, "ok") != 0) {
+    fprintf(stderr, "passing a descriptor failed\n");
+    return 1;
+  }
+  printf("consumer: libfdpass %s works\n", fdpass_version_string());
+  return 0;
+}

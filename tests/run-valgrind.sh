@@ -1,0 +1,18 @@
+#!/bin/sh
+# run-valgrind.sh PROGRAM [ARGS...]: run a test program under valgrind's
+# memcheck, in every process it forks or execs (but not in the system's
+# interpreters it execs), and fail on any error or leak in any of them.
+set -u
+logs=$(mktemp -d)
+trap 'rm -rf "$logs"' EXIT
+valgrind -q --trace-children=yes --trace-children-skip='/usr/bin/*,/bin/*' \
+  --vgdb=no --suppressions="$(dirname "$0")/valgrind.supp" --leak-check=full --show-leak-kinds=definite,indirect,possible \
+  --errors-for-leak-kinds=definite,indirect,possible --error-exitcode=99 \
+  --log-file="$logs/valgrind.%p" "$@"
+status=$?
+if [ -n "$(cat "$logs"/valgrind.* 2>/dev/null)" ]; then
+  cat "$logs"/valgrind.*
+  echo "run-valgrind: valgrind reported errors or leaks (above)" >&2
+  exit 1
+fi
+exit "$status"
