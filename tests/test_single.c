@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/resource.h>
+#include <sys/time.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -322,6 +323,131 @@ FD_TEST(single, no_free_slot_is_emfile_and_then_recovers)
   cr_assert_eq(setrlimit(RLIMIT_NOFILE, &saved), 0);
   close(p[0]);
   close(p[1]);
+  close(a);
+  close(b);
+}
+
+FD_TEST(single, credentials_messages_do_not_disturb_the_descriptor)
+{
+  int a, b, got, in[1], one = 1;
+  make_pair(&a, &b);
+  /* SO_PASSCRED makes the kernel add SCM_CREDENTIALS to every message. */
+  cr_assert_eq(setsockopt(b, SOL_SOCKET, SO_PASSCRED, &one, sizeof one), 0);
+  assert_ok(fdpass_send(a, a));
+  assert_ok(fdpass_recv(b, &got));
+  cr_assert(same_file(got, a));
+  close(got);
+  assert_ok(fdpass_send(a, a));
+  char byte;
+  size_t len = 1, nfds = 1;
+  assert_ok(fdpass_recv_fds(b, &byte, &len, in, &nfds, 0));
+  cr_assert_eq(nfds, 1);
+  close(in[0]);
+  close(a);
+  close(b);
+}
+
+static void on_alarm(int sig)
+{
+  (void)sig;
+}
+
+struct peer_action {
+  int sock;
+  size_t drain; /* bytes to read before receiving; 0: send instead */
+  const char *path; /* connect to this path instead */
+  int status;
+};
+
+/* After 100 ms: connect, or drain and receive, or send a descriptor. */
+static void *act_later(void *arg)
+{
+  struct peer_action *p = arg;
+  usleep(100 * 1000);
+  if (p->path != NULL) {
+    p->status = fdpass_connect(p->path, &p->sock);
+  } else if (p->drain > 0) {
+    static char sink[1 << 20];
+    read_exact(p->sock, sink, p->drain);
+    int fd;
+    p->status = fdpass_recv(p->sock, &fd);
+    if (p->status == FDPASS_OK)
+      close(fd);
+  } else {
+    p->status = fdpass_send(p->sock, p->sock);
+  }
+  return NULL;
+}
+
+static void run_in_a_signal_storm(struct peer_action *p, void (*call)(void *),
+                                  void *arg)
+{
+  /* Only this thread takes the signals: the peer thread blocks them. */
+  sigset_t alarm_only, old;
+  sigemptyset(&alarm_only);
+  sigaddset(&alarm_only, SIGALRM);
+  pthread_sigmask(SIG_BLOCK, &alarm_only, &old);
+  pthread_t peer;
+  cr_assert_eq(pthread_create(&peer, NULL, act_later, p), 0);
+  pthread_sigmask(SIG_SETMASK, &old, NULL);
+
+  struct sigaction sa = {.sa_handler = on_alarm}; /* no SA_RESTART */
+  cr_assert_eq(sigaction(SIGALRM, &sa, NULL), 0);
+  struct itimerval storm = {{0, 500}, {0, 500}}, off = {{0, 0}, {0, 0}};
+  setitimer(ITIMER_REAL, &storm, NULL);
+  call(arg);
+  setitimer(ITIMER_REAL, &off, NULL);
+  pthread_join(peer, NULL);
+  assert_ok(p->status);
+}
+
+static int storm_sock, storm_got;
+
+static void storm_recv(void *arg)
+{
+  (void)arg;
+  assert_ok(fdpass_recv(storm_sock, &storm_got));
+}
+
+static void storm_send(void *arg)
+{
+  (void)arg;
+  assert_ok(fdpass_send(storm_sock, storm_sock));
+}
+
+static void storm_accept(void *arg)
+{
+  (void)arg;
+  assert_ok(fdpass_accept(storm_sock, &storm_got));
+}
+
+FD_TEST(single, blocking_calls_survive_a_storm_of_signals)
+{
+  int a, b;
+  make_pair(&a, &b);
+
+  struct peer_action sender = {.sock = a};
+  storm_sock = b;
+  run_in_a_signal_storm(&sender, storm_recv, NULL);
+  cr_assert(same_file(storm_got, a));
+  close(storm_got);
+
+  struct peer_action receiver = {.sock = b};
+  receiver.drain = fill_socket(a);
+  storm_sock = a;
+  run_in_a_signal_storm(&receiver, storm_send, NULL);
+
+  char dir[] = "/tmp/fdpass-storm-XXXXXX", path[64];
+  cr_assert_not_null(mkdtemp(dir));
+  snprintf(path, sizeof path, "%s/s", dir);
+  assert_ok(fdpass_listen(path, &storm_sock));
+  struct peer_action connector = {.path = path};
+  run_in_a_signal_storm(&connector, storm_accept, NULL);
+  close(storm_got);
+  close(connector.sock);
+  close(storm_sock);
+  unlink(path);
+  rmdir(dir);
   close(a);
   close(b);
 }

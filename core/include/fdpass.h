@@ -137,8 +137,11 @@ FDPASS_API int fdpass_send(int sock, int fd);
  * Returns FDPASS_OK, FDPASS_ENOFD (the byte carried no descriptor; the
  * byte is consumed), FDPASS_ETRUNC (more than one descriptor came, or the
  * kernel dropped some: every one of them is closed, nothing is returned),
- * FDPASS_ECLOSED (end of stream), FDPASS_EBADF, FDPASS_ENOTSOCK,
- * FDPASS_ENOTSUP, FDPASS_EINVAL (`fd` is NULL), FDPASS_ESYS.
+ * FDPASS_EMFILE (a descriptor came but this process has no free slot for
+ * it; the message is consumed), FDPASS_ECLOSED (end of stream),
+ * FDPASS_EBADF, FDPASS_ENOTSOCK, FDPASS_ENOTSUP (e.g. a TCP socket, found
+ * when a byte arrives without a descriptor), FDPASS_EINVAL (`fd` is NULL),
+ * FDPASS_ESYS.
  */
 FDPASS_API int fdpass_recv(int sock, int *fd);
 

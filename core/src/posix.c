@@ -227,45 +227,49 @@ int fdp_os_close(int fd)
   return fdp_fail_os(errno);
 }
 
-int fdp_os_socket(int type, int *fd)
-{
 #ifdef SOCK_CLOEXEC
-  int s = socket(AF_UNIX, type | SOCK_CLOEXEC, 0);
-  if (s < 0)
-    return fdp_fail_os(errno);
+#define CLOEXEC_TYPE SOCK_CLOEXEC
 #else
-  int s = socket(AF_UNIX, type, 0);
-  if (s < 0)
+#define CLOEXEC_TYPE 0
+#endif
+
+/* Hand out `fd`, just returned by a call asked for CLOEXEC_TYPE: check it,
+ * and where the OS has no SOCK_CLOEXEC set close-on-exec now (or close it
+ * and fail). */
+static int new_descriptor(int fd, int *out)
+{
+  if (fd < 0)
     return fdp_fail_os(errno);
-  if (set_cloexec(s) != 0) {
+#ifndef SOCK_CLOEXEC
+  if (set_cloexec(fd) != 0) {
     int rc = fdp_fail_os(errno);
-    close(s);
+    close(fd);
     return rc;
   }
 #endif
-  *fd = s;
+  *out = fd;
   return FDPASS_OK;
+}
+
+int fdp_os_socket(int type, int *fd)
+{
+  return new_descriptor(socket(AF_UNIX, type | CLOEXEC_TYPE, 0), fd);
 }
 
 int fdp_os_socketpair(int *a, int *b)
 {
   int pair[2];
-#ifdef SOCK_CLOEXEC
-  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) != 0)
+  if (socketpair(AF_UNIX, SOCK_STREAM | CLOEXEC_TYPE, 0, pair) != 0)
     return fdp_fail_os(errno);
-#else
-  if (socketpair(AF_UNIX, SOCK_STREAM, 0, pair) != 0)
-    return fdp_fail_os(errno);
-  if (set_cloexec(pair[0]) != 0 || set_cloexec(pair[1]) != 0) {
-    int rc = fdp_fail_os(errno);
-    close(pair[0]);
+  int rc = new_descriptor(pair[0], a);
+  if (rc != FDPASS_OK) {
     close(pair[1]);
     return rc;
   }
-#endif
-  *a = pair[0];
-  *b = pair[1];
-  return FDPASS_OK;
+  rc = new_descriptor(pair[1], b);
+  if (rc != FDPASS_OK)
+    close(*a);
+  return rc;
 }
 
 int fdp_os_accept(int listener, int *sock)
@@ -276,20 +280,10 @@ int fdp_os_accept(int listener, int *sock)
 #else
     int s = accept(listener, NULL, NULL);
 #endif
-    if (s >= 0) {
-#ifndef SOCK_CLOEXEC
-      if (set_cloexec(s) != 0) {
-        int rc = fdp_fail_os(errno);
-        close(s);
-        return rc;
-      }
-#endif
-      *sock = s;
-      return FDPASS_OK;
-    }
     /* A connection that was reset before it was accepted is not ours. */
-    if (errno != EINTR && errno != ECONNABORTED)
-      return fdp_fail_os(errno);
+    if (s < 0 && (errno == EINTR || errno == ECONNABORTED))
+      continue;
+    return new_descriptor(s, sock);
   }
 }
 

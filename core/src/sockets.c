@@ -116,30 +116,49 @@ static int bind_and_listen(int sock, const struct address *a)
   return FDPASS_OK;
 }
 
-int fdpass_listen(const char *path, int *listener)
+/* bind_and_listen, replacing a stale socket file once. */
+static int listen_at(int sock, const struct address *a)
+{
+  int rc = bind_and_listen(sock, a);
+  if (rc == FDPASS_EADDRINUSE && !a->abstract && is_stale_socket(a)) {
+    unlink(a->un.sun_path);
+    rc = bind_and_listen(sock, a);
+  }
+  return rc;
+}
+
+/* A new local stream socket for `path`, set up by `setup` (listen_at or
+ * connect_address); on failure nothing is left open and `*out` untouched. */
+static int socket_at(const char *path, int *out,
+                     int (*setup)(int sock, const struct address *a))
 {
   struct address a;
   int rc = make_address(path, &a);
   if (rc != FDPASS_OK)
     return rc;
-  if (listener == NULL)
+  if (out == NULL)
     return fdp_fail(FDPASS_EINVAL);
-
   int sock;
   rc = fdp_os_socket(SOCK_STREAM, &sock);
   if (rc != FDPASS_OK)
     return rc;
-  rc = bind_and_listen(sock, &a);
-  if (rc == FDPASS_EADDRINUSE && !a.abstract && is_stale_socket(&a)) {
-    unlink(a.un.sun_path);
-    rc = bind_and_listen(sock, &a);
-  }
+  rc = setup(sock, &a);
   if (rc != FDPASS_OK) {
     close(sock);
     return rc;
   }
-  *listener = sock;
+  *out = sock;
   return FDPASS_OK;
+}
+
+int fdpass_listen(const char *path, int *listener)
+{
+  return socket_at(path, listener, listen_at);
+}
+
+int fdpass_connect(const char *path, int *sock)
+{
+  return socket_at(path, sock, connect_address);
 }
 
 int fdpass_accept(int listener, int *sock)
@@ -156,28 +175,6 @@ int fdpass_accept(int listener, int *sock)
     if (rc != FDPASS_OK)
       return rc;
   }
-}
-
-int fdpass_connect(const char *path, int *sock)
-{
-  struct address a;
-  int rc = make_address(path, &a);
-  if (rc != FDPASS_OK)
-    return rc;
-  if (sock == NULL)
-    return fdp_fail(FDPASS_EINVAL);
-
-  int s;
-  rc = fdp_os_socket(SOCK_STREAM, &s);
-  if (rc != FDPASS_OK)
-    return rc;
-  rc = connect_address(s, &a);
-  if (rc != FDPASS_OK) {
-    close(s);
-    return rc;
-  }
-  *sock = s;
-  return FDPASS_OK;
 }
 
 int fdpass_socketpair(int *a, int *b)
