@@ -107,6 +107,12 @@ void read_exact(int fd, void *buf, size_t len)
   }
 }
 
+void fill_pattern(unsigned char *data, size_t len)
+{
+  for (size_t i = 0; i < len; i++)
+    data[i] = (unsigned char)(i * 131 + (i >> 12));
+}
+
 size_t fill_socket(int fd)
 {
   static const char chunk[4096];

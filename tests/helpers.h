@@ -61,6 +61,9 @@ void set_nonblocking(int fd);
 void write_all(int fd, const void *buf, size_t len);
 void read_exact(int fd, void *buf, size_t len);
 
+/* Fill `data` with a pattern in which a lost or reordered chunk shows. */
+void fill_pattern(unsigned char *data, size_t len);
+
 /* Fill `fd`'s send buffer until a write would block; returns bytes written.
  * The socket is left non-blocking. */
 size_t fill_socket(int fd);

@@ -360,12 +360,6 @@ static void *read_everything(void *arg)
   return NULL;
 }
 
-static void fill_pattern(unsigned char *data, size_t len)
-{
-  for (size_t i = 0; i < len; i++)
-    data[i] = (unsigned char)(i * 131 + (i >> 8));
-}
-
 FD_TEST(batch, blocking_send_of_a_large_message_sends_everything)
 {
   int a, b, p[2];

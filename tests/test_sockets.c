@@ -112,6 +112,34 @@ FD_TEST(sockets, socket_file_mode_is_0600_whatever_the_umask)
   }
 }
 
+FD_TEST(sockets, listen_mode_sets_the_socket_file_mode)
+{
+  int modes[] = {0660, 0666, 0700, 0};
+  mode_t old = umask(077);
+  for (size_t i = 0; i < sizeof modes / sizeof modes[0]; i++) {
+    int listener;
+    const char *path = in_dir("mode.sock");
+    assert_ok(fdpass_listen_mode(path, modes[i], &listener));
+    struct stat st;
+    cr_assert_eq(stat(path, &st), 0);
+    cr_assert_eq(st.st_mode & 07777, (mode_t)modes[i], "asked %03o, got %03o",
+                 modes[i], st.st_mode & 07777);
+    close(listener);
+    unlink(path);
+  }
+  umask(old);
+  int listener = -1;
+  assert_status(fdpass_listen_mode(in_dir("x.sock"), 01777, &listener),
+                FDPASS_EINVAL);
+  assert_status(fdpass_listen_mode(in_dir("x.sock"), -1, &listener),
+                FDPASS_EINVAL);
+  assert_status(fdpass_listen_mode(in_dir("x.sock"), 0600, NULL),
+                FDPASS_EINVAL);
+  cr_assert_eq(listener, -1);
+  assert_ok(fdpass_listen_mode(abstract_name("mode"), 0666, &listener));
+  close(listener);
+}
+
 FD_TEST(sockets, listen_where_someone_listens_is_eaddrinuse)
 {
   int first, second = -1;

@@ -48,7 +48,7 @@ extern "C" {
 /* ------------------------------------------------------------------ */
 
 #define FDPASS_VERSION_MAJOR 1
-#define FDPASS_VERSION_MINOR 0
+#define FDPASS_VERSION_MINOR 1
 #define FDPASS_VERSION_PATCH 0
 
 /* Version of the library actually loaded: major*10000 + minor*100 + patch. */
@@ -233,8 +233,9 @@ FDPASS_API int fdpass_peer_credentials(int sock, int64_t *pid, int64_t *uid,
  * FDPASS_ENOMEM, FDPASS_ESYS. */
 FDPASS_API int fdpass_socketpair(int *a, int *b);
 
-/* Listen for connections on `path`. The socket file is created with mode
- * 0600 where the OS allows it (Linux), whatever the umask. A stale socket
+/* Listen for connections on `path`. The socket file gets mode 0600
+ * whatever the umask: only its owner may connect (on Linux from its
+ * creation on; elsewhere from just after bind). A stale socket
  * file that nobody listens on is replaced; any other existing file is
  * left alone. The caller removes the file when done.
  * Returns FDPASS_OK, FDPASS_EADDRINUSE (someone listens there, or a file
@@ -243,6 +244,14 @@ FDPASS_API int fdpass_socketpair(int *a, int *b);
  * FDPASS_ENOTSUP (abstract name on a system without them), FDPASS_EMFILE,
  * FDPASS_ESYS. */
 FDPASS_API int fdpass_listen(const char *path, int *listener);
+
+/* Like fdpass_listen, with `mode` (permission bits, at most 0777) as the
+ * socket file's mode instead of 0600, exact whatever the umask; e.g. 0660
+ * lets the file's group connect. An abstract name has no file and no mode:
+ * anyone in the same network namespace may connect to it, so check
+ * fdpass_peer_credentials. Returns what fdpass_listen returns; FDPASS_EINVAL
+ * also for a mode outside 0..0777. Since 1.1. */
+FDPASS_API int fdpass_listen_mode(const char *path, int mode, int *listener);
 
 /* Accept one connection on `listener`, waiting for it (also when
  * `listener` is non-blocking). `*sock` is the connected socket.

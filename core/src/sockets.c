@@ -23,6 +23,7 @@ struct address {
   struct sockaddr_un un;
   socklen_t size;
   int abstract;
+  mode_t mode; /* of the socket file, when listening on a path */
 };
 
 /* Fill `a` from `path`; '@name' is the Linux abstract namespace. */
@@ -99,10 +100,10 @@ static int bind_and_listen(int sock, const struct address *a)
    * this keeps it private from the start; chmod below makes the mode exact
    * whatever the umask (and on systems where fchmod of a socket fails). */
   if (!a->abstract)
-    (void)fchmod(sock, SOCKET_FILE_MODE);
+    (void)fchmod(sock, a->mode);
   if (bind(sock, (const struct sockaddr *)&a->un, a->size) != 0)
     return fdp_fail_os(errno);
-  if (!a->abstract && chmod(a->un.sun_path, SOCKET_FILE_MODE) != 0) {
+  if (!a->abstract && chmod(a->un.sun_path, a->mode) != 0) {
     int rc = fdp_fail_os(errno);
     unlink(a->un.sun_path);
     return rc;
@@ -129,7 +130,7 @@ static int listen_at(int sock, const struct address *a)
 
 /* A new local stream socket for `path`, set up by `setup` (listen_at or
  * connect_address); on failure nothing is left open and `*out` untouched. */
-static int socket_at(const char *path, int *out,
+static int socket_at(const char *path, mode_t mode, int *out,
                      int (*setup)(int sock, const struct address *a))
 {
   struct address a;
@@ -138,6 +139,7 @@ static int socket_at(const char *path, int *out,
     return rc;
   if (out == NULL)
     return fdp_fail(FDPASS_EINVAL);
+  a.mode = mode;
   int sock;
   rc = fdp_os_socket(SOCK_STREAM, &sock);
   if (rc != FDPASS_OK)
@@ -153,12 +155,19 @@ static int socket_at(const char *path, int *out,
 
 int fdpass_listen(const char *path, int *listener)
 {
-  return socket_at(path, listener, listen_at);
+  return socket_at(path, SOCKET_FILE_MODE, listener, listen_at);
+}
+
+int fdpass_listen_mode(const char *path, int mode, int *listener)
+{
+  if (mode < 0 || mode > 0777)
+    return fdp_fail(FDPASS_EINVAL);
+  return socket_at(path, (mode_t)mode, listener, listen_at);
 }
 
 int fdpass_connect(const char *path, int *sock)
 {
-  return socket_at(path, sock, connect_address);
+  return socket_at(path, 0, sock, connect_address);
 }
 
 int fdpass_accept(int listener, int *sock)

@@ -1,0 +1,22 @@
+# Helpers shared by tests/ and fuzz/.
+
+# Valgrind runs every suite again (label "valgrind"), except in sanitizer
+# builds, where ASan and UBSan do that job.
+find_program(FDPASS_VALGRIND valgrind)
+if(FDPASS_VALGRIND AND NOT FDPASS_SANITIZE)
+  set(FDPASS_WITH_VALGRIND ON)
+else()
+  set(FDPASS_WITH_VALGRIND OFF)
+  message(STATUS "fdpass: no valgrind runs (valgrind not found, or sanitizers on)")
+endif()
+
+# fdpass_add_valgrind_test(NAME TARGET ARGS...): run TARGET with ARGS under
+# memcheck as CTest test valgrind:NAME, failing on any error or leak.
+function(fdpass_add_valgrind_test name target)
+  if(FDPASS_WITH_VALGRIND)
+    add_test(NAME valgrind:${name}
+      COMMAND sh ${PROJECT_SOURCE_DIR}/tests/run-valgrind.sh
+              $<TARGET_FILE:${target}> ${ARGN})
+    set_tests_properties(valgrind:${name} PROPERTIES LABELS valgrind)
+  endif()
+endfunction()
