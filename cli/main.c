@@ -157,12 +157,14 @@ static int parse_arguments(const struct subcommand *sub, int argc,
     if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
       fputs(help, stdout);
       return -1;
-    } else if ((value = option_value("--timeout", argc, argv, &i,
-                                     &missing)) && sub->takes_timeout) {
+    } else if (sub->takes_timeout &&
+               (value = option_value("--timeout", argc, argv, &i,
+                                     &missing))) {
       if ((rc = parse_timeout(value, &o->timeout_ms)) != 0)
         return rc;
-    } else if ((value = option_value("--allow-uid", argc, argv, &i,
-                                     &missing)) && sub->checks_peers) {
+    } else if (sub->checks_peers &&
+               (value = option_value("--allow-uid", argc, argv, &i,
+                                     &missing))) {
       if ((rc = parse_uid(value, o)) != 0)
         return rc;
     } else if (missing) {
