@@ -123,6 +123,10 @@ int await_confirmation(int sock, const char *peer, long long deadline);
  * closed by the exec. Returns only on failure. */
 int launch(char **command, struct handoff *h);
 
+/* Make `fd` close-on-exec (this process has one thread, so setting it
+ * right after creating `fd` leaves no window for an exec). */
+int set_cloexec(int fd);
+
 /* Print one line per descriptor of `h`, then close them. */
 int print_handoff(struct handoff *h);
 

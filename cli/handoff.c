@@ -40,12 +40,6 @@ static void on_stop_signal(int signal_number)
   errno = saved;
 }
 
-static int set_fd_flag(int fd, int get, int set, int flag)
-{
-  int flags = fcntl(fd, get);
-  return flags < 0 ? -1 : fcntl(fd, set, flags | flag);
-}
-
 int setup_signals(int catch_stop)
 {
   struct sigaction ignore = {0}, stop = {0};
@@ -59,10 +53,9 @@ int setup_signals(int catch_stop)
   sigaction(SIGPIPE, &ignore, NULL);
   if (!catch_stop)
     return 0;
-  if (pipe(signal_pipe) != 0 ||
-      set_fd_flag(signal_pipe[0], F_GETFD, F_SETFD, FD_CLOEXEC) != 0 ||
-      set_fd_flag(signal_pipe[1], F_GETFD, F_SETFD, FD_CLOEXEC) != 0 ||
-      set_fd_flag(signal_pipe[1], F_GETFL, F_SETFL, O_NONBLOCK) != 0)
+  if (pipe(signal_pipe) != 0 || set_cloexec(signal_pipe[0]) != 0 ||
+      set_cloexec(signal_pipe[1]) != 0 ||
+      fcntl(signal_pipe[1], F_SETFL, O_NONBLOCK) != 0)
     return report_errno("signal pipe", errno);
   /* A signal the caller ignores (SIGINT in a background job) stays so. */
   for (size_t i = 1; i < NSIGNALS; i++)

@@ -21,11 +21,10 @@
 /* The first descriptor handed to a command, as in sd_listen_fds(3). */
 #define FIRST_FD 3
 
-static void set_cloexec(int fd)
+int set_cloexec(int fd)
 {
   int flags = fcntl(fd, F_GETFD);
-  if (flags >= 0)
-    fcntl(fd, F_SETFD, flags | FD_CLOEXEC);
+  return flags < 0 ? -1 : fcntl(fd, F_SETFD, flags | FD_CLOEXEC);
 }
 
 /* Make every descriptor from `lowest` up close-on-exec: whatever this

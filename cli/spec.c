@@ -165,12 +165,6 @@ static int parse_spec(const char *text, struct spec *s)
   return copy_target(s, text, len);
 }
 
-static int set_cloexec(int fd)
-{
-  int flags = fcntl(fd, F_GETFD);
-  return flags < 0 ? -1 : fcntl(fd, F_SETFD, flags | FD_CLOEXEC);
-}
-
 /* A listening TCP socket on the spec's host and port, SO_REUSEADDR. */
 static int open_tcp(const struct spec *s, int *out)
 {
