@@ -154,8 +154,9 @@ static void describe_socket(int fd, char *out, size_t size)
     size_t path_len = len > offsetof(struct sockaddr_un, sun_path)
                           ? len - offsetof(struct sockaddr_un, sun_path)
                           : 0;
-    kind = type == SOCK_STREAM ? "unix" : type == SOCK_DGRAM ? "unix-dgram"
-                                                              : "unix-seqpacket";
+    kind = type == SOCK_STREAM  ? "unix"
+           : type == SOCK_DGRAM ? "unix-dgram"
+                                : "unix-seqpacket";
     if (path_len > 0 && un->sun_path[0] == '\0') /* abstract: @name */
       snprintf(address, sizeof address, "@%.*s", (int)(path_len - 1),
                un->sun_path + 1);
