@@ -1,0 +1,108 @@
+#!/bin/sh
+# errors.sh: every failure of the fdpass command: exit status 1 and one
+# line on stderr naming the subcommand, the path or SPEC at fault and the
+# reason; nothing sent when a SPEC fails; socket files left as they were.
+. "$CLI_TESTS/lib.sh"
+printf 'input\n' > in
+printf 'keep\n' > keep
+
+# failure EXPECTED_TEXT ARGS...: exit 1, the text in one line of stderr.
+failure() {
+  text=$1
+  shift
+  run 1 "$FDPASS" "$@"
+  expect_err "$text"
+}
+
+# Nobody listens: no such socket, a stale socket file, a timeout.
+failure "fdpass send: nosuch.sock: no such file or directory" \
+  send nosuch.sock in
+"$PYTHON" -c 'import socket, sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])' stale.sock
+failure "fdpass send: stale.sock: connection refused (nobody listens)" \
+  send stale.sock in
+failure "fdpass exec: nosuch.sock: timed out waiting for a listener" \
+  exec --timeout 0.2 nosuch.sock
+failure "fdpass exec: @fdpass-nobody-$$: connection refused (nobody listens)" \
+  exec "@fdpass-nobody-$$"
+
+# SPECs that cannot be opened; a recv waits meanwhile and must get only the
+# good handoff that follows, and the :w file must not be truncated.
+start "$FDPASS" recv --timeout 30 r.sock > printed
+recv=$started
+failure "fdpass send: nosuch.txt: No such file or directory" \
+  send --timeout 30 r.sock keep:w nosuch.txt
+failure "fdpass send: fd:9: Bad file descriptor" send r.sock keep:w fd:9
+failure "fdpass send: tcp:192.0.2.1:0: Cannot assign requested address" \
+  send r.sock keep:w tcp:192.0.2.1:0
+failure "fdpass send: unix:nodir/x.sock: no such file or directory" \
+  send r.sock keep:w unix:nodir/x.sock
+failure "fdpass send: .:w: Is a directory" send r.sock keep:w .:w
+[ "$(cat keep)" = keep ] || fail "a failed send truncated keep:w"
+run 0 "$FDPASS" send --timeout 30 r.sock good=in
+finish "$recv"
+[ "$(cat printed)" = "3 good file read-only $scratch/in" ] ||
+  fail "recv got: $(cat printed)"
+
+# A TCP port someone listens on; a socket path a holder listens on.
+start "$FDPASS" hold holder.sock tcp:127.0.0.1:0
+holder=$started
+run 0 "$FDPASS" exec --timeout 30 holder.sock
+port=$(sed -n 's/^3 unknown tcp listening 127\.0\.0\.1:\([0-9]*\)$/\1/p' out)
+failure "fdpass send: tcp:127.0.0.1:$port: Address already in use" \
+  send holder.sock "tcp:127.0.0.1:$port"
+failure "fdpass recv: holder.sock: address already in use" recv holder.sock
+failure "fdpass hold: holder.sock: address already in use" hold holder.sock in
+[ -S holder.sock ] || fail "a failed listen removed the holder's socket"
+failure "fdpass exec: no-such-command-x: No such file or directory" \
+  exec holder.sock -- no-such-command-x
+run 0 "$FDPASS" exec holder.sock # the holder still serves
+kill -TERM "$holder"
+finish "$holder"
+
+# Sockets recv cannot listen on, and a recv nobody sends to.
+long=$(printf 'x%.0s' $(seq 120))
+failure "fdpass recv: $long: socket path too long" recv "$long"
+failure "fdpass recv: nodir/r.sock: no such file or directory" \
+  recv nodir/r.sock
+failure "fdpass recv: r.sock: timed out waiting for a connection" \
+  recv --timeout 0.2 r.sock
+[ ! -e r.sock ] || fail "recv left r.sock after its timeout"
+
+# exec waits (--timeout) for a holder that starts later.
+start "$FDPASS" exec --timeout 30 late.sock > printed
+exec=$started
+start "$FDPASS" hold late.sock in
+holder=$started
+finish "$exec"
+grep -q "^3 unknown file read-only $scratch/in\$" printed ||
+  fail "exec got: $(cat printed)"
+kill -TERM "$holder"
+finish "$holder"
+
+# Peers that break the protocol.
+# fake MODE EXPECTED_TEXT ARGS...: fake-peer.py in MODE, fdpass ARGS fails.
+fake() {
+  mode=$1 text=$2
+  shift 2
+  rm -f fake.sock
+  start "$PYTHON" "$CLI_TESTS/fake-peer.py" fake.sock "$mode"
+  failure "$text" "$@"
+  finish "$started"
+}
+fake close "fdpass exec: fake.sock: the connection closed before any descriptor came" \
+  exec --timeout 30 fake.sock
+fake no-fds "fdpass exec: fake.sock: message carried no descriptor" \
+  exec --timeout 30 fake.sock
+fake bad-byte "fdpass exec: fake.sock: not a handoff (first byte not 0)" \
+  exec --timeout 30 fake.sock
+fake bad-names "fdpass exec: fake.sock: the number of names differs" \
+  exec --timeout 30 fake.sock
+fake bad-name "fdpass exec: fake.sock: the descriptor names are malformed" \
+  exec --timeout 30 fake.sock
+fake second-message "fdpass exec: fake.sock: a second message brought descriptors" \
+  exec --timeout 30 fake.sock
+fake silent "fdpass exec: fake.sock: timed out waiting for the descriptors" \
+  exec --timeout 0.3 fake.sock
+fake no-confirm "fdpass send: fake.sock: the receiver closed the connection without confirming" \
+  send --timeout 30 fake.sock in
+passed "every failure: exit 1, one line, nothing sent, sockets intact"

@@ -1,0 +1,36 @@
+"""fake-peer.py SOCKET MODE: listen on SOCKET, accept one connection and
+misbehave as MODE says, to provoke each error of `fdpass exec` (as if this
+were a holder) or `fdpass send` (as if this were a receiver):
+  close           close at once
+  no-fds          send a byte without descriptors
+  bad-byte        send a descriptor with a first byte other than 0
+  bad-names       send one descriptor with two names
+  bad-name        send one descriptor with a name that has a space
+  second-message  send a correct message, then another descriptor
+  silent          send nothing until the peer goes away
+  no-confirm      read the handoff to its end, close without confirming"""
+import socket
+import sys
+
+path, mode = sys.argv[1], sys.argv[2]
+listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+listener.bind(path)
+listener.listen(1)
+connection, _ = listener.accept()
+null = open("/dev/null", "rb")
+fds = [null.fileno()]
+if mode == "no-fds":
+    connection.sendall(b"x")
+elif mode == "bad-byte":
+    socket.send_fds(connection, [b"\x01"], fds)
+elif mode == "bad-names":
+    socket.send_fds(connection, [b"\0a:b"], fds)
+elif mode == "bad-name":
+    socket.send_fds(connection, [b"\0a b"], fds)
+elif mode == "second-message":
+    socket.send_fds(connection, [b"\0"], fds)
+    socket.send_fds(connection, [b"x"], fds)
+elif mode in ("silent", "no-confirm"):
+    while connection.recv(4096):
+        pass
+connection.close()

@@ -1,0 +1,67 @@
+# lib.sh - sourced by the tests of the fdpass command. It gives them:
+#   $FDPASS  the installed command; $PYTHON; $CLI_DIR (cli/); $CLI_TESTS
+#   a scratch directory as the working directory, removed at the end
+#   start CMD...   run CMD in the background; its pid is $started, and it
+#                  is killed at the end if the test has not waited for it
+#   finish PID [STATUS]  wait for PID and check its exit status (default 0)
+#   run STATUS CMD...    run CMD with stdout in ./out and stderr in ./err
+#                        and check its exit status
+#   expect_err TEXT / expect_out TEXT   check ./err (one line) or ./out
+#   fail MESSAGE
+set -eu
+: "${FDPASS:?}" "${PYTHON:?}" "${CLI_DIR:?}" "${CLI_TESTS:?}"
+test_name=$(basename "$0" .sh)
+scratch=$(mktemp -d)
+running=""
+cleanup() {
+  for pid in $running; do kill "$pid" 2> /dev/null || true; done
+  rm -rf "$scratch"
+}
+trap cleanup EXIT
+cd "$scratch"
+
+fail() {
+  echo "cli:$test_name: FAIL: $*" >&2
+  exit 1
+}
+
+start() {
+  "$@" &
+  started=$!
+  running="$running $started"
+}
+
+finish() {
+  pid=$1 expected=${2:-0} status=0
+  wait "$pid" || status=$?
+  running=$(echo "$running" | sed "s/ $pid\b//")
+  [ "$status" -eq "$expected" ] ||
+    fail "process $pid exited $status, expected $expected"
+}
+
+run() {
+  expected=$1
+  shift
+  status=0
+  "$@" > out 2> err || status=$?
+  [ "$status" -eq "$expected" ] ||
+    fail "'$*' exited $status, expected $expected; stderr: $(cat err)"
+}
+
+expect_err() {
+  [ "$(wc -l < err)" -eq 1 ] || fail "stderr is not one line: $(cat err)"
+  grep -qF -- "$1" err || fail "stderr lacks '$1': $(cat err)"
+}
+
+expect_out() {
+  grep -qF -- "$1" out || fail "stdout lacks '$1': $(cat out)"
+}
+
+# The ordered list of open descriptors of process $1, as "0 1 2 3".
+fds_of() {
+  ls "/proc/$1/fd" | sort -n | tr '\n' ' ' | sed 's/ $//'
+}
+
+passed() {
+  echo "cli:$test_name: $*"
+}
