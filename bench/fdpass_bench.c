@@ -45,7 +45,7 @@ static double now_ns(void)
   return t.tv_sec * 1e9 + t.tv_nsec;
 }
 
-static void die(const char *what)
+_Noreturn static void die(const char *what)
 {
   fprintf(stderr, "fdpass_bench: %s\n", what);
   exit(1);

@@ -60,7 +60,7 @@ int report_status(const char *what, int status);
 int report_errno(const char *what, int error);
 
 /* A usage error, printf-style, with a hint; returns EXIT_USAGE. */
-int usage_error(const char *format, ...);
+int usage_error(const char *format, ...) __attribute__((format(printf, 1, 2)));
 
 /* ---- spec.c --------------------------------------------------------- */
 
