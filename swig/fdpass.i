@@ -10,19 +10,24 @@
  *
  *   int DESCRIPTOR                       in: an integer or a native object
  *                                        (Lua file, Ruby IO, Tcl channel)
- *   int *NEW_DESCRIPTOR                  out: an integer descriptor
+ *   int *NEW_DESCRIPTOR                  out: an integer descriptor, the
+ *                                        call's only result
+ *   int *PAIR_END                        out: the same, one of two results
  *   int64_t *ID                          out: an integer (pid, uid, gid)
  *   (const void *DATA, size_t *LENGTH)   in: a byte string; out: bytes sent
  *   (const int *FDS, size_t NFDS)        in: a list of descriptors (optional)
  *   (void *BUFFER, size_t *CAPACITY)     in: most bytes to receive
  *                                        (optional); out: the bytes
  *   (int *RECEIVED, size_t *COUNT)       in: most descriptors to receive
- *                                        (optional); out: a list of integers
+ *                                        (optional); out: a list of
+ *                                        integers and a "truncated" flag
  *   int STATUS                           return: the outputs on success,
  *                                        the language's error otherwise
  *   int PARTIAL_STATUS                   the same, except that FDPASS_ETRUNC
- *                                        delivers the outputs plus a
- *                                        "truncated" flag (recv_fds)
+ *                                        delivers the outputs (recv_fds)
+ *
+ * The argout typemaps read the status from SWIG's `result` variable: the
+ * out-parameters hold results only when the call delivered them.
  */
 #if defined(SWIGRUBY)
 %module FDPass
@@ -53,9 +58,13 @@ static int fdpass_delivered(int status)
 {
   return status == FDPASS_OK || status == FDPASS_ETRUNC;
 }
+%}
 
+#if !defined(SWIGRUBY) /* Ruby has IO.for_fd */
+%{
 /* The mode string ("r", "w", "r+") matching the descriptor's access mode,
- * or NULL when `fd` is not open. */
+ * or NULL when `fd` is not open: fdopen's default in the Lua and Tcl
+ * modules. */
 static const char *fdpass_access_mode(int fd)
 {
   int flags = fcntl(fd, F_GETFL);
@@ -68,6 +77,7 @@ static const char *fdpass_access_mode(int fd)
   }
 }
 %}
+#endif
 
 %include <stdint.i>
 
@@ -83,8 +93,8 @@ static const char *fdpass_access_mode(int fd)
 
 /* The header's parameters, by role. */
 %apply int DESCRIPTOR { int sock, int fd, int listener, int descriptor };
-%apply int *NEW_DESCRIPTOR { int *fd, int *sock, int *listener, int *a,
-                             int *b };
+%apply int *NEW_DESCRIPTOR { int *fd, int *sock, int *listener };
+%apply int *PAIR_END { int *a, int *b };
 %apply int64_t *ID { int64_t *pid, int64_t *uid, int64_t *gid };
 %apply (const void *DATA, size_t *LENGTH) { (const void *data, size_t *len) };
 %apply (const int *FDS, size_t NFDS) { (const int *fds, size_t nfds) };

@@ -143,6 +143,7 @@ static int fdpass_lua_fdopen(lua_State *L)
 %{ $1 = &descriptor; %}
 %typemap(argout) int *NEW_DESCRIPTOR
 %{ if (result == FDPASS_OK) { lua_pushinteger(L, *$1); SWIG_arg++; } %}
+%apply int *NEW_DESCRIPTOR { int *PAIR_END };
 
 %typemap(in, numinputs=0) int64_t *ID (int64_t id = -1) %{ $1 = &id; %}
 %typemap(argout) int64_t *ID
@@ -182,12 +183,13 @@ static int fdpass_lua_fdopen(lua_State *L)
       lua_pushinteger(L, $1[i]);
       lua_rawseti(L, -2, (lua_Integer)i + 1);
     }
-    SWIG_arg++;
+    lua_pushboolean(L, result == FDPASS_ETRUNC);
+    SWIG_arg += 2;
   }
 %}
 
 /* The status itself is never a result. On success a call with no other
- * result returns true; recv_fds adds its "truncated" flag. */
+ * result returns true. */
 %typemap(out) int STATUS, int PARTIAL_STATUS "";
 %typemap(ret) int STATUS %{
   if ($1 != FDPASS_OK)
@@ -200,6 +202,4 @@ static int fdpass_lua_fdopen(lua_State *L)
 %typemap(ret) int PARTIAL_STATUS %{
   if (!fdpass_delivered($1))
     return fdpass_lua_failure(L, $1);
-  lua_pushboolean(L, $1 == FDPASS_ETRUNC);
-  SWIG_arg++;
 %}
