@@ -330,4 +330,4 @@ for _, t in ipairs(tests) do
   end
 end
 print(string.format("lua: %d passed, %d failed", #tests - failed, failed))
-os.exit(failed == 0)
+os.exit(failed == 0, true) -- close the state: valgrind sees no leak
