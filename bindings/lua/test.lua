@@ -79,6 +79,14 @@ local function raises(pattern, f, ...)
   end
 end
 
+-- Is `fd` close-on-exec? /proc/self/fdinfo shows its flags in octal.
+local function is_cloexec(fd)
+  local info = assert(io.open("/proc/self/fdinfo/" .. fd))
+  local flags = tonumber(info:read("a"):match("flags:%s*(%d+)"), 8)
+  info:close()
+  return flags & 0x80000 ~= 0 -- O_CLOEXEC, octal 02000000
+end
+
 local function read_all(file)
   file:seek("set")
   return file:read("a")
@@ -157,6 +165,7 @@ test("send_fds and recv_fds", function()
   eq(truncated, false, "truncated")
   for i, fd in ipairs(fds) do
     eq(math.type(fd), "integer", "descriptor type")
+    eq(is_cloexec(fd), true, "close-on-exec")
     local copy = fdpass.fdopen(fd, "w")
     copy:write("file " .. i)
     copy:close()
@@ -165,6 +174,10 @@ test("send_fds and recv_fds", function()
   eq(read_all(f2), "file 2", "second file")
   f1:close()
   f2:close()
+  assert(fdpass.send_fds(a, "x", { a }))
+  data, fds = fdpass.recv_fds(b, 1, 1, fdpass.NOCLOEXEC)
+  eq(is_cloexec(fds[1]), false, "NOCLOEXEC")
+  fdpass.close(fds[1])
   assert(fdpass.send_fds(a, "no descriptors"))
   data, fds = fdpass.recv_fds(b, 2, 0)
   eq(data, "no", "short read")

@@ -115,6 +115,7 @@ class FDPassTest < Minitest::Test
       refute truncated
       fds.each_with_index do |fd, i|
         copy = IO.for_fd(fd)
+        assert copy.close_on_exec?
         copy.write("pipe #{i}")
         copy.close
       end
@@ -123,6 +124,11 @@ class FDPassTest < Minitest::Test
       assert_equal 'pipe 1', r2.read
       [r1, r2].each(&:close)
 
+      FDPass.send_fds(a, 'x', [a])
+      _, fds = FDPass.recv_fds(b, 1, 1, FDPass::NOCLOEXEC)
+      copy = IO.for_fd(fds[0])
+      refute copy.close_on_exec?
+      copy.close
       assert_equal 14, FDPass.send_fds(a, 'no descriptors')
       assert_equal ['no', [], false], FDPass.recv_fds(b, 2, 0)
       data, = FDPass.recv_fds(b, nil, nil, FDPass::NONBLOCK)

@@ -62,6 +62,12 @@ proc message {script} {
     return $message
 }
 
+# Is `fd` close-on-exec? /proc/self/fdinfo shows its flags in octal.
+proc is_cloexec {fd} {
+    regexp {flags:\s*([0-7]+)} [read_file /proc/self/fdinfo/$fd] -> flags
+    expr {(("0o$flags" >> 19) & 1) == 1} ;# O_CLOEXEC, octal 02000000
+}
+
 proc read_file {path} {
     set f [open $path rb]
     set data [read $f]
@@ -131,7 +137,9 @@ fdtest send_fds-recv_fds {send_fds and recv_fds} {
     set sent [fdpass::send_fds $a $data [list $w1 [fdpass::fileno $w2]]]
     lassign [fdpass::recv_fds $b] got fds truncated
     set i 0
+    set cloexec {}
     foreach fd $fds {
+        lappend cloexec [is_cloexec $fd]
         set copy [fdpass::channel $fd w]
         puts -nonewline $copy "pipe [incr i]"
         close $copy
@@ -139,9 +147,13 @@ fdtest send_fds-recv_fds {send_fds and recv_fds} {
     close $w1
     close $w2
     set results [list $sent [expr {$got eq $data}] [llength $fds] $truncated \
-        [read $r1] [read $r2]]
+        [read $r1] [read $r2] $cloexec]
     close $r1
     close $r2
+    fdpass::send_fds $a x [list $a]
+    set fd [lindex [fdpass::recv_fds $b 1 1 $fdpass::NOCLOEXEC] 1 0]
+    lappend results [is_cloexec $fd]
+    fdpass::close $fd
     fdpass::send_fds $a "no descriptors"
     lappend results [fdpass::recv_fds $b 2 0]
     lappend results [lindex [fdpass::recv_fds $b 100 1 $fdpass::NONBLOCK] 0]
@@ -149,7 +161,7 @@ fdtest send_fds-recv_fds {send_fds and recv_fds} {
     fdpass::close $a
     fdpass::close $b
     return $results
-} {10 1 2 0 {pipe 1} {pipe 2} {no {} 0} { descriptors} {FDPASS EAGAIN {operation would block}}}
+} {10 1 2 0 {pipe 1} {pipe 2} {1 1} 0 {no {} 0} { descriptors} {FDPASS EAGAIN {operation would block}}}
 
 fdtest truncation {recv_fds reports truncation and closes the surplus} {
     lassign [fdpass::socketpair] a b
