@@ -18,41 +18,47 @@ static double now_ns(void)
   return t.tv_sec * 1e9 + t.tv_nsec;
 }
 
-static void bare_send(int sock, int fd)
-{
-  char byte = 0;
-  struct iovec iov = {&byte, 1};
+/* One message: a data byte and room for one descriptor. */
+struct message {
+  char byte;
+  struct iovec iov;
   union {
     struct cmsghdr align;
     char buf[CMSG_SPACE(sizeof(int))];
   } control;
-  struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1,
-                       .msg_control = control.buf,
-                       .msg_controllen = sizeof control.buf};
-  struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+  struct msghdr msg;
+};
+
+static void message_init(struct message *m)
+{
+  m->byte = 0;
+  m->iov = (struct iovec){&m->byte, 1};
+  m->msg = (struct msghdr){.msg_iov = &m->iov, .msg_iovlen = 1,
+                           .msg_control = m->control.buf,
+                           .msg_controllen = sizeof m->control.buf};
+}
+
+static void bare_send(int sock, int fd)
+{
+  struct message m;
+  message_init(&m);
+  struct cmsghdr *c = CMSG_FIRSTHDR(&m.msg);
   c->cmsg_level = SOL_SOCKET;
   c->cmsg_type = SCM_RIGHTS;
   c->cmsg_len = CMSG_LEN(sizeof(int));
   memcpy(CMSG_DATA(c), &fd, sizeof fd);
-  if (sendmsg(sock, &msg, MSG_NOSIGNAL) != 1)
+  if (sendmsg(sock, &m.msg, MSG_NOSIGNAL) != 1)
     abort();
 }
 
 static int bare_recv(int sock)
 {
-  char byte;
-  struct iovec iov = {&byte, 1};
-  union {
-    struct cmsghdr align;
-    char buf[CMSG_SPACE(sizeof(int))];
-  } control;
-  struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1,
-                       .msg_control = control.buf,
-                       .msg_controllen = sizeof control.buf};
-  if (recvmsg(sock, &msg, MSG_CMSG_CLOEXEC) != 1)
+  struct message m;
+  message_init(&m);
+  if (recvmsg(sock, &m.msg, MSG_CMSG_CLOEXEC) != 1)
     abort();
   int fd;
-  memcpy(&fd, CMSG_DATA(CMSG_FIRSTHDR(&msg)), sizeof fd);
+  memcpy(&fd, CMSG_DATA(CMSG_FIRSTHDR(&m.msg)), sizeof fd);
   return fd;
 }
 
@@ -63,8 +69,10 @@ int main(int argc, char **argv)
   if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0)
     return 1;
   double t0 = now_ns();
-  for (long i = 0; i < n; i++)
-    close(bare_recv((bare_send(sv[0], sv[0]), sv[1])));
+  for (long i = 0; i < n; i++) {
+    bare_send(sv[0], sv[0]);
+    close(bare_recv(sv[1]));
+  }
   double t1 = now_ns();
   for (long i = 0; i < n; i++) {
     int fd;
