@@ -15,6 +15,7 @@ abort "hop.rb: received #{data.inspect} with #{fds.size} descriptors" unless
   data == 'from lua' && fds.size == 1
 pipe = IO.for_fd(fds[0])
 pipe.write("ruby\n")
+pipe.flush # before the next hop writes
 
 next_sock = UNIXSocket.new(next_path)
 FDPass.send_fd(next_sock, pipe)
