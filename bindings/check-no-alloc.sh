@@ -2,14 +2,15 @@
 # check-no-alloc.sh BUILD_DIR LUA RUBY TCLSH: the single-descriptor path
 # allocates nothing per call. In each language, a loop sends a native
 # object (Lua file, Ruby IO, Tcl channel) with send, receives it with recv
-# and closes it, 100 times and then 1100 times, under valgrind: the two
-# runs must make exactly as many heap allocations.
+# and closes it, 100 times and then 1100 times, under valgrind: the second
+# run may make at most 100 more heap allocations (one per call would add
+# 1000 at least; Ruby's own count varies by a few from run to run).
 set -eu
 build=$1 lua=$2 ruby=$3 tclsh=$4
 
 allocs() { # allocs COMMAND...: the heap allocations the command made
   valgrind --vgdb=no "$@" 2>&1 >/dev/null |
-    sed -n 's/.*total heap usage: \([0-9,]*\) allocs.*/\1/p'
+    sed -n 's/.*total heap usage: \([0-9,]*\) allocs.*/\1/p' | tr -d ,
 }
 
 lua_loop() {
@@ -53,8 +54,8 @@ failed=0
 for language in lua ruby tcl; do
   few=$(${language}_loop 100)
   many=$(${language}_loop 1100)
-  if [ -n "$few" ] && [ "$few" = "$many" ]; then
-    echo "ok - $language: $few allocations for 100 round trips and for 1100"
+  if [ -n "$few" ] && [ -n "$many" ] && [ $((many - few)) -le 100 ]; then
+    echo "ok - $language: $few allocations for 100 round trips, $many for 1100"
   else
     echo "not ok - $language: '$few' allocations for 100 round trips, '$many' for 1100"
     failed=$((failed + 1))
