@@ -21,6 +21,7 @@
  *   (int *RECEIVED, size_t *COUNT)       in: most descriptors to receive
  *                                        (optional); out: a list of
  *                                        integers and a "truncated" flag
+ *   int INTEGER                          return: an integer
  *   int STATUS                           return: the outputs on success,
  *                                        the language's error otherwise
  *   int PARTIAL_STATUS                   the same, except that FDPASS_ETRUNC
@@ -100,11 +101,12 @@ static const char *fdpass_access_mode(int fd)
 %apply (const int *FDS, size_t NFDS) { (const int *fds, size_t nfds) };
 %apply (void *BUFFER, size_t *CAPACITY) { (void *buf, size_t *len) };
 %apply (int *RECEIVED, size_t *COUNT) { (int *fds, size_t *nfds) };
-%apply int STATUS { int fdpass_send, int fdpass_recv, int fdpass_send_fds,
-                    int fdpass_wait, int fdpass_peer_credentials,
-                    int fdpass_socketpair, int fdpass_listen,
-                    int fdpass_accept, int fdpass_connect,
-                    int fdpass_close };
+/* Every function returns a status (the ABI's rule, so a new one follows
+ * it too), except these. */
+%apply int STATUS { int };
+%typemap(ret) int INTEGER ""; /* not STATUS's, which `int` now has */
+%apply int INTEGER { int fdpass_version, int fdpass_os_error,
+                     int fdpass_fileno };
 %apply int PARTIAL_STATUS { int fdpass_recv_fds };
 %typemap(default) int flags "$1 = 0;"
 

@@ -134,7 +134,7 @@ static int fdpass_lua_fdopen(lua_State *L)
 
 /* Plain integers (events, timeouts, flags, codes) in and out. */
 %typemap(in) int %{ $1 = fdpass_lua_int(L, $input); %}
-%typemap(out) int %{ lua_pushinteger(L, $1); SWIG_arg++; %}
+%typemap(out) int INTEGER %{ lua_pushinteger(L, $1); SWIG_arg++; %}
 %typemap(in) int flags %{ $1 = lua_isnil(L, $input) ? 0 : fdpass_lua_int(L, $input); %}
 
 %typemap(in) int DESCRIPTOR %{ $1 = fdpass_lua_descriptor(L, $input); %}

@@ -70,6 +70,7 @@ static size_t fdpass_rb_capacity(VALUE value, size_t otherwise)
   rb_define_attr(fdpass_rb_error, "name", 1, 0);
 %}
 
+%typemap(out) int INTEGER "$result = INT2NUM($1);";
 %typemap(in) int DESCRIPTOR %{ $1 = fdpass_rb_descriptor($input); %}
 
 %typemap(in, numinputs=0) int *NEW_DESCRIPTOR (int descriptor = -1)

@@ -134,6 +134,7 @@ static int fdpass_tcl_channel(ClientData unused, Tcl_Interp *interp,
 %native(channel) int fdpass_tcl_channel(ClientData, Tcl_Interp *, int,
                                         Tcl_Obj *const[]);
 
+%typemap(out) int INTEGER "Tcl_SetObjResult(interp, Tcl_NewIntObj($1));";
 %typemap(in) int DESCRIPTOR
 %{ if (fdpass_tcl_descriptor(interp, $input, &$1) != TCL_OK) SWIG_fail; %}
 
