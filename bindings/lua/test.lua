@@ -1,0 +1,346 @@
+-- test.lua - tests of the Lua module: every function, integers that stay
+-- integers, Lua files as descriptors, the io.open error convention, and a
+-- round trip with a second Lua process over a path socket. Each test
+-- counts this process's open descriptors before and after.
+--
+-- Usage: lua5.4 test.lua DIR          (DIR: a scratch directory)
+--        lua5.4 test.lua peer PATH    (the round trip's second process)
+-- LUA_CPATH must find the module.
+local fdpass = require "fdpass"
+
+-- The round trip's second process: connect to PATH, receive a file,
+-- write into it, and send back data with a descriptor of its own.
+if arg[1] == "peer" then
+  local sock = assert(fdpass.connect(arg[2]))
+  local fd = assert(fdpass.recv(sock))
+  local file = assert(fdpass.fdopen(fd, "w"))
+  assert(file:write("written by the peer\n"))
+  assert(file:close())
+  local own = io.tmpfile()
+  own:write("the peer's own file\n")
+  own:flush()
+  assert(fdpass.send_fds(sock, "from the peer", { own }))
+  own:close()
+  assert(fdpass.close(sock))
+  os.exit(0)
+end
+
+local dir = assert(arg[1], "usage: test.lua DIR")
+
+-- Descriptors open in this process. Standard Lua cannot list a
+-- directory, so it probes /proc/self/fdinfo/N for each N below 1024; the
+-- probe's own descriptor is not yet installed when the path is looked up.
+local function count_fds()
+  local n = 0
+  for fd = 0, 1023 do
+    local probe = io.open("/proc/self/fdinfo/" .. fd)
+    if probe then
+      n = n + 1
+      probe:close()
+    end
+  end
+  return n
+end
+
+local function my_pid()
+  local stat = assert(io.open("/proc/self/stat"))
+  local pid = stat:read("n")
+  stat:close()
+  return pid
+end
+local pid = my_pid()
+
+local function eq(actual, expected, what)
+  if actual ~= expected then
+    error(string.format("%s: expected %s, got %s", what, tostring(expected),
+                        tostring(actual)), 2)
+  end
+end
+
+-- The io.open failure convention: exactly nil, message, name.
+local function fails(name, ...)
+  local n = select("#", ...)
+  local value, message, got = ...
+  eq(n, 3, "number of results")
+  eq(value, nil, "first result")
+  eq(got, name, "error name")
+  eq(message, fdpass.strerror(fdpass[name]), "message")
+end
+
+-- A Lua error whose message contains `pattern` (a plain string).
+local function raises(pattern, f, ...)
+  local ok, err = pcall(f, ...)
+  if ok then
+    error("expected an error containing '" .. pattern .. "'", 2)
+  end
+  if not tostring(err):find(pattern, 1, true) then
+    error("expected an error containing '" .. pattern .. "', got: " ..
+          tostring(err), 2)
+  end
+end
+
+-- Is `fd` close-on-exec? /proc/self/fdinfo shows its flags in octal.
+local function is_cloexec(fd)
+  local info = assert(io.open("/proc/self/fdinfo/" .. fd))
+  local flags = tonumber(info:read("a"):match("flags:%s*(%d+)"), 8)
+  info:close()
+  return flags & 0x80000 ~= 0 -- O_CLOEXEC, octal 02000000
+end
+
+local function read_all(file)
+  file:seek("set")
+  return file:read("a")
+end
+
+local tests = {}
+local function test(name, body)
+  tests[#tests + 1] = { name = name, body = body }
+end
+
+test("version and constants are integers", function()
+  local v = fdpass.version()
+  eq(math.type(v), "integer", "version type")
+  eq(v, fdpass.VERSION_MAJOR * 10000 + fdpass.VERSION_MINOR * 100 +
+        fdpass.VERSION_PATCH, "version")
+  eq(fdpass.version_string(), string.format("%d.%d.%d", fdpass.VERSION_MAJOR,
+     fdpass.VERSION_MINOR, fdpass.VERSION_PATCH), "version string")
+  local names = { "EINVAL", "EBADF", "ENOTSOCK", "ENOTSUP", "EAGAIN",
+    "ETIMEDOUT", "ECLOSED", "ENOFD", "ETRUNC", "EMFILE", "ENOMEM", "EACCES",
+    "ENOENT", "EADDRINUSE", "ESYS", "ECONNREFUSED", "ENAMETOOLONG" }
+  for i, name in ipairs(names) do
+    eq(fdpass[name], -i, name)
+    eq(math.type(fdpass[name]), "integer", name .. " type")
+    eq(fdpass.errname(fdpass[name]), name, "errname")
+  end
+  eq(fdpass.OK, 0, "OK")
+  for _, name in ipairs { "NONBLOCK", "NOCLOEXEC", "READABLE", "WRITABLE",
+                          "MAX_FDS" } do
+    eq(math.type(fdpass[name]), "integer", name .. " type")
+  end
+  eq(fdpass.strerror(fdpass.EBADF), "bad file descriptor", "strerror")
+  eq(math.type(fdpass.os_error()), "integer", "os_error type")
+end)
+
+test("send and recv a Lua file", function()
+  local a, b = assert(fdpass.socketpair())
+  eq(math.type(a), "integer", "socketpair type")
+  local file = io.tmpfile()
+  eq(fdpass.send(a, file), true, "send")
+  local fd = assert(fdpass.recv(b))
+  eq(math.type(fd), "integer", "recv type")
+  assert(fd ~= fdpass.fileno(file), "a new descriptor")
+  local copy = assert(fdpass.fdopen(fd, "w"))
+  assert(copy:write("through the copy"))
+  assert(copy:close())
+  eq(read_all(file), "through the copy", "bytes")
+  file:close()
+  assert(fdpass.close(a))
+  assert(fdpass.close(b))
+end)
+
+test("send an integer descriptor, sockets as Lua files", function()
+  local a, b = assert(fdpass.socketpair())
+  local sa, sb = fdpass.fdopen(a, "r+"), fdpass.fdopen(b, "r+")
+  local file = io.tmpfile()
+  assert(fdpass.send(sa, fdpass.fileno(file)))
+  local fd = assert(fdpass.recv(sb))
+  local copy = fdpass.fdopen(fd)
+  copy:write("x")
+  copy:close()
+  eq(read_all(file), "x", "bytes")
+  file:close()
+  sa:close()
+  sb:close()
+end)
+
+test("send_fds and recv_fds", function()
+  local a, b = assert(fdpass.socketpair())
+  local f1, f2 = io.tmpfile(), io.tmpfile()
+  local sent = assert(fdpass.send_fds(a, "batch\0data", { f1, fdpass.fileno(f2) }))
+  eq(sent, 10, "bytes sent")
+  eq(math.type(sent), "integer", "count type")
+  local data, fds, truncated = fdpass.recv_fds(b)
+  eq(data, "batch\0data", "data")
+  eq(#fds, 2, "descriptors")
+  eq(truncated, false, "truncated")
+  for i, fd in ipairs(fds) do
+    eq(math.type(fd), "integer", "descriptor type")
+    eq(is_cloexec(fd), true, "close-on-exec")
+    local copy = fdpass.fdopen(fd, "w")
+    copy:write("file " .. i)
+    copy:close()
+  end
+  eq(read_all(f1), "file 1", "first file")
+  eq(read_all(f2), "file 2", "second file")
+  f1:close()
+  f2:close()
+  assert(fdpass.send_fds(a, "x", { a }))
+  data, fds = fdpass.recv_fds(b, 1, 1, fdpass.NOCLOEXEC)
+  eq(is_cloexec(fds[1]), false, "NOCLOEXEC")
+  fdpass.close(fds[1])
+  assert(fdpass.send_fds(a, "no descriptors"))
+  data, fds = fdpass.recv_fds(b, 2, 0)
+  eq(data, "no", "short read")
+  eq(#fds, 0, "no descriptors")
+  data = fdpass.recv_fds(b, nil, nil, fdpass.NONBLOCK)
+  eq(data, " descriptors", "the rest stayed queued")
+  fails("EAGAIN", fdpass.recv_fds(b, nil, nil, fdpass.NONBLOCK))
+  fdpass.close(a)
+  fdpass.close(b)
+end)
+
+test("recv_fds reports truncation and closes the surplus", function()
+  local a, b = assert(fdpass.socketpair())
+  local file = io.tmpfile()
+  assert(fdpass.send_fds(a, "three", { file, file, file }))
+  local before = count_fds()
+  local data, fds, truncated = fdpass.recv_fds(b, 16, 1)
+  eq(data, "three", "data")
+  eq(#fds, 1, "descriptors kept")
+  eq(truncated, true, "truncated")
+  eq(count_fds(), before + 1, "only the kept descriptor is open")
+  fdpass.close(fds[1])
+  file:close()
+  fdpass.close(a)
+  fdpass.close(b)
+end)
+
+test("failures follow io.open", function()
+  local a, b = assert(fdpass.socketpair())
+  fails("EBADF", fdpass.send(a, 9999))
+  fails("EBADF", fdpass.close(-1))
+  fails("EBADF", fdpass.recv(-1))
+  fails("EINVAL", fdpass.send_fds(a, "", { a }))
+  fails("EINVAL", fdpass.recv_fds(b, 0))
+  fails("EINVAL", fdpass.send_fds(a, "x", {}, 64))
+  local many = {}
+  for i = 1, fdpass.MAX_FDS + 1 do
+    many[i] = a
+  end
+  fails("EINVAL", fdpass.send_fds(a, "x", many))
+  fails("ETIMEDOUT", fdpass.wait(b, fdpass.READABLE, 0))
+  local ok, message = pcall(function() assert(fdpass.send(a, 9999)) end)
+  assert(not ok and message:find("bad file descriptor", 1, true), message)
+  local file = io.tmpfile()
+  fails("ENOTSOCK", fdpass.send(file, a))
+  file:close()
+  fdpass.close(b)
+  fails("ECLOSED", fdpass.send(a, a))
+  fdpass.close(a)
+end)
+
+test("wrong types are Lua errors", function()
+  local a, b = assert(fdpass.socketpair())
+  raises("descriptor or file expected, got table", fdpass.send, a, {})
+  raises("descriptor or file expected, got string", fdpass.send, "3", a)
+  raises("expected 1..1 args, got 0", fdpass.recv)
+  raises("number has no integer representation", fdpass.send, a, 1.5)
+  raises("descriptor out of range", fdpass.send, a, 2 ^ 40 // 1)
+  raises("element 2: descriptor or file expected, got boolean",
+         fdpass.send_fds, a, "x", { a, true })
+  raises("table expected", fdpass.send_fds, a, "x", 5)
+  raises("string expected", fdpass.send_fds, a, {}, {})
+  raises("capacity must not be negative", fdpass.recv_fds, b, -1)
+  raises("integer expected", fdpass.wait, a, "readable", 0)
+  local file = io.tmpfile()
+  file:close()
+  raises("attempt to use a closed file", fdpass.send, a, file)
+  raises("attempt to use a closed file", fdpass.send_fds, a, "x", { file })
+  fdpass.close(a)
+  fdpass.close(b)
+end)
+
+test("wait", function()
+  local a, b = assert(fdpass.socketpair())
+  eq(fdpass.wait(a, fdpass.WRITABLE, 0), true, "writable")
+  fails("ETIMEDOUT", fdpass.wait(b, fdpass.READABLE, 10))
+  assert(fdpass.send(a, a))
+  eq(fdpass.wait(b, fdpass.READABLE | fdpass.WRITABLE, -1), true, "readable")
+  fdpass.close(assert(fdpass.recv(b)))
+  fails("EINVAL", fdpass.wait(b, 0, 0))
+  fdpass.close(a)
+  fdpass.close(b)
+end)
+
+test("listen, connect, accept, peer_credentials", function()
+  local path = dir .. "/lua-local.sock"
+  local listener = assert(fdpass.listen(path))
+  fails("EADDRINUSE", fdpass.listen(path))
+  local client = assert(fdpass.connect(path))
+  local server = assert(fdpass.accept(listener))
+  local peer, uid, gid = fdpass.peer_credentials(server)
+  eq(peer, pid, "peer pid")
+  eq(math.type(uid), "integer", "uid type")
+  eq(math.type(gid), "integer", "gid type")
+  fdpass.close(listener)
+  fdpass.close(client)
+  fdpass.close(server)
+  os.remove(path)
+  fails("ENOENT", fdpass.connect(path))
+  fails("ENOENT", fdpass.listen(dir .. "/no/such/dir.sock"))
+end)
+
+test("fdopen and fileno", function()
+  local a, b = assert(fdpass.socketpair())
+  local path = dir .. "/lua-write-only.txt"
+  local writer = assert(io.open(path, "w"))
+  eq(fdpass.fileno(writer), fdpass.fileno(writer), "fileno")
+  eq(fdpass.fileno(7), 7, "an integer is its own descriptor")
+  assert(fdpass.send(a, writer))
+  local fd = assert(fdpass.recv(b))
+  fails("EINVAL", fdpass.fdopen(fd, "r")) -- write-only: fd stays ours
+  local copy = assert(fdpass.fdopen(fd)) -- mode from the descriptor: "w"
+  assert(copy:write("appended"))
+  copy:close()
+  writer:close()
+  local reader = assert(io.open(path))
+  eq(reader:read("a"), "appended", "bytes")
+  reader:close()
+  os.remove(path)
+  fails("EBADF", fdpass.fdopen(9999))
+  raises("invalid mode", fdpass.fdopen, a, "x")
+  fdpass.close(a)
+  fdpass.close(b)
+end)
+
+test("round trip with another process", function()
+  local path = dir .. "/lua-round-trip.sock"
+  local listener = assert(fdpass.listen(path))
+  local peer = assert(io.popen(string.format("'%s' '%s' peer '%s'", arg[-1],
+                                             arg[0], path)))
+  local sock = assert(fdpass.accept(listener))
+  local file = io.tmpfile()
+  assert(fdpass.send(sock, file))
+  local data, fds = fdpass.recv_fds(sock)
+  eq(data, "from the peer", "data")
+  eq(#fds, 1, "descriptors")
+  local theirs = fdpass.fdopen(fds[1], "r")
+  theirs:seek("set")
+  eq(theirs:read("a"), "the peer's own file\n", "the peer's file")
+  theirs:close()
+  fails("ECLOSED", fdpass.recv(sock))
+  local ok = peer:close()
+  assert(ok, "peer failed")
+  eq(read_all(file), "written by the peer\n", "written by the peer")
+  file:close()
+  fdpass.close(sock)
+  fdpass.close(listener)
+  os.remove(path)
+end)
+
+local failed = 0
+for _, t in ipairs(tests) do
+  local before = count_fds()
+  local ok, err = pcall(t.body)
+  local after = count_fds()
+  if ok and after ~= before then
+    ok, err = false, string.format("%d descriptors before, %d after",
+                                   before, after)
+  end
+  print((ok and "ok - " or "not ok - ") .. t.name .. (ok and "" or ": " .. err))
+  if not ok then
+    failed = failed + 1
+  end
+end
+print(string.format("lua: %d passed, %d failed", #tests - failed, failed))
+os.exit(failed == 0, true) -- close the state: valgrind sees no leak

@@ -1,0 +1,311 @@
+# test.tcl - tests of the Tcl package: every command, channels as
+# descriptors, errors with -errorcode {FDPASS NAME message}, and a round
+# trip with a second tclsh over a path socket. Every test counts this
+# process's open descriptors before and after.
+#
+# Usage: tclsh8.6 test.tcl DIR         (DIR: a scratch directory)
+#        tclsh8.6 test.tcl peer PATH   (the round trip's second process)
+# TCLLIBPATH must find the package.
+package require fdpass
+
+# The round trip's second process: connect to PATH, receive a channel,
+# write into it, and send back data with a pipe of its own.
+if {[lindex $argv 0] eq "peer"} {
+    set sock [fdpass::connect [lindex $argv 1]]
+    set out [fdpass::channel [fdpass::recv $sock] w]
+    puts -nonewline $out "written by the peer\n"
+    close $out
+    lassign [chan pipe] r w
+    fdpass::send_fds $sock "from the peer" [list $r]
+    puts -nonewline $w "through the peer's pipe\n"
+    exit 0
+}
+
+package require tcltest
+namespace import tcltest::test
+tcltest::configure -verbose {pass error}
+set dir [lindex $argv 0]
+
+proc count_fds {} {
+    llength [glob -nocomplain -directory /proc/self/fd *]
+}
+
+# Run `body` in the caller's scope; its result (or what it returns) and
+# the descriptors it leaked.
+proc counted {body} {
+    set before [count_fds]
+    if {[catch {uplevel 1 $body} result options] == 1} {
+        return -options $options $result
+    }
+    list $result leaked [expr {[count_fds] - $before}]
+}
+
+# A test whose body must return `expected` and leak no descriptor.
+proc fdtest {name description body expected} {
+    uplevel 1 [list test $name $description -body [list counted $body] \
+        -result [list $expected leaked 0]]
+}
+
+# The -errorcode of `script`, which must fail.
+proc errorcode {script} {
+    if {![catch {uplevel 1 $script} message options]} {
+        error "expected an error from: $script"
+    }
+    dict get $options -errorcode
+}
+
+# The message of `script`, which must fail.
+proc message {script} {
+    if {![catch {uplevel 1 $script} message]} {
+        error "expected an error from: $script"
+    }
+    return $message
+}
+
+# Is `fd` close-on-exec? /proc/self/fdinfo shows its flags in octal.
+proc is_cloexec {fd} {
+    regexp {flags:\s*([0-7]+)} [read_file /proc/self/fdinfo/$fd] -> flags
+    expr {(("0o$flags" >> 19) & 1) == 1} ;# O_CLOEXEC, octal 02000000
+}
+
+proc read_file {path} {
+    set f [open $path rb]
+    set data [read $f]
+    close $f
+    return $data
+}
+
+fdtest version {version and constants} {
+    set names {EINVAL EBADF ENOTSOCK ENOTSUP EAGAIN ETIMEDOUT ECLOSED ENOFD
+        ETRUNC EMFILE ENOMEM EACCES ENOENT EADDRINUSE ESYS ECONNREFUSED
+        ENAMETOOLONG}
+    set i 0
+    foreach name $names {
+        incr i
+        if {[set fdpass::$name] != -$i ||
+            [fdpass::errname [set fdpass::$name]] ne $name} {
+            error "$name is [set fdpass::$name]"
+        }
+    }
+    list [expr {[fdpass::version] == $fdpass::VERSION_MAJOR * 10000 +
+                $fdpass::VERSION_MINOR * 100 + $fdpass::VERSION_PATCH}] \
+        [expr {[fdpass::version_string] eq [join [list $fdpass::VERSION_MAJOR \
+                $fdpass::VERSION_MINOR $fdpass::VERSION_PATCH] .]}] \
+        [expr {[package present fdpass] eq [fdpass::version_string]}] \
+        $fdpass::OK [fdpass::strerror $fdpass::EBADF] \
+        [string is integer -strict [fdpass::os_error]]
+} {1 1 1 0 {bad file descriptor} 1}
+
+fdtest send-recv {send and recv a pipe's write end} {
+    lassign [fdpass::socketpair] a b
+    lassign [chan pipe] r w
+    set sent [fdpass::send $a $w]
+    set fd [fdpass::recv $b]
+    set copy [fdpass::channel $fd w]
+    puts -nonewline $copy "through the copy"
+    close $copy
+    close $w
+    set data [read $r]
+    close $r
+    fdpass::close $a
+    fdpass::close $b
+    list $sent [string is integer -strict $fd] $data
+} {{} 1 {through the copy}}
+
+fdtest channels-as-sockets {sockets as channels, integers as descriptors} {
+    lassign [fdpass::socketpair] a b
+    set sa [fdpass::channel $a]
+    set sb [fdpass::channel $b]
+    lassign [chan pipe] r w
+    fdpass::send $sa [fdpass::fileno $w]
+    set copy [fdpass::channel [fdpass::recv $sb]]
+    puts -nonewline $copy x
+    close $copy
+    close $w
+    set data [read $r]
+    close $r
+    close $sa
+    close $sb
+    list $data [expr {[fdpass::fileno 7] == 7}]
+} {x 1}
+
+fdtest send_fds-recv_fds {send_fds and recv_fds} {
+    lassign [fdpass::socketpair] a b
+    lassign [chan pipe] r1 w1
+    lassign [chan pipe] r2 w2
+    set data "batch\0data"
+    set sent [fdpass::send_fds $a $data [list $w1 [fdpass::fileno $w2]]]
+    lassign [fdpass::recv_fds $b] got fds truncated
+    set i 0
+    set cloexec {}
+    foreach fd $fds {
+        lappend cloexec [is_cloexec $fd]
+        set copy [fdpass::channel $fd w]
+        puts -nonewline $copy "pipe [incr i]"
+        close $copy
+    }
+    close $w1
+    close $w2
+    set results [list $sent [expr {$got eq $data}] [llength $fds] $truncated \
+        [read $r1] [read $r2] $cloexec]
+    close $r1
+    close $r2
+    fdpass::send_fds $a x [list $a]
+    set fd [lindex [fdpass::recv_fds $b 1 1 $fdpass::NOCLOEXEC] 1 0]
+    lappend results [is_cloexec $fd]
+    fdpass::close $fd
+    fdpass::send_fds $a "no descriptors"
+    lappend results [fdpass::recv_fds $b 2 0]
+    lappend results [lindex [fdpass::recv_fds $b 100 1 $fdpass::NONBLOCK] 0]
+    lappend results [errorcode {fdpass::recv_fds $b 100 1 $fdpass::NONBLOCK}]
+    fdpass::close $a
+    fdpass::close $b
+    return $results
+} {10 1 2 0 {pipe 1} {pipe 2} {1 1} 0 {no {} 0} { descriptors} {FDPASS EAGAIN {operation would block}}}
+
+fdtest truncation {recv_fds reports truncation and closes the surplus} {
+    lassign [fdpass::socketpair] a b
+    lassign [chan pipe] r w
+    fdpass::send_fds $a three [list $w $w $w]
+    set before [count_fds]
+    lassign [fdpass::recv_fds $b 16 1] data fds truncated
+    set opened [expr {[count_fds] - $before}]
+    fdpass::close [lindex $fds 0]
+    close $r
+    close $w
+    fdpass::close $a
+    fdpass::close $b
+    list $data [llength $fds] $truncated $opened
+} {three 1 1 1}
+
+fdtest errors {failures are Tcl errors with -errorcode {FDPASS NAME message}} {
+    lassign [fdpass::socketpair] a b
+    set many [lrepeat [expr {$fdpass::MAX_FDS + 1}] $a]
+    set plain [open [file join $::dir plain.txt] w]
+    set codes [list \
+        [errorcode {fdpass::send $a 9999}] \
+        [lindex [errorcode {fdpass::close -1}] 1] \
+        [lindex [errorcode {fdpass::recv -1}] 1] \
+        [lindex [errorcode {fdpass::send_fds $a "" [list $a]}] 1] \
+        [lindex [errorcode {fdpass::recv_fds $b 0}] 1] \
+        [lindex [errorcode {fdpass::send_fds $a x {} 64}] 1] \
+        [lindex [errorcode {fdpass::send_fds $a x $many}] 1] \
+        [lindex [errorcode {fdpass::wait $b $fdpass::READABLE 0}] 1] \
+        [lindex [errorcode {fdpass::send $plain $a}] 1] \
+        [message {fdpass::send $a 9999}]]
+    close $plain
+    fdpass::close $b
+    lappend codes [lindex [errorcode {fdpass::send $a $a}] 1]
+    fdpass::close $a
+    return $codes
+} {{FDPASS EBADF {bad file descriptor}} EBADF EBADF EINVAL EINVAL EINVAL EINVAL ETIMEDOUT ENOTSOCK {bad file descriptor} ECLOSED}
+
+fdtest wrong-types {wrong arguments are Tcl errors} {
+    lassign [fdpass::socketpair] a b
+    lassign [chan pipe] r w
+    close $w
+    set messages [list \
+        [message {fdpass::send $a nosuch}] \
+        [expr {[message {fdpass::send $a $w}] eq
+               "expected a descriptor or a channel but got \"$w\""}] \
+        [message {fdpass::send_fds $a x [list $a nosuch]}] \
+        [message {fdpass::send_fds $a x "\{"}] \
+        [message {fdpass::recv_fds $b -1}] \
+        [message {fdpass::recv_fds $b 10 x}] \
+        [message {fdpass::wait $a readable 0}] \
+        [message {fdpass::recv}] \
+        [message {fdpass::channel $a x}] \
+        [message {fdpass::channel}]]
+    close $r
+    fdpass::close $a
+    fdpass::close $b
+    return $messages
+} [list {expected a descriptor or a channel but got "nosuch"} \
+    1 \
+    {expected a descriptor or a channel but got "nosuch"} \
+    {unmatched open brace in list} \
+    {capacity must be between 0 and 2147483647, got -1} \
+    {expected integer but got "x"} \
+    {TypeError in method 'wait', argument 2 of type 'int'} \
+    {Wrong number of arguments :fdpass::recv sock  argument 1} \
+    {bad mode "x": must be r, w or r+} \
+    {wrong # args: should be "fdpass::channel fd ?mode?"}]
+
+fdtest wait {wait} {
+    lassign [fdpass::socketpair] a b
+    set results [list [fdpass::wait $a $fdpass::WRITABLE 0] \
+        [lindex [errorcode {fdpass::wait $b $fdpass::READABLE 10}] 1]]
+    fdpass::send $a $a
+    lappend results [fdpass::wait $b [expr {$fdpass::READABLE | $fdpass::WRITABLE}] -1]
+    fdpass::close [fdpass::recv $b]
+    lappend results [lindex [errorcode {fdpass::wait $b 0 0}] 1]
+    fdpass::close $a
+    fdpass::close $b
+    return $results
+} {{} ETIMEDOUT {} EINVAL}
+
+fdtest local-sockets {listen, connect, accept, peer_credentials} {
+    set path [file join $::dir local.sock]
+    set listener [fdpass::listen $path]
+    set results [list [lindex [errorcode {fdpass::listen $path}] 1]]
+    set client [fdpass::connect $path]
+    set server [fdpass::accept $listener]
+    lassign [fdpass::peer_credentials $server] pid uid gid
+    lappend results [expr {$pid == [pid]}] [string is integer -strict $uid] \
+        [string is integer -strict $gid]
+    fdpass::close $listener
+    fdpass::close $client
+    fdpass::close $server
+    file delete $path
+    lappend results [lindex [errorcode {fdpass::connect $path}] 1] \
+        [lindex [errorcode {fdpass::listen [file join $::dir no dir.sock]}] 1]
+} {EADDRINUSE 1 1 1 ENOENT ENOENT}
+
+fdtest channel-fileno {fdpass::channel and fdpass::fileno} {
+    lassign [fdpass::socketpair] a b
+    set path [file join $::dir write-only.txt]
+    set writer [open $path w]
+    fdpass::send $a $writer
+    set fd [fdpass::recv $b]
+    set results [list [lindex [errorcode {fdpass::channel $fd r}] 1]]
+    set copy [fdpass::channel $fd]
+    lappend results [fconfigure $copy -blocking] \
+        [expr {[fdpass::fileno $copy] == $fd}] \
+        [string match {*-peername*} [fconfigure $copy]]
+    puts -nonewline $copy appended
+    close $copy
+    close $writer
+    lappend results [read_file $path] \
+        [errorcode {fdpass::channel 9999}] \
+        [lindex [errorcode {fdpass::channel $a w+}] 0]
+    fdpass::close $a
+    fdpass::close $b
+    return $results
+} {EINVAL 1 1 0 appended {FDPASS EBADF {bad file descriptor}} NONE}
+
+fdtest round-trip {round trip with another process} {
+    set path [file join $::dir round-trip.sock]
+    set listener [fdpass::listen $path]
+    set peer [open |[list [info nameofexecutable] [info script] peer $path] r]
+    set sock [fdpass::accept $listener]
+    set shared [file join $::dir shared.txt]
+    set file [open $shared w]
+    fdpass::send $sock $file
+    close $file
+    lassign [fdpass::recv_fds $sock] data fds
+    set pipe [fdpass::channel [lindex $fds 0] r]
+    set results [list $data [read $pipe]]
+    close $pipe
+    lappend results [lindex [errorcode {fdpass::recv $sock}] 1]
+    close $peer ;# an error if the peer failed
+    lappend results [read_file $shared]
+    fdpass::close $sock
+    fdpass::close $listener
+    return $results
+} {{from the peer} {through the peer's pipe
+} ECLOSED {written by the peer
+}}
+
+set failed $tcltest::numTests(Failed)
+tcltest::cleanupTests
+exit [expr {$failed > 0}]

@@ -1,0 +1,205 @@
+/*
+ * lua.i - the Lua 5.4 typemaps for fdpass.i's roles.
+ *
+ * Integers stay integers (SWIG's own typemaps go through lua_Number), a
+ * Lua file handle (io.open, io.tmpfile) is a descriptor, and failures
+ * follow io.open: nil, message, name ("EBADF"), so that
+ * assert(fdpass.send(s, f)) works. A wrong argument type is a Lua error.
+ */
+
+%{
+/* Push the io.open-style failure for `status`: nil, message, name. */
+static int fdpass_lua_failure(lua_State *L, int status)
+{
+  lua_pushnil(L);
+  lua_pushstring(L, fdpass_strerror(status));
+  lua_pushstring(L, fdpass_errname(status));
+  return 3;
+}
+
+/* Argument `arg` as a C int: an integer-valued number in range. */
+static int fdpass_lua_int(lua_State *L, int arg)
+{
+  if (lua_type(L, arg) != LUA_TNUMBER)
+    return luaL_typeerror(L, arg, "integer");
+  int exact;
+  lua_Integer n = lua_tointegerx(L, arg, &exact);
+  luaL_argcheck(L, exact, arg, "number has no integer representation");
+  luaL_argcheck(L, n >= INT_MIN && n <= INT_MAX, arg, "integer out of range");
+  return (int)n;
+}
+
+/* Optional argument `arg` as a capacity: a non-negative integer, or
+ * `otherwise` when it is nil. */
+static size_t fdpass_lua_capacity(lua_State *L, int arg, size_t otherwise)
+{
+  if (lua_isnil(L, arg))
+    return otherwise;
+  lua_Integer n = luaL_checkinteger(L, arg);
+  luaL_argcheck(L, n >= 0, arg, "capacity must not be negative");
+  return (size_t)n;
+}
+
+/* The descriptor at stack `index`: an integer, or an open Lua file.
+ * Returns NULL, or why the value is not one (a string on the stack). */
+static const char *fdpass_lua_to_descriptor(lua_State *L, int index, int *fd)
+{
+  luaL_Stream *file = (luaL_Stream *)luaL_testudata(L, index, LUA_FILEHANDLE);
+  if (file != NULL) {
+    if (file->closef == NULL)
+      return "attempt to use a closed file";
+    *fd = fileno(file->f);
+    return NULL;
+  }
+  if (lua_type(L, index) != LUA_TNUMBER)
+    return lua_pushfstring(L, "descriptor or file expected, got %s",
+                           luaL_typename(L, index));
+  int exact;
+  lua_Integer n = lua_tointegerx(L, index, &exact);
+  if (!exact)
+    return "number has no integer representation";
+  if (n < INT_MIN || n > INT_MAX)
+    return "descriptor out of range";
+  *fd = (int)n;
+  return NULL;
+}
+
+static int fdpass_lua_descriptor(lua_State *L, int arg)
+{
+  int fd = -1;
+  const char *why = fdpass_lua_to_descriptor(L, arg, &fd);
+  if (why != NULL)
+    luaL_argerror(L, arg, why);
+  return fd;
+}
+
+/* The table at argument `arg` as descriptors, stored in `fds` (room for
+ * FDPASS_MAX_FDS). Returns the table's length: a longer list is left to
+ * fdpass_send_fds, which refuses it (FDPASS_EINVAL) before reading `fds`. */
+static size_t fdpass_lua_descriptors(lua_State *L, int arg, int *fds)
+{
+  luaL_checktype(L, arg, LUA_TTABLE);
+  size_t n = lua_rawlen(L, arg);
+  for (size_t i = 0; i < n && i < FDPASS_MAX_FDS; i++) {
+    lua_rawgeti(L, arg, (lua_Integer)i + 1);
+    const char *why = fdpass_lua_to_descriptor(L, -1, &fds[i]);
+    if (why != NULL)
+      luaL_argerror(L, arg, lua_pushfstring(L, "element %d: %s",
+                                            (int)i + 1, why));
+    lua_pop(L, 1);
+  }
+  return n;
+}
+
+/* A Lua file's closef, as io's own: close the stream, report io-style. */
+static int fdpass_lua_fclose(lua_State *L)
+{
+  luaL_Stream *file = (luaL_Stream *)luaL_checkudata(L, 1, LUA_FILEHANDLE);
+  return luaL_fileresult(L, fclose(file->f) == 0, NULL);
+}
+
+/* A mode io.open accepts: r, w or a, then an optional +, then b's. */
+static int fdpass_lua_valid_mode(const char *mode)
+{
+  if (*mode == '\0' || strchr("rwa", *mode++) == NULL)
+    return 0;
+  if (*mode == '+')
+    mode++;
+  return strspn(mode, "b") == strlen(mode);
+}
+
+/* fdpass.fdopen(fd [, mode]): a Lua file that owns `fd` (closing the file
+ * closes it). The mode defaults to the descriptor's access mode. */
+static int fdpass_lua_fdopen(lua_State *L)
+{
+  int fd = fdpass_lua_int(L, 1);
+  const char *mode = luaL_optstring(L, 2, NULL);
+  luaL_argcheck(L, mode == NULL || fdpass_lua_valid_mode(mode), 2,
+                "invalid mode");
+  const char *access = fdpass_access_mode(fd);
+  if (access == NULL)
+    return fdpass_lua_failure(L, FDPASS_EBADF);
+  luaL_Stream *file = (luaL_Stream *)lua_newuserdatauv(L, sizeof *file, 0);
+  file->closef = NULL; /* a closed file, until fdopen succeeds */
+  luaL_setmetatable(L, LUA_FILEHANDLE);
+  file->f = fdopen(fd, mode != NULL ? mode : access);
+  if (file->f == NULL) /* the mode does not fit the descriptor */
+    return fdpass_lua_failure(L, FDPASS_EINVAL);
+  file->closef = fdpass_lua_fclose;
+  return 1;
+}
+%}
+
+%native(fdopen) int fdpass_lua_fdopen(lua_State *L);
+
+/* Plain integers (events, timeouts, flags, codes) in and out. */
+%typemap(in) int %{ $1 = fdpass_lua_int(L, $input); %}
+%typemap(out) int INTEGER %{ lua_pushinteger(L, $1); SWIG_arg++; %}
+%typemap(in) int flags %{ $1 = lua_isnil(L, $input) ? 0 : fdpass_lua_int(L, $input); %}
+
+%typemap(in) int DESCRIPTOR %{ $1 = fdpass_lua_descriptor(L, $input); %}
+
+%typemap(in, numinputs=0) int *NEW_DESCRIPTOR (int descriptor = -1)
+%{ $1 = &descriptor; %}
+%typemap(argout) int *NEW_DESCRIPTOR
+%{ if (result == FDPASS_OK) { lua_pushinteger(L, *$1); SWIG_arg++; } %}
+%apply int *NEW_DESCRIPTOR { int *PAIR_END };
+
+%typemap(in, numinputs=0) int64_t *ID (int64_t id = -1) %{ $1 = &id; %}
+%typemap(argout) int64_t *ID
+%{ if (result == FDPASS_OK) { lua_pushinteger(L, *$1); SWIG_arg++; } %}
+
+%typemap(in) (const void *DATA, size_t *LENGTH) (size_t length = 0)
+%{ $1 = (void *)luaL_checklstring(L, $input, &length); $2 = &length; %}
+%typemap(argout) (const void *DATA, size_t *LENGTH)
+%{ if (result == FDPASS_OK) { lua_pushinteger(L, (lua_Integer)*$2); SWIG_arg++; } %}
+
+%typemap(default) (const int *FDS, size_t NFDS) %{ $1 = NULL; $2 = 0; %}
+%typemap(in) (const int *FDS, size_t NFDS) (int fds[FDPASS_MAX_FDS])
+%{ if (!lua_isnil(L, $input)) { $2 = fdpass_lua_descriptors(L, $input, fds); $1 = fds; } %}
+
+/* The data arrives in a scratch userdata, which Lua collects also when
+ * an error unwinds the call. */
+%typemap(default) (void *BUFFER, size_t *CAPACITY)
+  (size_t capacity = FDPASS_BINDING_RECV_LEN)
+%{ $2 = &capacity; %}
+%typemap(in) (void *BUFFER, size_t *CAPACITY)
+%{ *$2 = fdpass_lua_capacity(L, $input, *$2); %}
+%typemap(check) (void *BUFFER, size_t *CAPACITY)
+%{ $1 = lua_newuserdatauv(L, *$2, 0); %}
+%typemap(argout) (void *BUFFER, size_t *CAPACITY)
+%{ if (fdpass_delivered(result)) { lua_pushlstring(L, (const char *)$1, *$2); SWIG_arg++; } %}
+
+%typemap(default) (int *RECEIVED, size_t *COUNT)
+  (int fds[FDPASS_MAX_FDS], size_t count = FDPASS_MAX_FDS)
+%{ $1 = fds; $2 = &count; %}
+%typemap(in) (int *RECEIVED, size_t *COUNT)
+%{ *$2 = fdpass_lua_capacity(L, $input, *$2);
+   if (*$2 > FDPASS_MAX_FDS) *$2 = FDPASS_MAX_FDS; %}
+%typemap(argout) (int *RECEIVED, size_t *COUNT) %{
+  if (fdpass_delivered(result)) {
+    lua_createtable(L, (int)*$2, 0);
+    for (size_t i = 0; i < *$2; i++) {
+      lua_pushinteger(L, $1[i]);
+      lua_rawseti(L, -2, (lua_Integer)i + 1);
+    }
+    lua_pushboolean(L, result == FDPASS_ETRUNC);
+    SWIG_arg += 2;
+  }
+%}
+
+/* The status itself is never a result. On success a call with no other
+ * result returns true. */
+%typemap(out) int STATUS, int PARTIAL_STATUS "";
+%typemap(ret) int STATUS %{
+  if ($1 != FDPASS_OK)
+    return fdpass_lua_failure(L, $1);
+  if (SWIG_arg == 0) {
+    lua_pushboolean(L, 1);
+    SWIG_arg = 1;
+  }
+%}
+%typemap(ret) int PARTIAL_STATUS %{
+  if (!fdpass_delivered($1))
+    return fdpass_lua_failure(L, $1);
+%}

@@ -1,0 +1,140 @@
+/*
+ * ruby.i - the Ruby typemaps for fdpass.i's roles.
+ *
+ * Module FDPass (swig -initname fdpass, so that require "fdpass" loads
+ * it): send_fd and recv_fd (FDPass.send would shadow Object#send), the
+ * other functions by their C names. Any object with #fileno (IO, File,
+ * UNIXSocket) is a descriptor; failures raise FDPass::Error, whose #code
+ * is the status (FDPass::EBADF...) and #name its name ("EBADF").
+ */
+%rename(send_fd) fdpass_send;
+%rename(recv_fd) fdpass_recv;
+
+%{
+static VALUE fdpass_rb_error; /* FDPass::Error */
+static ID fdpass_rb_fileno;
+
+static void fdpass_rb_raise(int status)
+{
+  VALUE error = rb_exc_new_cstr(fdpass_rb_error, fdpass_strerror(status));
+  rb_iv_set(error, "@code", INT2NUM(status));
+  rb_iv_set(error, "@name", rb_str_new_cstr(fdpass_errname(status)));
+  rb_exc_raise(error);
+}
+
+/* `object` as a descriptor: an Integer, or what its #fileno returns. */
+static int fdpass_rb_descriptor(VALUE object)
+{
+  if (!RB_INTEGER_TYPE_P(object)) {
+    if (!rb_respond_to(object, fdpass_rb_fileno))
+      rb_raise(rb_eTypeError, "expected an Integer descriptor or an object "
+               "with #fileno, got %s", rb_obj_classname(object));
+    VALUE fd = rb_funcall(object, fdpass_rb_fileno, 0);
+    if (!RB_INTEGER_TYPE_P(fd))
+      rb_raise(rb_eTypeError, "%s#fileno returned %s, not an Integer",
+               rb_obj_classname(object), rb_obj_classname(fd));
+    object = fd;
+  }
+  return NUM2INT(object);
+}
+
+/* The Array `list` as descriptors, stored in `fds` (room for
+ * FDPASS_MAX_FDS). Returns its length: a longer list is left to
+ * fdpass_send_fds, which refuses it (FDPASS_EINVAL) before reading `fds`. */
+static size_t fdpass_rb_descriptors(VALUE list, int *fds)
+{
+  Check_Type(list, T_ARRAY);
+  long n = RARRAY_LEN(list);
+  for (long i = 0; i < n && i < FDPASS_MAX_FDS; i++)
+    fds[i] = fdpass_rb_descriptor(rb_ary_entry(list, i));
+  return (size_t)n;
+}
+
+/* Optional argument `value` as a capacity, `otherwise` when it is nil. */
+static size_t fdpass_rb_capacity(VALUE value, size_t otherwise)
+{
+  if (NIL_P(value))
+    return otherwise;
+  long n = NUM2LONG(value);
+  if (n < 0)
+    rb_raise(rb_eArgError, "capacity must not be negative");
+  return (size_t)n;
+}
+%}
+
+%init %{
+  fdpass_rb_fileno = rb_intern("fileno");
+  fdpass_rb_error = rb_define_class_under(rb_define_module("FDPass"), "Error",
+                                          rb_eStandardError);
+  rb_define_attr(fdpass_rb_error, "code", 1, 0);
+  rb_define_attr(fdpass_rb_error, "name", 1, 0);
+%}
+
+%typemap(out) int INTEGER "$result = INT2NUM($1);";
+%typemap(in) int DESCRIPTOR %{ $1 = fdpass_rb_descriptor($input); %}
+
+%typemap(in, numinputs=0) int *NEW_DESCRIPTOR (int descriptor = -1)
+%{ $1 = &descriptor; %}
+%typemap(argout) int *NEW_DESCRIPTOR
+%{ if (result == FDPASS_OK) $result = SWIG_Ruby_AppendOutput($result, INT2NUM(*$1)); %}
+%apply int *NEW_DESCRIPTOR { int *PAIR_END };
+
+%typemap(in, numinputs=0) int64_t *ID (int64_t id = -1) %{ $1 = &id; %}
+%typemap(argout) int64_t *ID
+%{ if (result == FDPASS_OK) $result = SWIG_Ruby_AppendOutput($result, LL2NUM(*$1)); %}
+
+/* The String's bytes are taken after every argument is converted: a
+ * #fileno called meanwhile could change the String. */
+%typemap(in) (const void *DATA, size_t *LENGTH) (VALUE data = Qnil, size_t length = 0)
+%{ data = StringValue($input); $2 = &length; %}
+%typemap(check) (const void *DATA, size_t *LENGTH)
+%{ $1 = RSTRING_PTR(data$argnum); *$2 = (size_t)RSTRING_LEN(data$argnum); %}
+%typemap(argout) (const void *DATA, size_t *LENGTH)
+%{ if (result == FDPASS_OK) $result = SWIG_Ruby_AppendOutput($result, SIZET2NUM(*$2)); %}
+
+%typemap(default) (const int *FDS, size_t NFDS) %{ $1 = NULL; $2 = 0; %}
+%typemap(in) (const int *FDS, size_t NFDS) (int fds[FDPASS_MAX_FDS])
+%{ if (!NIL_P($input)) { $2 = fdpass_rb_descriptors($input, fds); $1 = fds; } %}
+
+/* The data arrives in the String that is returned: no copy. */
+%typemap(default) (void *BUFFER, size_t *CAPACITY)
+  (size_t capacity = FDPASS_BINDING_RECV_LEN, VALUE data = Qnil)
+%{ $2 = &capacity; %}
+%typemap(in) (void *BUFFER, size_t *CAPACITY)
+%{ *$2 = fdpass_rb_capacity($input, *$2); %}
+%typemap(check) (void *BUFFER, size_t *CAPACITY)
+%{ data$argnum = rb_str_buf_new((long)*$2); $1 = RSTRING_PTR(data$argnum); %}
+%typemap(argout) (void *BUFFER, size_t *CAPACITY) %{
+  if (fdpass_delivered(result)) {
+    rb_str_set_len(data$argnum, (long)*$2);
+    $result = SWIG_Ruby_AppendOutput($result, data$argnum);
+  }
+%}
+
+%typemap(default) (int *RECEIVED, size_t *COUNT)
+  (int fds[FDPASS_MAX_FDS], size_t count = FDPASS_MAX_FDS)
+%{ $1 = fds; $2 = &count; %}
+%typemap(in) (int *RECEIVED, size_t *COUNT)
+%{ *$2 = fdpass_rb_capacity($input, *$2);
+   if (*$2 > FDPASS_MAX_FDS) *$2 = FDPASS_MAX_FDS; %}
+%typemap(argout) (int *RECEIVED, size_t *COUNT) %{
+  if (fdpass_delivered(result)) {
+    VALUE list = rb_ary_new_capa((long)*$2);
+    for (size_t i = 0; i < *$2; i++)
+      rb_ary_push(list, INT2NUM($1[i]));
+    $result = SWIG_Ruby_AppendOutput($result, list);
+    $result = SWIG_Ruby_AppendOutput($result, result == FDPASS_ETRUNC ? Qtrue : Qfalse);
+  }
+%}
+
+/* The status itself is never a result: a call with no other result
+ * returns nil. */
+%typemap(out) int STATUS, int PARTIAL_STATUS "";
+%typemap(ret) int STATUS %{
+  if ($1 != FDPASS_OK)
+    fdpass_rb_raise($1);
+%}
+%typemap(ret) int PARTIAL_STATUS %{
+  if (!fdpass_delivered($1))
+    fdpass_rb_raise($1);
+%}
