@@ -280,6 +280,17 @@ test("listen, connect, accept, peer_credentials", function()
   fails("ENOENT", fdpass.listen(dir .. "/no/such/dir.sock"))
 end)
 
+test("listen_mode", function()
+  local path = dir .. "/lua-mode.sock"
+  local listener = assert(fdpass.listen_mode(path, 432)) -- 0660
+  local stat = io.popen("stat -c %a " .. path)
+  eq(stat:read("l"), "660", "socket file mode")
+  stat:close()
+  fdpass.close(listener)
+  os.remove(path)
+  fails("EINVAL", fdpass.listen_mode(path, 4096))
+end)
+
 test("fdopen and fileno", function()
   local a, b = assert(fdpass.socketpair())
   local path = dir .. "/lua-write-only.txt"

@@ -220,6 +220,15 @@ class FDPassTest < Minitest::Test
     assert_fdpass_error('EBADF') { FDPass.close(listener) }
   end
 
+  def test_listen_mode
+    path = File.join(@dir, 'mode.sock')
+    listener = FDPass.listen_mode(path, 0o660)
+    assert_equal 0o660, File.stat(path).mode & 0o7777
+    FDPass.close(listener)
+    File.unlink(path)
+    assert_fdpass_error('EINVAL') { FDPass.listen_mode(path, 0o1777) }
+  end
+
   def test_round_trip_with_another_process
     path = File.join(@dir, 'round-trip.sock')
     listener = FDPass.listen(path)

@@ -261,6 +261,15 @@ fdtest local-sockets {listen, connect, accept, peer_credentials} {
         [lindex [errorcode {fdpass::listen [file join $::dir no dir.sock]}] 1]
 } {EADDRINUSE 1 1 1 ENOENT ENOENT}
 
+fdtest listen-mode {fdpass::listen_mode} {
+    set path [file join $::dir mode.sock]
+    set listener [fdpass::listen_mode $path 0660]
+    set results [list [format %o [expr {[file attributes $path -permissions] & 0777}]]]
+    fdpass::close $listener
+    file delete $path
+    lappend results [lindex [errorcode {fdpass::listen_mode $path 01777}] 1]
+} {660 EINVAL}
+
 fdtest channel-fileno {fdpass::channel and fdpass::fileno} {
     lassign [fdpass::socketpair] a b
     set path [file join $::dir write-only.txt]
