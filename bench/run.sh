@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # bench/run.sh FDPASS_BENCH [ARGS...]: run the benchmark with every peer
-# this machine has (Perl IO::FDPass, Python, Ruby), passing ARGS on, e.g.
+# this machine has (Perl IO::FDPass, Python, Ruby) and the Lua, Ruby and Tcl
+# modules built next to FDPASS_BENCH, passing ARGS on, e.g.
 #   bench/run.sh build/bench/fdpass_bench -n 200000 -r 21 -t bench.tsv
 set -euo pipefail
 bench=$1
 shift
-peers=$(dirname "$0")/peers
+peers=$(cd "$(dirname "$0")/peers" && pwd)
+modules=$(cd "$(dirname "$bench")/../bindings" 2>/dev/null && pwd || true)
 args=()
 if /usr/bin/perl -MIO::FDPass -e 1 2>/dev/null; then
   args+=(-p "Perl IO::FDPass=/usr/bin/perl $peers/io_fdpass.pl")
@@ -15,5 +17,14 @@ if /usr/bin/python3 -c 'import socket; socket.send_fds' 2>/dev/null; then
 fi
 if [ -x /usr/bin/ruby ]; then
   args+=(-p "Ruby send_io/recv_io=/usr/bin/ruby $peers/send_io.rb")
+fi
+if [ -f "$modules/lua/fdpass.so" ]; then
+  args+=(-p "Lua binding=env LUA_CPATH=$modules/lua/?.so lua5.4 $peers/fdpass.lua")
+fi
+if [ -f "$modules/ruby/fdpass.so" ]; then
+  args+=(-p "Ruby binding=env RUBYLIB=$modules/ruby ruby $peers/fdpass.rb")
+fi
+if [ -f "$modules/tcl/pkgIndex.tcl" ]; then
+  args+=(-p "Tcl binding=env TCLLIBPATH=$modules/tcl tclsh8.6 $peers/fdpass.tcl")
 fi
 exec "$bench" "${args[@]}" "$@"
