@@ -47,6 +47,7 @@
  *    closes a C runtime descriptor (close sockets with closesocket);
  *    fdpass_listen, fdpass_connect and fdpass_peer_credentials return
  *    FDPASS_ENOTSUP.
+ *  - Winsock is started once, on first use (the only global state).
  *  - Link libfdpass.a with FDPASS_STATIC defined (CMake's
  *    fdpass::fdpass_static does it) and with ws2_32.
  */

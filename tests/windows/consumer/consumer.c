@@ -1,0 +1,29 @@
+/* consumer.c - a Windows program that uses an installed libfdpass: passes
+ * a pipe to itself over a loopback TCP pair and writes through the copy. */
+#include <fdpass.h>
+
+#include <fcntl.h>
+#include <io.h>
+#include <stdio.h>
+#include <string.h>
+
+int main(void)
+{
+  int a, b, p[2], got;
+  char buf[8] = {0};
+  if (fdpass_version() != FDPASS_VERSION_MAJOR * 10000 +
+                              FDPASS_VERSION_MINOR * 100 +
+                              FDPASS_VERSION_PATCH) {
+    fprintf(stderr, "header and library versions differ\n");
+    return 1;
+  }
+  if (_pipe(p, 64, _O_BINARY) != 0 || fdpass_socketpair(&a, &b) != FDPASS_OK ||
+      fdpass_send(a, p[1]) != FDPASS_OK || fdpass_recv(b, &got) != FDPASS_OK ||
+      _write(got, "ok", 2) != 2 || _read(p[0], buf, 2) != 2 ||
+      strcmp(buf, "ok") != 0) {
+    fprintf(stderr, "passing a descriptor failed\n");
+    return 1;
+  }
+  printf("consumer: libfdpass %s works\n", fdpass_version_string());
+  return 0;
+}
