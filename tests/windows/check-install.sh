@@ -1,11 +1,11 @@
 #!/bin/sh
-# check-install.sh BUILD_DIR SOURCE_DIR TOOLCHAIN EMULATOR: install the
+# check-install.sh BUILD_DIR CONSUMER_DIR TOOLCHAIN EMULATOR: install the
 # Windows build into a temporary prefix, check that the DLL, its import
-# library, the static library and the header are there, then build
-# consumer/ against them with find_package(fdpass) and run both programs
-# through EMULATOR (Wine).
+# library, the static library and the header are there, then build the
+# consumer project (tests/install) against them with find_package(fdpass)
+# and run both programs through EMULATOR (Wine).
 set -eu
-build=$1 source=$2 toolchain=$3 emulator=$4
+build=$1 consumer=$2 toolchain=$3 emulator=$4
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 prefix=$tmp/prefix
@@ -16,7 +16,7 @@ for f in bin/libfdpass.dll lib/libfdpass.dll.a lib/libfdpass.a \
   [ -f "$prefix/$f" ] || { echo "check-install: $f not installed" >&2; exit 1; }
 done
 
-cmake -S "$source/consumer" -B "$tmp/consumer" --toolchain "$toolchain" \
+cmake -S "$consumer" -B "$tmp/consumer" --toolchain "$toolchain" \
   -Dfdpass_DIR="$prefix/lib/cmake/fdpass" > "$tmp/configure.log"
 cmake --build "$tmp/consumer" > "$tmp/build.log"
 # The shared consumer finds libfdpass.dll beside it, as installers place it.
