@@ -162,7 +162,7 @@ static int send_all(SOCKET s, const void *data, size_t len)
  * NULL), waiting whenever a non-blocking socket is empty. */
 static int recv_all(SOCKET s, void *buf, size_t len)
 {
-  char scratch[512];
+  char scratch[4096];
   char *p = buf;
   while (len > 0) {
     size_t want = len;

@@ -16,6 +16,15 @@ for f in bin/libfdpass.dll lib/libfdpass.dll.a lib/libfdpass.a \
   [ -f "$prefix/$f" ] || { echo "check-install: $f not installed" >&2; exit 1; }
 done
 
+# The DLL exports exactly the functions the header declares (with the
+# Windows-only ones), and nothing else.
+x86_64-w64-mingw32-objdump -p "$prefix/bin/libfdpass.dll" |
+  sed -n 's/^[[:space:]]*\[ *[0-9]*\] \([A-Za-z_0-9]*\)$/\1/p' | sort > "$tmp/exported"
+grep -o 'FDPASS_API [^(]*(' "$prefix/include/fdpass.h" |
+  grep -o 'fdpass_[a-z0-9_]*' | sort > "$tmp/declared"
+diff -u "$tmp/declared" "$tmp/exported" ||
+  { echo "check-install: DLL exports differ from fdpass.h" >&2; exit 1; }
+
 cmake -S "$consumer" -B "$tmp/consumer" --toolchain "$toolchain" \
   -Dfdpass_DIR="$prefix/lib/cmake/fdpass" > "$tmp/configure.log"
 cmake --build "$tmp/consumer" > "$tmp/build.log"
@@ -28,5 +37,5 @@ if x86_64-w64-mingw32-objdump -p "$tmp/consumer/consumer_static.exe" |
   echo "check-install: the static consumer imports libfdpass.dll" >&2
   exit 1
 fi
-echo "check-install: DLL, import and static libraries, header installed;" \
-  "find_package consumers built and ran"
+echo "check-install: DLL ($(wc -l < "$tmp/exported") exports), import and" \
+  "static libraries, header installed; find_package consumers built and ran"
