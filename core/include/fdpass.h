@@ -19,6 +19,37 @@
  *
  * ABI: the numeric values of codes, flags and limits never change once
  * released. New functions are added in a new symbol version node.
+ *
+ * Native Windows (docs/windows.md) keeps these signatures; there:
+ *  - `sock` is a Winsock SOCKET of a connected stream socket (e.g. loopback
+ *    TCP) cast to int. Microsoft documents that kernel handles have 32
+ *    significant bits (so that 32- and 64-bit processes can share them):
+ *    the library relies on this and sign-extends `sock` back to a SOCKET,
+ *    so INVALID_SOCKET is -1 and any socket handle fits.
+ *  - `fd` is a C runtime descriptor of msvcrt.dll (_open, _pipe,
+ *    _open_osfhandle...), as IO::FDPass uses; received descriptors come
+ *    from _open_osfhandle. An application whose C runtime is another DLL
+ *    (e.g. the UCRT) has its own descriptor table: it passes raw handles
+ *    with fdpass_send_handle/fdpass_recv_handle instead.
+ *  - close-on-exec means not inherited: a received handle is not
+ *    inheritable and its descriptor has _O_NOINHERIT, unless
+ *    FDPASS_NOCLOEXEC.
+ *  - fdpass_send/fdpass_recv speak IO::FDPass's Win32 protocol (the
+ *    sender's process id, then a HANDLE value for the receiver to
+ *    duplicate); every other message travels as one frame and is received
+ *    whole, as on a SOCK_SEQPACKET socket: data beyond the buffer is
+ *    dropped and reported as FDPASS_ETRUNC. The sender must still run
+ *    when the receiver receives (FDPASS_ECLOSED otherwise).
+ *  - An invalid or closed socket is FDPASS_ENOTSOCK (Winsock cannot tell
+ *    the two apart); fdpass_os_error() is a GetLastError() or
+ *    WSAGetLastError() code.
+ *  - fdpass_socketpair gives a connected loopback TCP pair; fdpass_close
+ *    closes a C runtime descriptor (close sockets with closesocket);
+ *    fdpass_listen, fdpass_connect and fdpass_peer_credentials return
+ *    FDPASS_ENOTSUP.
+ *  - Winsock is started once, on first use (the only global state).
+ *  - Link libfdpass.a with FDPASS_STATIC defined (CMake's
+ *    fdpass::fdpass_static does it) and with ws2_32.
  */
 #ifndef FDPASS_H
 #define FDPASS_H
@@ -184,6 +215,28 @@ FDPASS_API int fdpass_send_fds(int sock, const void *data, size_t *len,
  */
 FDPASS_API int fdpass_recv_fds(int sock, void *buf, size_t *len, int *fds,
                                size_t *nfds, int flags);
+
+#ifdef _WIN32
+/*
+ * Windows only: fdpass_send and fdpass_recv for raw handles, with the same
+ * wire format (IO::FDPass's). `sock` is a SOCKET and `handle` a HANDLE,
+ * given as the types they are defined as, so that this header needs no
+ * Windows headers. The sender keeps `handle`; the receiver gets a new,
+ * non-inheritable handle to the same object, owned by the caller.
+ * fdpass_send_handle returns FDPASS_OK, FDPASS_EBADF (INVALID_SOCKET, or
+ * `handle` is not an open handle), FDPASS_ENOTSOCK, FDPASS_ENOTSUP (not a
+ * stream socket), FDPASS_ECLOSED, FDPASS_ENOMEM, FDPASS_ESYS.
+ * fdpass_recv_handle returns FDPASS_OK, FDPASS_ENOFD, FDPASS_ETRUNC,
+ * FDPASS_ECLOSED (end of stream, or the sender exited before the handle
+ * could be taken), FDPASS_EACCES (this process may not duplicate the
+ * sender's handles), FDPASS_EBADF (INVALID_SOCKET, or the sender named no
+ * open handle), FDPASS_ENOTSOCK, FDPASS_ENOTSUP (not a stream socket, or
+ * the peer does not speak the protocol), FDPASS_EINVAL (`handle` is
+ * NULL), FDPASS_ESYS.
+ */
+FDPASS_API int fdpass_send_handle(uintptr_t sock, void *handle);
+FDPASS_API int fdpass_recv_handle(uintptr_t sock, void **handle);
+#endif
 
 /* ------------------------------------------------------------------ */
 /* Waiting                                                             */

@@ -17,7 +17,4 @@ int fdp_fail(int code);
 /* Record the OS error `os_error` and return the status code it maps to. */
 int fdp_fail_os(int os_error);
 
-/* The status code an OS error number maps to, without recording it. */
-int fdp_code_from_os(int os_error);
-
 #endif

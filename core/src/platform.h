@@ -1,16 +1,25 @@
 /*
  * platform.h - the small interface between the library's logic and the OS.
  *
- * posix.c implements it for Linux, the BSDs and macOS; every #ifdef for an
- * OS difference lives there, not in the callers. Each function makes at
- * most a few system calls, retries EINTR, records failures through
- * fdp_fail/fdp_fail_os and returns a status code.
+ * posix.c and posix_paths.c implement it for Linux, the BSDs and macOS,
+ * win32.c for native Windows; every #ifdef for an OS difference lives
+ * there, not in the callers. Each function makes at most a few system
+ * calls, retries EINTR, records failures through fdp_fail/fdp_fail_os and
+ * returns a status code.
+ *
+ * On Windows `sock` is a Winsock SOCKET and `fd` a C runtime descriptor
+ * (see fdpass.h), and a message travels as a frame of handle values that
+ * the receiver duplicates out of the sender (docs/windows.md).
  */
 #ifndef FDPASS_PLATFORM_H
 #define FDPASS_PLATFORM_H
 
 #include <stddef.h>
 #include <stdint.h>
+
+/* The status code an OS error maps to (errno; on Windows a Win32 or
+ * Winsock error code), without recording it. */
+int fdp_code_from_os(int os_error);
 
 /* FDPASS_OK when `sock` is a socket that can carry descriptors (a local
  * socket); FDPASS_ENOTSUP for any other socket (TCP silently drops them),
@@ -47,8 +56,15 @@ int fdp_os_wait(int fd, int events, int timeout_ms);
 /* close(2) that never retries (the descriptor is gone either way). */
 int fdp_os_close(int fd);
 
-/* A new close-on-exec socket of `type` (SOCK_STREAM...) in `*fd`. */
+/* A new close-on-exec socket of `type` (SOCK_STREAM...) in `*fd`; POSIX
+ * only, for posix_paths.c. */
 int fdp_os_socket(int type, int *fd);
+
+/* A close-on-exec local stream socket listening on / connected to `path`
+ * (non-empty; '@name' is Linux's abstract namespace). A socket file gets
+ * `mode` (0..0777) whatever the umask. */
+int fdp_os_listen(const char *path, int mode, int *listener);
+int fdp_os_connect(const char *path, int *sock);
 
 /* A connected pair of close-on-exec local stream sockets. */
 int fdp_os_socketpair(int *a, int *b);

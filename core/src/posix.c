@@ -343,3 +343,49 @@ int fdp_os_peer_credentials(int sock, int64_t *pid, int64_t *uid,
 #endif
   return FDPASS_OK;
 }
+
+int fdp_code_from_os(int os_error)
+{
+  switch (os_error) {
+  case EINVAL: return FDPASS_EINVAL;
+  case EBADF: return FDPASS_EBADF;
+  case ENOTSOCK: return FDPASS_ENOTSOCK;
+  case EOPNOTSUPP:
+#if defined(ENOTSUP) && ENOTSUP != EOPNOTSUPP
+  case ENOTSUP:
+#endif
+  case EAFNOSUPPORT:
+  case EPROTONOSUPPORT:
+  case EPROTOTYPE:
+    return FDPASS_ENOTSUP;
+  case EAGAIN:
+#if EWOULDBLOCK != EAGAIN
+  case EWOULDBLOCK:
+#endif
+    return FDPASS_EAGAIN;
+  case ETIMEDOUT: return FDPASS_ETIMEDOUT;
+  case EPIPE:
+  case ECONNRESET:
+  case ENOTCONN:
+    return FDPASS_ECLOSED;
+  case EMFILE:
+  case ENFILE:
+#ifdef ETOOMANYREFS
+  case ETOOMANYREFS: /* too many descriptors in flight for this sender */
+#endif
+    return FDPASS_EMFILE;
+  case ENOMEM:
+  case ENOBUFS:
+    return FDPASS_ENOMEM;
+  case EACCES:
+  case EPERM:
+    return FDPASS_EACCES;
+  case ENOENT:
+  case ENOTDIR:
+    return FDPASS_ENOENT;
+  case EADDRINUSE: return FDPASS_EADDRINUSE;
+  case ECONNREFUSED: return FDPASS_ECONNREFUSED;
+  case ENAMETOOLONG: return FDPASS_ENAMETOOLONG;
+  default: return FDPASS_ESYS;
+  }
+}

@@ -4,7 +4,15 @@
 
 #include <stdio.h>
 #include <string.h>
+#ifdef _WIN32 /* msvcrt: a pipe of C runtime descriptors, over loopback TCP */
+#include <fcntl.h>
+#include <io.h>
+#define pipe(p) _pipe(p, 64, _O_BINARY)
+#define read _read
+#define write _write
+#else
 #include <unistd.h>
+#endif
 
 int main(void)
 {

@@ -1,0 +1,888 @@
+/*
+ * test_windows.c - libfdpass on native Windows, run under Wine by CTest.
+ *
+ * Most tests start this program again as a child process ("child ROLE
+ * PORT PARENT_PID"), connected over loopback TCP, so that descriptors
+ * cross between two real processes. Raw roles speak IO::FDPass's Win32
+ * protocol themselves (pid, then HANDLE) to pin the wire format down byte
+ * for byte. The harness fails a test that leaks a handle in this process.
+ */
+#include "harness.h"
+
+#include <fdpass.h>
+
+#include <fcntl.h>
+#include <io.h>
+#include <stdint.h>
+
+#define TIMEOUT_MS 20000
+#define ACK 'k'
+
+static char self_path[MAX_PATH];
+static DWORD parent_pid; /* in a child: the parent's process id */
+
+/* ---- small helpers ------------------------------------------------- */
+
+#define CHECK_STATUS(call, expected)                                         \
+  do {                                                                       \
+    int status_ = (call);                                                    \
+    CHECK(status_ == (expected), "%s returned %s (OS error %d), expected %s", \
+          #call, fdpass_errname(status_), fdpass_os_error(),                 \
+          fdpass_errname(expected));                                         \
+  } while (0)
+
+#define CHECK_OK(call) CHECK_STATUS(call, FDPASS_OK)
+
+static void make_pipe(int p[2])
+{
+  CHECK(_pipe(p, 4096, _O_BINARY | _O_NOINHERIT) == 0, "_pipe failed");
+}
+
+/* Read `fd` to its end; returns the length, NUL-terminated in `buf`. */
+static size_t read_all(int fd, char *buf, size_t cap)
+{
+  size_t n = 0;
+  for (;;) {
+    int got = _read(fd, buf + n, (unsigned)(cap - 1 - n));
+    CHECK(got >= 0, "_read failed");
+    if (got == 0)
+      break;
+    n += (size_t)got;
+  }
+  buf[n] = 0;
+  return n;
+}
+
+static void write_text(int fd, const char *text)
+{
+  int len = (int)strlen(text);
+  CHECK(_write(fd, text, (unsigned)len) == len, "_write failed");
+}
+
+static void send_raw(SOCKET s, const void *data, int len)
+{
+  CHECK(send(s, data, len, 0) == len, "send failed: %d", WSAGetLastError());
+}
+
+static void recv_raw(SOCKET s, void *data, int len)
+{
+  char *p = data;
+  while (len > 0) {
+    int n = recv(s, p, len, 0);
+    CHECK(n > 0, "recv got %d (error %d)", n, WSAGetLastError());
+    p += n;
+    len -= n;
+  }
+}
+
+static void send_ack(SOCKET s)
+{
+  send_raw(s, &(char){ACK}, 1);
+}
+
+/* A sender waits for this before it exits: it must outlive the receiver's
+ * duplication of its handles. */
+static void wait_ack(SOCKET s)
+{
+  char c = 0;
+  recv_raw(s, &c, 1);
+  CHECK(c == ACK, "expected an acknowledgement, got %d", c);
+}
+
+static void set_nonblocking(SOCKET s)
+{
+  u_long on = 1;
+  CHECK(ioctlsocket(s, FIONBIO, &on) == 0, "FIONBIO failed");
+}
+
+static int is_inheritable(HANDLE h)
+{
+  DWORD flags = 0;
+  CHECK(GetHandleInformation(h, &flags), "GetHandleInformation failed");
+  return (flags & HANDLE_FLAG_INHERIT) != 0;
+}
+
+static HANDLE crt_handle(int fd)
+{
+  return (HANDLE)_get_osfhandle(fd);
+}
+
+/* In-process fixture: a loopback TCP pair from fdpass_socketpair, and a
+ * pipe to pass (p[0] reads, p[1] writes). */
+struct local {
+  int a, b, p[2];
+};
+
+static void open_local(struct local *l)
+{
+  CHECK_OK(fdpass_socketpair(&l->a, &l->b));
+  make_pipe(l->p);
+}
+
+static void close_local(struct local *l)
+{
+  closesocket((SOCKET)l->a);
+  closesocket((SOCKET)l->b);
+  _close(l->p[0]);
+  _close(l->p[1]);
+}
+
+/* ---- child processes ---------------------------------------------- */
+
+struct child {
+  PROCESS_INFORMATION pi;
+  SOCKET sock;
+  int isock; /* the same socket as the library's int */
+};
+
+/* Start this program as child ROLE, connected to us over loopback TCP.
+ * `security` (may be NULL) guards the child process object. */
+static void start_child(const char *role, SECURITY_ATTRIBUTES *security,
+                        struct child *c)
+{
+  SOCKET listener = socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
+  CHECK(listener != INVALID_SOCKET, "socket failed");
+  SetHandleInformation((HANDLE)listener, HANDLE_FLAG_INHERIT, 0);
+  struct sockaddr_in address = {.sin_family = AF_INET};
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  int size = sizeof address;
+  CHECK(bind(listener, (struct sockaddr *)&address, size) == 0 &&
+            listen(listener, 1) == 0 &&
+            getsockname(listener, (struct sockaddr *)&address, &size) == 0,
+        "cannot listen on loopback");
+
+  char command[2 * MAX_PATH];
+  snprintf(command, sizeof command, "\"%s\" child %s %u %lu", self_path, role,
+           ntohs(address.sin_port), GetCurrentProcessId());
+  STARTUPINFOA startup = {.cb = sizeof startup};
+  CHECK(CreateProcessA(NULL, command, security, NULL, FALSE, 0, NULL, NULL,
+                       &startup, &c->pi),
+        "CreateProcess failed: %lu", GetLastError());
+
+  fd_set ready;
+  FD_ZERO(&ready);
+  FD_SET(listener, &ready);
+  struct timeval timeout = {TIMEOUT_MS / 1000, 0};
+  CHECK(select(0, &ready, NULL, NULL, &timeout) == 1, "child did not call");
+  c->sock = accept(listener, NULL, NULL);
+  closesocket(listener);
+  CHECK(c->sock != INVALID_SOCKET, "accept failed");
+  SetHandleInformation((HANDLE)c->sock, HANDLE_FLAG_INHERIT, 0);
+  c->isock = (int)c->sock;
+}
+
+/* Close our end, wait for the child and check that it exited with 0. */
+static void finish_child(struct child *c)
+{
+  closesocket(c->sock);
+  DWORD waited = WaitForSingleObject(c->pi.hProcess, TIMEOUT_MS);
+  DWORD code = 1;
+  GetExitCodeProcess(c->pi.hProcess, &code);
+  CloseHandle(c->pi.hProcess);
+  CloseHandle(c->pi.hThread);
+  CHECK(waited == WAIT_OBJECT_0, "child did not exit");
+  CHECK(code == 0, "child exited with %lu", code);
+}
+
+/* ---- the tests, each with the child roles it uses ------------------ */
+
+/* Parent -> child with fdpass_send/fdpass_recv: the child writes into the
+ * pipe it received. The parent's duplicate is gone once the child took it
+ * (the harness counts handles). */
+static void child_receive_and_write(SOCKET s)
+{
+  int fd;
+  CHECK_OK(fdpass_recv((int)s, &fd));
+  CHECK(!is_inheritable(crt_handle(fd)), "received handle is inheritable");
+  char text[64];
+  snprintf(text, sizeof text, "hello from child %lu", GetCurrentProcessId());
+  write_text(fd, text);
+  CHECK_OK(fdpass_close(fd));
+}
+
+static void send_to_child(void)
+{
+  int p[2];
+  make_pipe(p);
+  struct child c;
+  start_child("receive_and_write", NULL, &c);
+  CHECK_OK(fdpass_send(c.isock, p[1]));
+  _close(p[1]);
+  char got[128], want[64];
+  read_all(p[0], got, sizeof got);
+  snprintf(want, sizeof want, "hello from child %lu", c.pi.dwProcessId);
+  CHECK(strcmp(got, want) == 0, "read \"%s\", expected \"%s\"", got, want);
+  _close(p[0]);
+  finish_child(&c);
+}
+
+/* Child -> parent: the child sends a pipe's read end holding its message. */
+static void child_send_pipe(SOCKET s)
+{
+  int p[2];
+  char text[64];
+  make_pipe(p);
+  snprintf(text, sizeof text, "from child %lu", GetCurrentProcessId());
+  write_text(p[1], text);
+  _close(p[1]);
+  CHECK_OK(fdpass_send((int)s, p[0]));
+  _close(p[0]);
+  wait_ack(s);
+}
+
+static void receive_from_child(void)
+{
+  struct child c;
+  start_child("send_pipe", NULL, &c);
+  int fd;
+  CHECK_OK(fdpass_recv(c.isock, &fd));
+  CHECK(!is_inheritable(crt_handle(fd)), "received handle is inheritable");
+  char got[128], want[64];
+  read_all(fd, got, sizeof got);
+  snprintf(want, sizeof want, "from child %lu", c.pi.dwProcessId);
+  CHECK(strcmp(got, want) == 0, "read \"%s\", expected \"%s\"", got, want);
+  CHECK_OK(fdpass_close(fd));
+  send_ack(c.sock);
+  finish_child(&c);
+}
+
+/* fdpass_send writes exactly what IO::FDPass writes: a DWORD pid, then a
+ * pointer-sized HANDLE, nothing else. The raw child takes the handle as
+ * IO::FDPass's fd_recv does and writes through it. */
+static void child_raw_receive(SOCKET s)
+{
+  unsigned char wire[sizeof(DWORD) + sizeof(HANDLE) + 3];
+  recv_raw(s, wire, sizeof wire);
+  DWORD pid;
+  HANDLE remote, mine;
+  memcpy(&pid, wire, sizeof pid);
+  memcpy(&remote, wire + sizeof pid, sizeof remote);
+  CHECK(pid == parent_pid, "pid %lu on the wire, parent is %lu", pid,
+        parent_pid);
+  CHECK(memcmp(wire + sizeof pid + sizeof remote, "END", 3) == 0,
+        "more than a pid and a HANDLE before the end marker");
+  HANDLE sender = OpenProcess(PROCESS_DUP_HANDLE, FALSE, pid);
+  CHECK(sender != NULL, "OpenProcess failed");
+  CHECK(DuplicateHandle(sender, remote, GetCurrentProcess(), &mine, 0, FALSE,
+                        DUPLICATE_SAME_ACCESS | DUPLICATE_CLOSE_SOURCE),
+        "DuplicateHandle failed: %lu", GetLastError());
+  CloseHandle(sender);
+  int fd = _open_osfhandle((intptr_t)mine, 0);
+  write_text(fd, "raw peer took it");
+  _close(fd);
+}
+
+static void wire_send_is_io_fdpass(void)
+{
+  int p[2];
+  make_pipe(p);
+  struct child c;
+  start_child("raw_receive", NULL, &c);
+  CHECK_OK(fdpass_send(c.isock, p[1]));
+  send_raw(c.sock, "END", 3);
+  _close(p[1]);
+  char got[64];
+  read_all(p[0], got, sizeof got);
+  CHECK(strcmp(got, "raw peer took it") == 0, "read \"%s\"", got);
+  _close(p[0]);
+  finish_child(&c);
+}
+
+/* A raw sender writes pid and HANDLE as IO::FDPass's fd_send does, one
+ * byte at a time; fdpass_recv on a non-blocking socket assembles them. */
+static void child_raw_send_slowly(SOCKET s)
+{
+  int p[2];
+  make_pipe(p);
+  write_text(p[1], "sent the IO::FDPass way");
+  _close(p[1]);
+  HANDLE copy;
+  CHECK(DuplicateHandle(GetCurrentProcess(), crt_handle(p[0]),
+                        GetCurrentProcess(), &copy, 0, FALSE,
+                        DUPLICATE_SAME_ACCESS),
+        "DuplicateHandle failed");
+  _close(p[0]);
+  unsigned char wire[sizeof(DWORD) + sizeof(HANDLE)];
+  DWORD pid = GetCurrentProcessId();
+  memcpy(wire, &pid, sizeof pid);
+  memcpy(wire + sizeof pid, &copy, sizeof copy);
+  for (size_t i = 0; i < sizeof wire; i++) {
+    send_raw(s, wire + i, 1);
+    Sleep(5);
+  }
+  wait_ack(s);
+}
+
+static void wire_recv_from_io_fdpass(void)
+{
+  struct child c;
+  start_child("raw_send_slowly", NULL, &c);
+  set_nonblocking(c.sock);
+  int fd;
+  CHECK_OK(fdpass_recv(c.isock, &fd));
+  char got[64];
+  read_all(fd, got, sizeof got);
+  CHECK(strcmp(got, "sent the IO::FDPass way") == 0, "read \"%s\"", got);
+  _close(fd);
+  send_ack(c.sock);
+  finish_child(&c);
+}
+
+/* Batch frames: the layout byte for byte (raw child), all descriptors
+ * with their data, and truncation that closes the surplus in the sender. */
+static void child_raw_batch(SOCKET s)
+{
+  unsigned char head[4 * sizeof(DWORD)];
+  recv_raw(s, head, sizeof head);
+  DWORD word[4];
+  memcpy(word, head, sizeof word);
+  CHECK(word[0] == 0 && word[1] == parent_pid && word[2] == 2 && word[3] == 3,
+        "frame head %lu %lu %lu %lu", word[0], word[1], word[2], word[3]);
+  HANDLE remote[2];
+  char data[3];
+  recv_raw(s, remote, sizeof remote);
+  recv_raw(s, data, sizeof data);
+  CHECK(memcmp(data, "hey", 3) == 0, "data after the handles differs");
+  HANDLE sender = OpenProcess(PROCESS_DUP_HANDLE, FALSE, word[1]);
+  CHECK(sender != NULL, "OpenProcess failed");
+  for (int i = 0; i < 2; i++) {
+    HANDLE mine;
+    CHECK(DuplicateHandle(sender, remote[i], GetCurrentProcess(), &mine, 0,
+                          FALSE, DUPLICATE_SAME_ACCESS |
+                                     DUPLICATE_CLOSE_SOURCE),
+          "DuplicateHandle failed");
+    int fd = _open_osfhandle((intptr_t)mine, 0);
+    write_text(fd, i == 0 ? "first" : "second");
+    _close(fd);
+  }
+  CloseHandle(sender);
+}
+
+/* Send `n` pipe write ends with `data`, then read each pipe. */
+static void send_pipes_and_read(struct child *c, const char *data, int n,
+                                const char *const *want)
+{
+  int pipes[3][2], ends[3];
+  for (int i = 0; i < n; i++) {
+    make_pipe(pipes[i]);
+    ends[i] = pipes[i][1];
+  }
+  size_t len = strlen(data);
+  CHECK_OK(fdpass_send_fds(c->isock, data, &len, ends, (size_t)n, 0));
+  CHECK(len == strlen(data), "sent %zu bytes", len);
+  for (int i = 0; i < n; i++) {
+    _close(ends[i]);
+    char got[64];
+    read_all(pipes[i][0], got, sizeof got);
+    _close(pipes[i][0]);
+    CHECK(strcmp(got, want[i]) == 0, "pipe %d: read \"%s\", expected \"%s\"",
+          i, got, want[i]);
+  }
+}
+
+static void wire_batch_frame(void)
+{
+  static const char *const want[] = {"first", "second"};
+  struct child c;
+  start_child("raw_batch", NULL, &c);
+  send_pipes_and_read(&c, "hey", 2, want);
+  finish_child(&c);
+}
+
+static void child_receive_batch(SOCKET s)
+{
+  char buf[16];
+  int fds[8];
+  size_t len = sizeof buf, nfds = 8;
+  CHECK_OK(fdpass_recv_fds((int)s, buf, &len, fds, &nfds, 0));
+  CHECK(len == 5 && memcmp(buf, "batch", 5) == 0 && nfds == 3,
+        "got %zu bytes and %zu descriptors", len, nfds);
+  for (size_t i = 0; i < nfds; i++) {
+    write_text(fds[i], (const char *[]){"one", "two", "three"}[i]);
+    _close(fds[i]);
+  }
+}
+
+static void batch_to_child(void)
+{
+  static const char *const want[] = {"one", "two", "three"};
+  struct child c;
+  start_child("receive_batch", NULL, &c);
+  send_pipes_and_read(&c, "batch", 3, want);
+  finish_child(&c);
+}
+
+static void child_receive_truncated(SOCKET s)
+{
+  char buf[3];
+  int fd;
+  size_t len = sizeof buf, nfds = 1;
+  CHECK_STATUS(fdpass_recv_fds((int)s, buf, &len, &fd, &nfds, 0),
+               FDPASS_ETRUNC);
+  CHECK(len == 3 && memcmp(buf, "bat", 3) == 0 && nfds == 1,
+        "got %zu bytes and %zu descriptors", len, nfds);
+  write_text(fd, "kept");
+  _close(fd);
+  /* The rest of the truncated message is gone: the next one follows. */
+  len = sizeof buf;
+  nfds = 1;
+  CHECK_OK(fdpass_recv_fds((int)s, buf, &len, &fd, &nfds, 0));
+  CHECK(len == 3 && memcmp(buf, "end", 3) == 0 && nfds == 0,
+        "then got %zu bytes and %zu descriptors", len, nfds);
+}
+
+static void batch_truncated(void)
+{
+  /* The two surplus pipes read as empty: nobody holds them any more, and
+   * the harness sees that the sender's duplicates were closed. */
+  static const char *const want[] = {"kept", "", ""};
+  struct child c;
+  start_child("receive_truncated", NULL, &c);
+  send_pipes_and_read(&c, "batch", 3, want);
+  size_t len = 3;
+  CHECK_OK(fdpass_send_fds(c.isock, "end", &len, NULL, 0, 0));
+  finish_child(&c);
+}
+
+/* Raw handles with fdpass_send_handle/fdpass_recv_handle, both ways: the
+ * child signals the parent's event and sends back a signalled event. */
+static void child_handles(SOCKET s)
+{
+  HANDLE event;
+  CHECK_OK(fdpass_recv_handle(s, (void **)&event));
+  CHECK(!is_inheritable(event), "received handle is inheritable");
+  CHECK(SetEvent(event), "SetEvent failed");
+  CloseHandle(event);
+  HANDLE mine = CreateEventA(NULL, TRUE, TRUE, NULL);
+  CHECK_OK(fdpass_send_handle(s, mine));
+  CloseHandle(mine);
+  wait_ack(s);
+}
+
+static void handles_both_ways(void)
+{
+  HANDLE event = CreateEventA(NULL, TRUE, FALSE, NULL);
+  struct child c;
+  start_child("handles", NULL, &c);
+  CHECK_OK(fdpass_send_handle(c.sock, event));
+  CHECK(WaitForSingleObject(event, TIMEOUT_MS) == WAIT_OBJECT_0,
+        "the child did not signal the event it received");
+  CloseHandle(event);
+  HANDLE theirs;
+  CHECK_OK(fdpass_recv_handle(c.sock, (void **)&theirs));
+  CHECK(WaitForSingleObject(theirs, 0) == WAIT_OBJECT_0,
+        "the received event is not the child's signalled one");
+  CloseHandle(theirs);
+  send_ack(c.sock);
+  finish_child(&c);
+}
+
+/* A listening socket passed as a descriptor serves in the child. */
+static void child_serve_one(SOCKET s)
+{
+  int fd;
+  CHECK_OK(fdpass_recv((int)s, &fd));
+  SOCKET listener = (SOCKET)crt_handle(fd);
+  SOCKET client = accept(listener, NULL, NULL);
+  CHECK(client != INVALID_SOCKET, "accept on the received socket failed");
+  send_raw(client, "served by the child", 19);
+  closesocket(client);
+  _close(fd);
+}
+
+static void pass_listening_socket(void)
+{
+  SOCKET listener = socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
+  struct sockaddr_in address = {.sin_family = AF_INET};
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  int size = sizeof address;
+  CHECK(bind(listener, (struct sockaddr *)&address, size) == 0 &&
+            listen(listener, 1) == 0 &&
+            getsockname(listener, (struct sockaddr *)&address, &size) == 0,
+        "cannot listen");
+  int fd = _open_osfhandle((intptr_t)listener, 0);
+  struct child c;
+  start_child("serve_one", NULL, &c);
+  CHECK_OK(fdpass_send(c.isock, fd));
+  _close(fd); /* the child's copy still listens */
+  SOCKET client = socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
+  CHECK(connect(client, (struct sockaddr *)&address, size) == 0,
+        "connect failed");
+  char got[32] = {0};
+  recv_raw(client, got, 19);
+  CHECK(strcmp(got, "served by the child") == 0, "got \"%s\"", got);
+  closesocket(client);
+  finish_child(&c);
+}
+
+/* Non-blocking sockets: FDPASS_NONBLOCK gives FDPASS_EAGAIN (and closes
+ * the duplicate again); blocking calls wait out a non-blocking socket. */
+static void nonblocking_would_block(void)
+{
+  struct local l;
+  open_local(&l);
+  set_nonblocking((SOCKET)l.a);
+  char buf[8];
+  int fd;
+  size_t len = sizeof buf, nfds = 1;
+  CHECK_STATUS(fdpass_recv_fds(l.a, buf, &len, &fd, &nfds, FDPASS_NONBLOCK),
+               FDPASS_EAGAIN);
+  static char block[65536];
+  while (send((SOCKET)l.a, block, sizeof block, 0) > 0)
+    ;
+  CHECK(WSAGetLastError() == WSAEWOULDBLOCK, "filling did not block");
+  len = 1;
+  CHECK_STATUS(fdpass_send_fds(l.a, "x", &len, &l.p[1], 1, FDPASS_NONBLOCK),
+               FDPASS_EAGAIN);
+  CHECK(len == 0, "len %zu after EAGAIN", len);
+  close_local(&l);
+}
+
+struct big_receive {
+  int sock;
+  char *buf;
+  size_t len, nfds;
+  int fd, status;
+};
+
+static DWORD WINAPI receive_big(void *arg)
+{
+  struct big_receive *r = arg;
+  r->status = fdpass_recv_fds(r->sock, r->buf, &r->len, &r->fd, &r->nfds, 0);
+  return 0;
+}
+
+static void nonblocking_large_message(void)
+{
+  enum { SIZE = 4 << 20 };
+  struct local l;
+  open_local(&l);
+  set_nonblocking((SOCKET)l.a);
+  set_nonblocking((SOCKET)l.b);
+  char *out = malloc(SIZE), *in = malloc(SIZE);
+  CHECK(out && in, "out of memory");
+  for (size_t i = 0; i < SIZE; i++)
+    out[i] = (char)(i * 7 + i / 4096);
+  struct big_receive r = {.sock = l.b, .buf = in, .len = SIZE, .nfds = 1};
+  HANDLE thread = CreateThread(NULL, 0, receive_big, &r, 0, NULL);
+  size_t len = SIZE;
+  int status = fdpass_send_fds(l.a, out, &len, &l.p[1], 1, 0);
+  WaitForSingleObject(thread, TIMEOUT_MS);
+  CloseHandle(thread);
+  CHECK(status == FDPASS_OK && len == SIZE, "send: %s, %zu bytes",
+        fdpass_errname(status), len);
+  CHECK(r.status == FDPASS_OK && r.len == SIZE && r.nfds == 1,
+        "recv: %s, %zu bytes, %zu descriptors", fdpass_errname(r.status),
+        r.len, r.nfds);
+  CHECK(memcmp(in, out, SIZE) == 0, "the data differs");
+  free(out);
+  free(in);
+  write_text(r.fd, "large");
+  _close(r.fd);
+  _close(l.p[1]);
+  char got[16];
+  read_all(l.p[0], got, sizeof got);
+  CHECK(strcmp(got, "large") == 0, "read \"%s\"", got);
+  _close(l.p[0]);
+  closesocket((SOCKET)l.a);
+  closesocket((SOCKET)l.b);
+}
+
+/* FDPASS_NOCLOEXEC makes the received handle inheritable. */
+static void inheritance(void)
+{
+  struct local l;
+  open_local(&l);
+  for (int flags = 0; flags <= FDPASS_NOCLOEXEC; flags += FDPASS_NOCLOEXEC) {
+    CHECK_OK(fdpass_send(l.a, l.p[1]));
+    char byte;
+    int fd;
+    size_t len = 1, nfds = 1;
+    CHECK_OK(fdpass_recv_fds(l.b, &byte, &len, &fd, &nfds, flags));
+    CHECK(is_inheritable(crt_handle(fd)) == (flags != 0),
+          "inheritable is %d with flags %d", is_inheritable(crt_handle(fd)),
+          flags);
+    _close(fd);
+  }
+  close_local(&l);
+}
+
+/* ---- error paths --------------------------------------------------- */
+
+static int invalid_parameter_calls;
+
+static void count_invalid_parameter(const wchar_t *expression,
+                                    const wchar_t *function,
+                                    const wchar_t *file, unsigned line,
+                                    uintptr_t reserved)
+{
+  (void)expression, (void)function, (void)file, (void)line, (void)reserved;
+  invalid_parameter_calls++;
+}
+
+/* Bad descriptors and handles are FDPASS_EBADF, without l.a call to the C
+ * runtime's invalid-parameter handler, and nothing sent or leaked. */
+static void bad_descriptors(void)
+{
+  struct local l;
+  open_local(&l);
+  int closed = _dup(l.p[0]);
+  _close(closed);
+  _invalid_parameter_handler old =
+      _set_invalid_parameter_handler(count_invalid_parameter);
+  invalid_parameter_calls = 0;
+
+  CHECK_STATUS(fdpass_send(l.a, 4000), FDPASS_EBADF);
+  CHECK_STATUS(fdpass_send(l.a, closed), FDPASS_EBADF);
+  CHECK_STATUS(fdpass_send(l.a, -1), FDPASS_EBADF);
+  CHECK_STATUS(fdpass_send(-1, l.p[1]), FDPASS_EBADF);
+  int some_bad[] = {l.p[1], 4000};
+  size_t len = 1;
+  CHECK_STATUS(fdpass_send_fds(l.a, "x", &len, some_bad, 2, 0), FDPASS_EBADF);
+  CHECK_STATUS(fdpass_close(4000), FDPASS_EBADF);
+  CHECK(invalid_parameter_calls == 0, "the invalid-parameter handler ran");
+  _set_invalid_parameter_handler(old);
+
+  HANDLE gone = CreateEventA(NULL, FALSE, FALSE, NULL);
+  CloseHandle(gone);
+  CHECK_STATUS(fdpass_send_handle((SOCKET)l.a, NULL), FDPASS_EBADF);
+  CHECK_STATUS(fdpass_send_handle((SOCKET)l.a, GetCurrentProcess()),
+               FDPASS_EBADF);
+  CHECK_STATUS(fdpass_send_handle((SOCKET)l.a, gone), FDPASS_EBADF);
+  CHECK_STATUS(fdpass_send_handle(INVALID_SOCKET, crt_handle(l.p[1])),
+               FDPASS_EBADF);
+  CHECK_STATUS(fdpass_recv_handle(INVALID_SOCKET, (void **)&gone),
+               FDPASS_EBADF);
+
+  /* None of it reached the peer. */
+  char byte;
+  int fd;
+  size_t nfds = 1;
+  len = 1;
+  CHECK_STATUS(fdpass_recv_fds(l.b, &byte, &len, &fd, &nfds, FDPASS_NONBLOCK),
+               FDPASS_EAGAIN);
+  close_local(&l);
+}
+
+static void bad_sockets_and_arguments(void)
+{
+  struct local l;
+  int fd;
+  open_local(&l);
+  CHECK_STATUS(fdpass_send((int)(intptr_t)crt_handle(l.p[0]), l.p[1]),
+               FDPASS_ENOTSOCK);
+  SOCKET udp = socket(AF_INET, SOCK_DGRAM, IPPROTO_UDP);
+  CHECK_STATUS(fdpass_send((int)udp, l.p[1]), FDPASS_ENOTSUP);
+  CHECK_STATUS(fdpass_send_handle(udp, crt_handle(l.p[1])), FDPASS_ENOTSUP);
+  closesocket(udp);
+  CHECK_STATUS(fdpass_recv(l.a, NULL), FDPASS_EINVAL);
+  CHECK_STATUS(fdpass_recv_handle((SOCKET)l.a, NULL), FDPASS_EINVAL);
+  size_t len = 1, nfds = 1;
+  char byte;
+  CHECK_STATUS(fdpass_recv_fds(l.a, &byte, &len, &fd, &nfds, 0x100),
+               FDPASS_EINVAL);
+  CHECK_STATUS(fdpass_wait(l.a, FDPASS_READABLE, 10), FDPASS_ETIMEDOUT);
+  CHECK_OK(fdpass_wait(l.a, FDPASS_WRITABLE, 0));
+  CHECK_STATUS(fdpass_listen("x.sock", &fd), FDPASS_ENOTSUP);
+  CHECK_STATUS(fdpass_connect("x.sock", &fd), FDPASS_ENOTSUP);
+  CHECK_STATUS(fdpass_peer_credentials(l.a, NULL, NULL, NULL), FDPASS_ENOTSUP);
+  close_local(&l);
+}
+
+/* A peer that is gone: end of stream on receive, reset on send. */
+static void peer_closed(void)
+{
+  struct local l;
+  int fd;
+  open_local(&l);
+  closesocket((SOCKET)l.b);
+  CHECK_STATUS(fdpass_recv(l.a, &fd), FDPASS_ECLOSED);
+  /* The first bytes into a closed connection may still be accepted. */
+  for (int i = 0; i < 100 && send((SOCKET)l.a, "x", 1, 0) == 1; i++)
+    Sleep(10);
+  CHECK_STATUS(fdpass_send(l.a, l.p[1]), FDPASS_ECLOSED);
+  l.b = (int)INVALID_SOCKET; /* closed above */
+  close_local(&l);
+}
+
+/* The sender exited before the receiver took the handle: its handles
+ * went with it, and the receiver reports FDPASS_ECLOSED. */
+static void child_send_and_exit(SOCKET s)
+{
+  int p[2];
+  make_pipe(p);
+  CHECK_OK(fdpass_send((int)s, p[1]));
+}
+
+static void sender_exited(void)
+{
+  struct child c;
+  start_child("send_and_exit", NULL, &c);
+  CHECK(WaitForSingleObject(c.pi.hProcess, TIMEOUT_MS) == WAIT_OBJECT_0,
+        "child did not exit");
+  int fd;
+  CHECK_STATUS(fdpass_recv(c.isock, &fd), FDPASS_ECLOSED);
+  finish_child(&c);
+}
+
+/* A sender whose process object grants nobody PROCESS_DUP_HANDLE. */
+static void access_denied(void)
+{
+  SECURITY_DESCRIPTOR descriptor;
+  ACL empty;
+  InitializeSecurityDescriptor(&descriptor, SECURITY_DESCRIPTOR_REVISION);
+  InitializeAcl(&empty, sizeof empty, ACL_REVISION);
+  SetSecurityDescriptorDacl(&descriptor, TRUE, &empty, FALSE);
+  SECURITY_ATTRIBUTES security = {sizeof security, &descriptor, FALSE};
+  struct child c;
+  start_child("send_pipe", &security, &c);
+  int fd;
+  CHECK_STATUS(fdpass_recv(c.isock, &fd), FDPASS_EACCES);
+  CHECK(fdpass_os_error() == ERROR_ACCESS_DENIED, "os error %d",
+        fdpass_os_error());
+  send_ack(c.sock);
+  finish_child(&c);
+}
+
+/* A peer that names a handle it does not have, and one that speaks
+ * another protocol. */
+static void child_raw_bad_handle(SOCKET s)
+{
+  unsigned char wire[sizeof(DWORD) + sizeof(HANDLE)];
+  DWORD pid = GetCurrentProcessId();
+  HANDLE nothing = (HANDLE)(uintptr_t)0x7770;
+  memcpy(wire, &pid, sizeof pid);
+  memcpy(wire + sizeof pid, &nothing, sizeof nothing);
+  send_raw(s, wire, sizeof wire);
+  DWORD garbage[4] = {0, pid, 1000, 5};
+  send_raw(s, garbage, sizeof garbage);
+  wait_ack(s);
+}
+
+static void bad_peer(void)
+{
+  struct child c;
+  start_child("raw_bad_handle", NULL, &c);
+  int fd;
+  CHECK_STATUS(fdpass_recv(c.isock, &fd), FDPASS_EBADF);
+  CHECK_STATUS(fdpass_recv(c.isock, &fd), FDPASS_ENOTSUP);
+  send_ack(c.sock);
+  finish_child(&c);
+}
+
+/* The documented limit: a message that is never received leaves the
+ * sender's duplicate open in the sender until it exits. */
+static void child_close_unread(SOCKET s)
+{
+  fd_set ready;
+  FD_ZERO(&ready);
+  FD_SET(s, &ready);
+  CHECK(select(0, &ready, NULL, NULL, NULL) == 1, "select failed");
+}
+
+static void unreceived_leaks_in_sender(void)
+{
+  int p[2];
+  make_pipe(p);
+  struct child c;
+  start_child("close_unread", NULL, &c);
+  CHECK_OK(fdpass_send(c.isock, p[1]));
+  finish_child(&c);
+  _close(p[0]);
+  _close(p[1]);
+  expect_handle_change(1);
+}
+
+/* ---- main ---------------------------------------------------------- */
+
+struct role {
+  const char *name;
+  void (*run)(SOCKET s);
+};
+
+static const struct role roles[] = {
+    {"receive_and_write", child_receive_and_write},
+    {"send_pipe", child_send_pipe},
+    {"raw_receive", child_raw_receive},
+    {"raw_send_slowly", child_raw_send_slowly},
+    {"raw_batch", child_raw_batch},
+    {"receive_batch", child_receive_batch},
+    {"receive_truncated", child_receive_truncated},
+    {"handles", child_handles},
+    {"serve_one", child_serve_one},
+    {"send_and_exit", child_send_and_exit},
+    {"raw_bad_handle", child_raw_bad_handle},
+    {"close_unread", child_close_unread},
+};
+
+static const struct test tests[] = {
+    {"send_to_child", send_to_child},
+    {"receive_from_child", receive_from_child},
+    {"wire_send_is_io_fdpass", wire_send_is_io_fdpass},
+    {"wire_recv_from_io_fdpass", wire_recv_from_io_fdpass},
+    {"wire_batch_frame", wire_batch_frame},
+    {"batch_to_child", batch_to_child},
+    {"batch_truncated", batch_truncated},
+    {"handles_both_ways", handles_both_ways},
+    {"pass_listening_socket", pass_listening_socket},
+    {"nonblocking_would_block", nonblocking_would_block},
+    {"nonblocking_large_message", nonblocking_large_message},
+    {"inheritance", inheritance},
+    {"bad_descriptors", bad_descriptors},
+    {"bad_sockets_and_arguments", bad_sockets_and_arguments},
+    {"peer_closed", peer_closed},
+    {"sender_exited", sender_exited},
+    {"access_denied", access_denied},
+    {"bad_peer", bad_peer},
+    {"unreceived_leaks_in_sender", unreceived_leaks_in_sender},
+};
+
+/* Child mode: connect to the parent and play ROLE; exit 0 on success. */
+static int run_child(const char *role, const char *port, const char *pid)
+{
+  parent_pid = (DWORD)strtoul(pid, NULL, 10);
+  SOCKET s = socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
+  struct sockaddr_in address = {.sin_family = AF_INET};
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  address.sin_port = htons((u_short)atoi(port));
+  if (connect(s, (struct sockaddr *)&address, sizeof address) != 0)
+    return 2;
+  if (setjmp(harness_escape) != 0) {
+    fprintf(stderr, "child %s: %s\n", role, harness_message);
+    return 1;
+  }
+  for (size_t i = 0; i < sizeof roles / sizeof roles[0]; i++)
+    if (strcmp(roles[i].name, role) == 0) {
+      roles[i].run(s);
+      closesocket(s);
+      return 0;
+    }
+  fprintf(stderr, "no child role %s\n", role);
+  return 1;
+}
+
+int main(int argc, char **argv)
+{
+  WSADATA wsa;
+  WSAStartup(MAKEWORD(2, 2), &wsa);
+  GetModuleFileNameA(NULL, self_path, sizeof self_path);
+  if (argc == 5 && strcmp(argv[1], "child") == 0)
+    return run_child(argv[2], argv[3], argv[4]);
+
+  /* Winsock, Wine and the C runtime open some handles on first use, once,
+   * and so does libgcc's thread-local storage on the first failure: a
+   * round trip and a failure before the tests keep them out of the leak
+   * counts. */
+  struct local l;
+  int fd;
+  if (fdpass_recv(-1, NULL) != FDPASS_EINVAL ||
+      fdpass_socketpair(&l.a, &l.b) != FDPASS_OK ||
+      _pipe(l.p, 64, _O_BINARY) != 0 || fdpass_send(l.a, l.p[0]) != FDPASS_OK ||
+      fdpass_recv(l.b, &fd) != FDPASS_OK)
+    return 1;
+  _close(fd);
+  close_local(&l);
+  printf("libfdpass %s on Windows (pid %lu)\n", fdpass_version_string(),
+         GetCurrentProcessId());
+  return run_tests(argc, argv, tests, sizeof tests / sizeof tests[0]);
+}
