@@ -11,7 +11,8 @@
 
 #include <fdpass.h>
 
-#include <dirent.h>
+#include "open_fds.h"
+
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -32,18 +33,6 @@ static void fail(const char *what, int status)
   failed = 1;
 }
 
-static int count_fds(void)
-{
-  DIR *dir = opendir("/proc/self/fd");
-  if (dir == NULL)
-    return -1;
-  int count = 0;
-  for (struct dirent *e; (e = readdir(dir)) != NULL;)
-    count += e->d_name[0] != '.';
-  closedir(dir);
-  return count - 1;
-}
-
 /* Counters; each phase adds what it did. */
 static long messages, descriptors;
 
@@ -51,7 +40,7 @@ static long messages, descriptors;
  * child's own table ends as it began and nothing failed. */
 static void echo_child(int sock)
 {
-  int before = count_fds();
+  int before = open_fds();
   int fds[BATCH];
   char data[8];
   for (;;) {
@@ -68,7 +57,7 @@ static void echo_child(int sock)
       _exit(3);
   }
   close(sock);
-  _exit(count_fds() == before - 1 ? 0 : 4);
+  _exit(open_fds() == before - 1 ? 0 : 4);
 }
 
 /* Phase 1: one descriptor (and every 1000th time a full batch) to a child
@@ -181,12 +170,12 @@ int main(void)
     fprintf(stderr, "soak: FDPASS_SOAK_PASSES must be a positive number\n");
     return 2;
   }
-  int before = count_fds();
+  int before = open_fds();
   int file = open("/dev/null", O_RDONLY | O_CLOEXEC);
   across_processes(file);
   across_threads(file);
   close(file);
-  int leaked = count_fds() - before;
+  int leaked = open_fds() - before;
   printf("soak: %ld messages, %ld descriptors passed, %d leaked, %s\n",
          messages, descriptors, leaked, failed ? "FAILED" : "all intact");
   return failed || leaked != 0;
