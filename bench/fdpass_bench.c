@@ -6,7 +6,9 @@
  * receive, then close the received descriptor: the same work for all), N
  * times per repetition. Repetitions interleave the variants so that a
  * noisy moment hits all of them; the result is the median per variant and
- * its ratio to the bare loop with as many descriptors per message.
+ * the median of its ratios to the bare loop with as many descriptors per
+ * message, repetition by repetition. "bare + socket check" is the floor for
+ * a send that refuses sockets which would drop descriptors.
  *
  *   fdpass_bench [-n N] [-r REPS] [-t FILE.tsv] [-p NAME=COMMAND]...
  *
@@ -18,10 +20,12 @@
 #include <fdpass.h>
 
 #include <fcntl.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -51,8 +55,10 @@ _Noreturn static void die(const char *what)
   exit(1);
 }
 
-/* The limit: what any descriptor-passing code must do at the least. */
-static void bare(int n, int fds)
+/* The limit: what any descriptor-passing code must do at the least; with
+ * `check`, also the one system call that tells a local socket from one
+ * that would drop descriptors (TCP), which a safe send cannot skip. */
+static void bare_loop(int n, int fds, int check)
 {
   union {
     struct cmsghdr align;
@@ -63,6 +69,12 @@ static void bare(int n, int fds)
   char byte = 0;
   struct iovec iov = {.iov_base = &byte, .iov_len = 1};
   for (int i = 0; i < n; i++) {
+    struct sockaddr address; /* the family is all the library asks for */
+    socklen_t size = offsetof(struct sockaddr, sa_family) +
+                     sizeof address.sa_family;
+    if (check && (getsockname(sock_a, &address, &size) != 0 ||
+                  address.sa_family != AF_UNIX))
+      die("getsockname failed");
     struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1,
                          .msg_control = out.buf,
                          .msg_controllen = CMSG_SPACE(bytes)};
@@ -85,6 +97,16 @@ static void bare(int n, int fds)
       close(fd);
     }
   }
+}
+
+static void bare(int n, int fds)
+{
+  bare_loop(n, fds, 0);
+}
+
+static void bare_checked(int n, int fds)
+{
+  bare_loop(n, fds, 1);
 }
 
 static void single(int n, int fds)
@@ -152,12 +174,16 @@ int main(int argc, char **argv)
   const char *tsv = NULL;
   struct variant v[MAX_VARIANTS] = {
       {"bare sendmsg/recvmsg", 1, NULL, bare, {0}},
+      {"bare + socket check", 1, NULL, bare_checked, {0}},
       {"libfdpass send/recv", 1, NULL, single, {0}},
   };
-  int count = 2;
+  int count = 3;
   static const int sizes[] = {8, 64, FDPASS_MAX_FDS};
   for (int s = 0; s < 3; s++) {
     v[count++] = (struct variant){"bare batch", sizes[s], NULL, bare, {0}};
+    if (sizes[s] == 8)
+      v[count++] = (struct variant){"bare + socket check, batch", sizes[s],
+                                    NULL, bare_checked, {0}};
     v[count++] = (struct variant){"libfdpass batch", sizes[s], NULL, batched,
                                   {0}};
   }
@@ -209,26 +235,35 @@ int main(int argc, char **argv)
     fprintf(out, "variant\tfds_per_message\tns_per_fd\tratio_to_bare\n");
   printf("libfdpass %s, %d repetitions, median ns per passed descriptor\n\n",
          fdpass_version_string(), reps);
-  printf("| %-32s | fds/msg | ns/fd | ratio to bare | fds/s |\n", "variant");
-  printf("|%.34s|---------|-------|---------------|-------|\n",
+  printf("| %-32s | fds/msg | ns/fd | ratio to bare | fds/s  |\n",
+         "variant");
+  printf("|%.34s|--------:|------:|--------------:|-------:|\n",
          "----------------------------------");
-  double single_ns = 0, io_fdpass_ns = 0, best_batch = 0;
+  double single_ratio = 0, single_ns = 0, io_fdpass_ns = 0, best_batch = 0;
   for (int i = 0; i < count; i++) {
-    double ns = median(v[i].ns, reps), base = ns;
+    int base = i;
     for (int j = 0; j < count; j++) /* the bare loop of the same size */
       if (v[j].run == bare && v[j].fds == v[i].fds)
-        base = median(v[j].ns, reps);
+        base = j;
+    /* Each repetition against the bare loop of the same repetition, so
+     * that a slow stretch of the machine cancels out. */
+    double ratios[MAX_REPS];
+    for (int r = 0; r < reps; r++)
+      ratios[r] = v[i].ns[r] / v[base].ns[r];
+    double ns = median(v[i].ns, reps), ratio = median(ratios, reps);
     char name[64];
     if (v[i].fds > 1)
       snprintf(name, sizeof name, "%s %d", v[i].name, v[i].fds);
     else
       snprintf(name, sizeof name, "%s", v[i].name);
-    printf("| %-32s | %7d | %5.0f | %12.2fx | %5.2fM |\n", name, v[i].fds,
-           ns, ns / base, 1e3 / ns);
+    printf("| %-32s | %7d | %5.0f | %12.3fx | %5.2fM |\n", name, v[i].fds,
+           ns, ratio, 1e3 / ns);
     if (out)
-      fprintf(out, "%s\t%d\t%.1f\t%.3f\n", name, v[i].fds, ns, ns / base);
-    if (v[i].run == single)
+      fprintf(out, "%s\t%d\t%.1f\t%.3f\n", name, v[i].fds, ns, ratio);
+    if (v[i].run == single) {
       single_ns = ns;
+      single_ratio = ratio;
+    }
     if (v[i].run == batched && (best_batch == 0 || ns < best_batch))
       best_batch = ns;
     if (v[i].command && strstr(v[i].name, "IO::FDPass"))
@@ -236,9 +271,9 @@ int main(int argc, char **argv)
   }
   if (out)
     fclose(out);
-  printf("\nlibfdpass single vs bare: %.2fx; best batch: %.1fx the "
+  printf("\nlibfdpass single vs bare: %.3fx; best batch: %.1fx the "
          "descriptors per second of libfdpass single",
-         single_ns / median(v[0].ns, reps), single_ns / best_batch);
+         single_ratio, single_ns / best_batch);
   if (io_fdpass_ns > 0)
     printf(", %.1fx of IO::FDPass", io_fdpass_ns / best_batch);
   printf("\n");

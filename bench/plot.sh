@@ -27,7 +27,7 @@ set title "Cost per passed descriptor relative to the bare sendmsg/recvmsg loop 
 set ylabel "ratio to the bare loop"
 set arrow 1 from graph 0, first 1 to graph 1, first 1 nohead dashtype 2 lc rgb "#555555"
 plot "< tail -n +2 $tsv" using 0:4 with boxes lc rgb "#3b6ea5", \
-     "" using 0:4:(sprintf("%.2fx", \$4)) with labels offset 0,0.7
+     "" using 0:4:(sprintf("%.3f", \$4)) with labels offset 0,0.7
 unset arrow 1
 set title "Descriptors passed per second (higher is better)"
 set ylabel "millions per second"

@@ -207,11 +207,14 @@ FDPASS_API int fdpass_send_fds(int sock, const void *data, size_t *len,
  * or the kernel could not deliver all of them (e.g. the process is at its
  * descriptor limit): the data and the descriptors that fit are delivered
  * as on success (counts valid) and every other descriptor is closed.
- * Returns FDPASS_OK, FDPASS_ETRUNC, FDPASS_EAGAIN (with FDPASS_NONBLOCK,
- * nothing to read), FDPASS_ECLOSED (end of stream), FDPASS_EINVAL,
- * FDPASS_EBADF, FDPASS_ENOTSOCK, FDPASS_ENOTSUP, FDPASS_ENOMEM,
- * FDPASS_ESYS. Except with FDPASS_ETRUNC, `*len` and `*nfds` are written
- * only on success.
+ * FDPASS_ENOTSUP means a message without descriptors arrived on a socket
+ * that cannot carry any (e.g. TCP; the check costs a system call, so it
+ * is made only then): the message is delivered as on success.
+ * Returns FDPASS_OK, FDPASS_ETRUNC, FDPASS_ENOTSUP, FDPASS_EAGAIN (with
+ * FDPASS_NONBLOCK, nothing to read), FDPASS_ECLOSED (end of stream),
+ * FDPASS_EINVAL, FDPASS_EBADF, FDPASS_ENOTSOCK, FDPASS_ENOMEM,
+ * FDPASS_ESYS. Except with FDPASS_ETRUNC and FDPASS_ENOTSUP, `*len` and
+ * `*nfds` are written only on success.
  */
 FDPASS_API int fdpass_recv_fds(int sock, void *buf, size_t *len, int *fds,
                                size_t *nfds, int flags);

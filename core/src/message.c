@@ -11,9 +11,9 @@
 /* Send `len` bytes with `fds` on the first byte. Blocking: everything or a
  * failure, waiting out a non-blocking socket. FDPASS_NONBLOCK: as much as
  * goes without waiting. `*sent` counts the bytes that went out. */
-static int send_message(int sock, const unsigned char *data, size_t len,
-                        const int *fds, size_t nfds, int nonblock,
-                        size_t *sent)
+static FDP_INLINE int send_message(int sock, const unsigned char *data,
+                                   size_t len, const int *fds, size_t nfds,
+                                   int nonblock, size_t *sent)
 {
   size_t done = 0;
   int rc = FDPASS_OK;
@@ -38,8 +38,9 @@ static int send_message(int sock, const unsigned char *data, size_t len,
 }
 
 /* One receive, waiting out a non-blocking socket unless told not to. */
-static int receive_message(int sock, void *buf, size_t len, int *fds,
-                           size_t cap, int flags, struct fdp_received *got)
+static FDP_INLINE int receive_message(int sock, void *buf, size_t len,
+                                      int *fds, size_t cap, int flags,
+                                      struct fdp_received *got)
 {
   for (;;) {
     int rc = fdp_os_recv(sock, buf, len, fds, cap, flags, got);
@@ -71,8 +72,8 @@ int fdpass_recv(int sock, int *fd)
     return fdp_fail(FDPASS_EBADF);
 
   unsigned char byte;
-  int received;
-  struct fdp_received got;
+  int received = -1; /* set when got.nfds > 0 */
+  struct fdp_received got = {0}; /* GCC cannot see it is always set */
   int rc = receive_message(sock, &byte, 1, &received, 1, 0, &got);
   if (rc != FDPASS_OK)
     return rc;
@@ -125,17 +126,17 @@ int fdpass_recv_fds(int sock, void *buf, size_t *len, int *fds, size_t *nfds,
     return fdp_fail(FDPASS_EINVAL);
   if (sock < 0)
     return fdp_fail(FDPASS_EBADF);
-  int rc = fdp_os_check_passable(sock);
-  if (rc != FDPASS_OK)
-    return rc;
 
   size_t cap = *nfds < FDPASS_MAX_FDS ? *nfds : FDPASS_MAX_FDS;
-  struct fdp_received got;
-  rc = receive_message(sock, buf, *len, fds, cap, flags, &got);
+  struct fdp_received got = {0}; /* GCC cannot see it is always set */
+  int rc = receive_message(sock, buf, *len, fds, cap, flags, &got);
   if (rc != FDPASS_OK)
     return rc;
   *len = got.len;
   *nfds = got.nfds;
-  return got.fds_lost || got.data_lost ? fdp_fail(FDPASS_ETRUNC)
-                                       : FDPASS_OK;
+  if (got.fds_lost || got.data_lost)
+    return fdp_fail(FDPASS_ETRUNC);
+  /* As in fdpass_recv, the socket is checked only when it matters: a
+   * message came without descriptors (delivered all the same). */
+  return got.nfds == 0 ? fdp_os_check_passable(sock) : FDPASS_OK;
 }

@@ -1,9 +1,9 @@
 /*
  * platform.h - the small interface between the library's logic and the OS.
  *
- * posix.c and posix_paths.c implement it for Linux, the BSDs and macOS,
- * win32.c for native Windows; every #ifdef for an OS difference lives
- * there, not in the callers. Each function makes at most a few system
+ * posix.c, posix_io.h and posix_paths.c implement it for Linux, the BSDs
+ * and macOS, win32.c for native Windows; every #ifdef for an OS difference
+ * lives there, not in the callers. Each function makes at most a few system
  * calls, retries EINTR, records failures through fdp_fail/fdp_fail_os and
  * returns a status code.
  *
@@ -21,6 +21,18 @@
  * Winsock error code), without recording it. */
 int fdp_code_from_os(int os_error);
 
+/* What one fdp_os_recv delivered. */
+struct fdp_received {
+  size_t len;    /* data bytes stored in the buffer */
+  size_t nfds;   /* descriptors stored in the array */
+  int fds_lost;  /* descriptors arrived that are not in the array: the
+                    kernel dropped them or fdp_os_recv closed them */
+  int data_lost; /* a datagram was longer than the buffer */
+};
+
+/* The hot path: on POSIX systems posix_io.h defines these three inline
+ * (see there why); win32.c defines them for Windows. */
+#ifdef _WIN32
 /* FDPASS_OK when `sock` is a socket that can carry descriptors (a local
  * socket); FDPASS_ENOTSUP for any other socket (TCP silently drops them),
  * FDPASS_ENOTSOCK, FDPASS_EBADF. */
@@ -33,21 +45,15 @@ int fdp_os_check_passable(int sock);
 int fdp_os_send(int sock, const void *data, size_t len, const int *fds,
                 size_t nfds, int nonblock, size_t *sent);
 
-/* What one fdp_os_recv delivered. */
-struct fdp_received {
-  size_t len;    /* data bytes stored in the buffer */
-  size_t nfds;   /* descriptors stored in the array */
-  int fds_lost;  /* descriptors arrived that are not in the array: the
-                    kernel dropped them or fdp_os_recv closed them */
-  int data_lost; /* a datagram was longer than the buffer */
-};
-
 /* One receive: up to `len` bytes into `buf` and up to `cap` descriptors
  * into `fds`; surplus descriptors are closed, never leaked. `flags` are
  * FDPASS_NONBLOCK and FDPASS_NOCLOEXEC. FDPASS_ECLOSED at end of stream;
  * FDPASS_EAGAIN as for fdp_os_send. `cap` is at most FDPASS_MAX_FDS. */
 int fdp_os_recv(int sock, void *buf, size_t len, int *fds, size_t cap,
                 int flags, struct fdp_received *got);
+#else
+#include "posix_io.h"
+#endif
 
 /* Wait for FDPASS_READABLE/FDPASS_WRITABLE `events` on `fd`, at most
  * `timeout_ms` (-1: forever); EINTR restarts with the time remaining. */

@@ -1,20 +1,17 @@
 /*
  * posix.c - the platform layer (platform.h) for Linux, the BSDs and macOS.
  *
- * Every OS difference of the library is decided here, by feature tests:
- * MSG_CMSG_CLOEXEC and SOCK_CLOEXEC (atomic close-on-exec) with an fcntl
- * fallback, MSG_NOSIGNAL or SO_NOSIGPIPE against SIGPIPE, and the peer
- * credential calls of each system.
+ * Every OS difference of the library is decided here and in posix_io.h
+ * (sending and receiving), by feature tests: MSG_CMSG_CLOEXEC and
+ * SOCK_CLOEXEC (atomic close-on-exec) with an fcntl fallback, MSG_NOSIGNAL
+ * or SO_NOSIGPIPE against SIGPIPE, and the peer credential calls of each
+ * system. _GNU_SOURCE comes from internal.h.
  */
-#define _GNU_SOURCE /* MSG_CMSG_CLOEXEC, SOCK_CLOEXEC, accept4, struct ucred */
-
 #include "internal.h"
 #include "platform.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <poll.h>
-#include <string.h>
 #include <sys/socket.h>
 #include <sys/types.h>
 #include <sys/un.h>
@@ -26,165 +23,6 @@
 #if defined(LOCAL_PEERCRED)
 #include <sys/ucred.h> /* struct xucred */
 #endif
-
-#ifdef SCM_CREDENTIALS
-/* Room for the credentials a peer's SO_PASSCRED adds before the descriptors,
- * so that they never truncate the descriptors. */
-#define CREDS_SPACE CMSG_SPACE(sizeof(struct ucred))
-#else
-#define CREDS_SPACE 0
-#endif
-
-/* Control-message buffer for the largest message, aligned for cmsghdr. */
-union control {
-  struct cmsghdr align;
-  unsigned char buf[CMSG_SPACE(sizeof(int) * FDPASS_MAX_FDS) + CREDS_SPACE];
-};
-
-#ifdef MSG_NOSIGNAL
-#define SEND_FLAGS MSG_NOSIGNAL
-#else
-#define SEND_FLAGS 0
-#endif
-
-#if !defined(SOCK_CLOEXEC) || !defined(MSG_CMSG_CLOEXEC)
-/* Fallback where close-on-exec cannot be set atomically. */
-static int set_cloexec(int fd)
-{
-  int flags = fcntl(fd, F_GETFD);
-  if (flags < 0 || fcntl(fd, F_SETFD, flags | FD_CLOEXEC) < 0)
-    return -1;
-  return 0;
-}
-#endif
-
-int fdp_os_check_passable(int sock)
-{
-#ifdef SO_DOMAIN
-  int domain = 0;
-  socklen_t size = sizeof domain;
-  if (getsockopt(sock, SOL_SOCKET, SO_DOMAIN, &domain, &size) != 0)
-    return fdp_fail_os(errno);
-#else
-  struct sockaddr_storage address;
-  socklen_t size = sizeof address;
-  if (getsockname(sock, (struct sockaddr *)&address, &size) != 0)
-    return fdp_fail_os(errno);
-  int domain = address.ss_family;
-#endif
-  return domain == AF_UNIX ? FDPASS_OK : fdp_fail(FDPASS_ENOTSUP);
-}
-
-int fdp_os_send(int sock, const void *data, size_t len, const int *fds,
-                size_t nfds, int nonblock, size_t *sent)
-{
-  union control control;
-  struct iovec iov = {.iov_base = (void *)data, .iov_len = len};
-  struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1};
-
-  if (nfds > 0) {
-    size_t bytes = nfds * sizeof(int);
-    memset(control.buf, 0, CMSG_SPACE(bytes)); /* no uninitialised padding */
-    msg.msg_control = control.buf;
-    msg.msg_controllen = CMSG_SPACE(bytes);
-    struct cmsghdr *cmsg = CMSG_FIRSTHDR(&msg);
-    cmsg->cmsg_level = SOL_SOCKET;
-    cmsg->cmsg_type = SCM_RIGHTS;
-    cmsg->cmsg_len = CMSG_LEN(bytes);
-    memcpy(CMSG_DATA(cmsg), fds, bytes);
-  }
-
-#if !defined(MSG_NOSIGNAL) && defined(SO_NOSIGPIPE)
-  int one = 1;
-  if (setsockopt(sock, SOL_SOCKET, SO_NOSIGPIPE, &one, sizeof one) != 0)
-    return fdp_fail_os(errno);
-#endif
-
-  int flags = SEND_FLAGS | (nonblock ? MSG_DONTWAIT : 0);
-  ssize_t n;
-  do
-    n = sendmsg(sock, &msg, flags);
-  while (n < 0 && errno == EINTR);
-  if (n < 0)
-    return fdp_fail_os(errno);
-  *sent = (size_t)n;
-  return FDPASS_OK;
-}
-
-static int is_datagram(int sock)
-{
-  int type = 0;
-  socklen_t size = sizeof type;
-  return getsockopt(sock, SOL_SOCKET, SO_TYPE, &type, &size) == 0 &&
-         type == SOCK_DGRAM;
-}
-
-/* Keep `fd` if there is room, close it otherwise. */
-static void take_fd(int fd, int *fds, size_t cap, int flags,
-                    struct fdp_received *got)
-{
-  if (got->nfds >= cap) {
-    close(fd);
-    got->fds_lost = 1;
-    return;
-  }
-#ifndef MSG_CMSG_CLOEXEC
-  if (!(flags & FDPASS_NOCLOEXEC))
-    set_cloexec(fd); /* not atomic: this OS has no MSG_CMSG_CLOEXEC */
-#else
-  (void)flags;
-#endif
-  fds[got->nfds++] = fd;
-}
-
-int fdp_os_recv(int sock, void *buf, size_t len, int *fds, size_t cap,
-                int flags, struct fdp_received *got)
-{
-  union control control;
-  struct iovec iov = {.iov_base = buf, .iov_len = len};
-  struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1};
-  msg.msg_control = control.buf;
-  msg.msg_controllen = (cap > 0 ? CMSG_SPACE(cap * sizeof(int)) : 0) +
-                       CREDS_SPACE;
-  if (msg.msg_controllen == 0)
-    msg.msg_control = NULL;
-
-  int recv_flags = (flags & FDPASS_NONBLOCK) ? MSG_DONTWAIT : 0;
-#ifdef MSG_CMSG_CLOEXEC
-  if (!(flags & FDPASS_NOCLOEXEC))
-    recv_flags |= MSG_CMSG_CLOEXEC;
-#endif
-
-  ssize_t n;
-  do
-    n = recvmsg(sock, &msg, recv_flags);
-  while (n < 0 && errno == EINTR);
-  if (n < 0)
-    return fdp_fail_os(errno);
-
-  got->len = (size_t)n;
-  got->nfds = 0;
-  got->fds_lost = (msg.msg_flags & MSG_CTRUNC) != 0;
-  got->data_lost = (msg.msg_flags & MSG_TRUNC) != 0;
-
-  for (struct cmsghdr *cmsg = CMSG_FIRSTHDR(&msg); cmsg != NULL;
-       cmsg = CMSG_NXTHDR(&msg, cmsg)) {
-    if (cmsg->cmsg_level != SOL_SOCKET || cmsg->cmsg_type != SCM_RIGHTS ||
-        cmsg->cmsg_len < CMSG_LEN(0))
-      continue;
-    size_t count = (cmsg->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-    const unsigned char *data = CMSG_DATA(cmsg);
-    for (size_t i = 0; i < count; i++) {
-      int fd;
-      memcpy(&fd, data + i * sizeof fd, sizeof fd); /* may be unaligned */
-      take_fd(fd, fds, cap, flags, got);
-    }
-  }
-
-  if (n == 0 && got->nfds == 0 && !got->fds_lost && !is_datagram(sock))
-    return fdp_fail(FDPASS_ECLOSED);
-  return FDPASS_OK;
-}
 
 static long long now_ms(void)
 {

@@ -3,8 +3,6 @@
  * (or Linux abstract names) for fdpass_listen and fdpass_connect: POSIX
  * only. Paths are checked for NULL and emptiness by the callers.
  */
-#define _POSIX_C_SOURCE 200809L /* strnlen, fchmod, lstat */
-
 #include "internal.h"
 #include "platform.h"
 
