@@ -132,11 +132,12 @@ static inline void take_fds(const unsigned char *data, size_t count,
 #endif
     got->nfds += keep;
   }
+  if (keep < count)
+    got->fds_lost = 1;
   for (size_t i = keep; i < count; i++) {
     int fd;
     memcpy(&fd, data + i * sizeof fd, sizeof fd);
     close(fd);
-    got->fds_lost = 1;
   }
 }
 
