@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <sys/resource.h>
 #include <sys/time.h>
 #include <sys/socket.h>
@@ -448,6 +449,61 @@ FD_TEST(single, blocking_calls_survive_a_storm_of_signals)
   close(storm_sock);
   unlink(path);
   rmdir(dir);
+  close(a);
+  close(b);
+}
+
+/* fdpass_send_flags / fdpass_recv_flags (1.2). */
+
+FD_TEST(single, recv_flags_nonblock_returns_eagain_and_consumes_nothing)
+{
+  int a, b, p[2], got = -1;
+  make_pair(&a, &b);
+  make_pipe(p);
+  assert_status(fdpass_recv_flags(b, &got, FDPASS_NONBLOCK), FDPASS_EAGAIN);
+  cr_assert_eq(got, -1);
+  assert_ok(fdpass_send_flags(a, p[1], FDPASS_NONBLOCK));
+  assert_ok(fdpass_recv_flags(b, &got, FDPASS_NONBLOCK));
+  cr_assert(same_file(got, p[1]));
+  cr_assert(is_cloexec(got));
+  close(got);
+  assert_ok(fdpass_send_flags(a, p[1], 0));
+  assert_ok(fdpass_recv_flags(b, &got, FDPASS_NOCLOEXEC));
+  cr_assert(!is_cloexec(got));
+  close(got);
+  close(p[0]);
+  close(p[1]);
+  close(a);
+  close(b);
+}
+
+FD_TEST(single, send_flags_nonblock_on_a_full_socket_sends_nothing)
+{
+  int a, b, p[2];
+  make_pair(&a, &b);
+  make_pipe(p);
+  size_t filled = fill_socket(a);
+  assert_status(fdpass_send_flags(a, p[1], FDPASS_NONBLOCK), FDPASS_EAGAIN);
+  /* Only the filler is queued: no descriptor went out. */
+  unsigned char *sink = malloc(filled);
+  cr_assert_not_null(sink);
+  read_exact(b, sink, filled);
+  free(sink);
+  int got = -1;
+  assert_status(fdpass_recv_flags(b, &got, FDPASS_NONBLOCK), FDPASS_EAGAIN);
+  close(p[0]);
+  close(p[1]);
+  close(a);
+  close(b);
+}
+
+FD_TEST(single, flag_calls_refuse_unknown_flags)
+{
+  int a, b, got;
+  make_pair(&a, &b);
+  assert_status(fdpass_send_flags(a, a, 0x100), FDPASS_EINVAL);
+  assert_status(fdpass_recv_flags(b, &got, 0x100), FDPASS_EINVAL);
+  assert_status(fdpass_recv_flags(b, NULL, 0), FDPASS_EINVAL);
   close(a);
   close(b);
 }

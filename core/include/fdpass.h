@@ -79,7 +79,7 @@ extern "C" {
 /* ------------------------------------------------------------------ */
 
 #define FDPASS_VERSION_MAJOR 1
-#define FDPASS_VERSION_MINOR 1
+#define FDPASS_VERSION_MINOR 2
 #define FDPASS_VERSION_PATCH 0
 
 /* Version of the library actually loaded: major*10000 + minor*100 + patch. */
@@ -115,7 +115,11 @@ FDPASS_API const char *fdpass_version_string(void);
   XX(EADDRINUSE, -14, "address already in use")                               \
   XX(ESYS, -15, "system error (see fdpass_os_error)")                         \
   XX(ECONNREFUSED, -16, "connection refused (nobody listens)")                \
-  XX(ENAMETOOLONG, -17, "socket path too long")
+  XX(ENAMETOOLONG, -17, "socket path too long")                              \
+  XX(EPROTO, -18, "peer does not speak the protocol")                         \
+  XX(ENONAME, -19, "nothing is stored under that name")                       \
+  XX(ENOTCONN, -20, "socket is not connected")                                \
+  XX(EREFUSED, -21, "the receiver refuses descriptors")
 
 enum {
   FDPASS_OK = 0,
@@ -175,6 +179,17 @@ FDPASS_API int fdpass_send(int sock, int fd);
  * FDPASS_ESYS.
  */
 FDPASS_API int fdpass_recv(int sock, int *fd);
+
+/*
+ * fdpass_send and fdpass_recv with `flags`: FDPASS_NONBLOCK (never block:
+ * FDPASS_EAGAIN when the byte cannot go out now, or no message is there;
+ * nothing is consumed or sent then) and, for fdpass_recv_flags,
+ * FDPASS_NOCLOEXEC. For event loops and for language runtimes that wait in
+ * their own way. Return what fdpass_send and fdpass_recv return, plus
+ * FDPASS_EAGAIN, and FDPASS_EINVAL for an unknown flag. Since 1.2.
+ */
+FDPASS_API int fdpass_send_flags(int sock, int fd, int flags);
+FDPASS_API int fdpass_recv_flags(int sock, int *fd, int flags);
 
 /*
  * Send `*len` bytes of `data` with `nfds` descriptors from `fds`

@@ -52,21 +52,25 @@ static FDP_INLINE int receive_message(int sock, void *buf, size_t len,
   }
 }
 
-int fdpass_send(int sock, int fd)
+/* fdpass_send_flags and fdpass_recv_flags, inlined into the plain calls
+ * so that the common path keeps one frame. */
+static FDP_INLINE int send_one(int sock, int fd, int flags)
 {
   static const unsigned char zero = 0; /* IO::FDPass's one data byte */
+  if (flags & ~KNOWN_FLAGS)
+    return fdp_fail(FDPASS_EINVAL);
   if (sock < 0 || fd < 0)
     return fdp_fail(FDPASS_EBADF);
   int rc = fdp_os_check_passable(sock);
   if (rc != FDPASS_OK)
     return rc;
   size_t sent;
-  return send_message(sock, &zero, 1, &fd, 1, 0, &sent);
+  return send_message(sock, &zero, 1, &fd, 1, flags & FDPASS_NONBLOCK, &sent);
 }
 
-int fdpass_recv(int sock, int *fd)
+static FDP_INLINE int recv_one(int sock, int *fd, int flags)
 {
-  if (fd == NULL)
+  if (fd == NULL || (flags & ~KNOWN_FLAGS))
     return fdp_fail(FDPASS_EINVAL);
   if (sock < 0)
     return fdp_fail(FDPASS_EBADF);
@@ -74,7 +78,7 @@ int fdpass_recv(int sock, int *fd)
   unsigned char byte;
   int received = -1; /* set when got.nfds > 0 */
   struct fdp_received got = {0}; /* GCC cannot see it is always set */
-  int rc = receive_message(sock, &byte, 1, &received, 1, 0, &got);
+  int rc = receive_message(sock, &byte, 1, &received, 1, flags, &got);
   if (rc != FDPASS_OK)
     return rc;
   if (got.fds_lost) {
@@ -93,6 +97,26 @@ int fdpass_recv(int sock, int *fd)
   }
   *fd = received;
   return FDPASS_OK;
+}
+
+int fdpass_send(int sock, int fd)
+{
+  return send_one(sock, fd, 0);
+}
+
+int fdpass_send_flags(int sock, int fd, int flags)
+{
+  return send_one(sock, fd, flags);
+}
+
+int fdpass_recv(int sock, int *fd)
+{
+  return recv_one(sock, fd, 0);
+}
+
+int fdpass_recv_flags(int sock, int *fd, int flags)
+{
+  return recv_one(sock, fd, flags);
 }
 
 int fdpass_send_fds(int sock, const void *data, size_t *len, const int *fds,
