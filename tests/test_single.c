@@ -317,6 +317,7 @@ FD_TEST(single, no_free_slot_is_emfile_and_then_recovers)
     fillers[nfill++] = fd;
   }
   assert_status(fdpass_recv(b, &got), FDPASS_EMFILE);
+  cr_assert_eq(fdpass_os_error(), EMFILE, "the real cause, not a guess");
   close(fillers[--nfill]);
   assert_ok(fdpass_recv(b, &got)); /* the next message arrives intact */
   cr_assert(same_file(got, p[0]));

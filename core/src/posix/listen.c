@@ -262,11 +262,16 @@ static int bind_exact(int sock, const struct address *a)
   (void)fchmod(sock, (mode_t)a->mode);
   if (bind(sock, (const struct sockaddr *)&a->un, a->size) != 0)
     return fdp_fail_os(errno);
+  /* What bind made. If it is no socket any more, someone replaced it in
+   * the moment since: theirs, not to be touched. */
   struct stat made;
-  int rc = lstat(a->path, &made) == 0 ? FDPASS_OK : fdp_fail_os(errno);
-  /* Exact whatever the umask, and never through a symbolic link that
-   * someone put in place of the file. */
-  if (rc == FDPASS_OK && (made.st_mode & 07777) != (mode_t)a->mode &&
+  if (lstat(a->path, &made) != 0)
+    return fdp_fail_os(errno);
+  if (!S_ISSOCK(made.st_mode))
+    return fdp_fail(FDPASS_EADDRINUSE);
+  /* Exact whatever the umask, and never through a symbolic link. */
+  int rc = FDPASS_OK;
+  if ((made.st_mode & 07777) != (mode_t)a->mode &&
       fchmodat(AT_FDCWD, a->path, (mode_t)a->mode, AT_SYMLINK_NOFOLLOW) != 0)
     rc = fdp_fail_os(errno);
   if (rc == FDPASS_OK && listen(sock, SOMAXCONN) != 0)
