@@ -79,9 +79,25 @@ static long long now_ms(void)
   return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
 }
 
-FD_TEST(listen, a_live_server_with_a_full_backlog_is_answered_promptly)
+/* Where the kernel cannot list bound sockets (another OS, no netlink), the
+ * library falls back to a non-blocking probe: socket(AF_NETLINK) fails on
+ * demand here to test that path on Linux too. */
+static int no_sock_diag;
+
+int socket(int domain, int type, int protocol)
 {
-  const char *path = in_dir("full");
+  static int (*real)(int, int, int);
+  if (no_sock_diag && domain == AF_NETLINK) {
+    errno = EPERM;
+    return -1;
+  }
+  if (real == NULL)
+    *(void **)&real = dlsym(RTLD_NEXT, "socket");
+  return real(domain, type, protocol);
+}
+
+static void full_backlog_is_answered_promptly(const char *path)
+{
   int live = raw_bound(path, 0), clients[16], n = 0, full = 0;
   while (n < 16 && !full) {
     int c = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
@@ -102,6 +118,32 @@ FD_TEST(listen, a_live_server_with_a_full_backlog_is_answered_promptly)
   while (n > 0)
     close(clients[--n]);
   close(live);
+}
+
+FD_TEST(listen, a_live_server_with_a_full_backlog_is_answered_promptly)
+{
+  full_backlog_is_answered_promptly(in_dir("full"));
+}
+
+FD_TEST(listen, without_sock_diag_a_full_backlog_is_answered_promptly)
+{
+  no_sock_diag = 1;
+  full_backlog_is_answered_promptly(in_dir("full"));
+  no_sock_diag = 0;
+}
+
+FD_TEST(listen, without_sock_diag_a_stale_file_is_replaced)
+{
+  const char *path = in_dir("stale");
+  make_stale(path);
+  int listener, client;
+  no_sock_diag = 1;
+  int status = fdpass_listen(path, &listener);
+  no_sock_diag = 0;
+  assert_ok(status);
+  assert_ok(fdpass_connect(path, &client));
+  close(client);
+  close(listener);
 }
 
 FD_TEST(listen, a_refused_second_listener_leaves_no_connection_behind)
