@@ -172,6 +172,7 @@ FDPASS_API int fdpass_os_error(void);
  *    fdpass_wait or a receive, which wait for the next message from anyone
  *    who may send one; use a timeout (fdpass_wait) or FDPASS_NONBLOCK.
  *    Sending to a gone peer is FDPASS_ECLOSED.
+ *
  * Descriptors are received close-on-exec. Any descriptor the receiver did
  * not ask for (a surplus, or one that the receiving socket's own options
  * add, such as Linux's SO_PASSPIDFD) is closed, never leaked; ancillary
