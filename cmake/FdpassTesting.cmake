@@ -1,13 +1,14 @@
 # Helpers shared by tests/ and fuzz/.
 
 # Valgrind runs every suite again (label "valgrind"), except in sanitizer
-# builds, where ASan and UBSan do that job.
+# builds, where ASan and UBSan do that job, and cross builds, whose programs
+# the host's valgrind cannot run.
 find_program(FDPASS_VALGRIND valgrind)
-if(FDPASS_VALGRIND AND NOT FDPASS_SANITIZE)
+if(FDPASS_VALGRIND AND NOT FDPASS_SANITIZE AND NOT CMAKE_CROSSCOMPILING)
   set(FDPASS_WITH_VALGRIND ON)
 else()
   set(FDPASS_WITH_VALGRIND OFF)
-  message(STATUS "fdpass: no valgrind runs (valgrind not found, or sanitizers on)")
+  message(STATUS "fdpass: no valgrind runs (valgrind not found, sanitizers on, or a cross build)")
 endif()
 
 # fdpass_add_valgrind_test(NAME TARGET ARGS...): run TARGET with ARGS under
