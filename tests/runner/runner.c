@@ -4,7 +4,9 @@
  * prints Criterion's lines: [FAIL], [SKIP], [----] messages and the
  * closing "[====] Synthesis: ..." line. Options: --filter SUITE/TEST (a
  * glob), --verbose (print passing tests too), --jobs N and
- * --short-filename (accepted: file names are always short here).
+ * --short-filename (accepted: file names are always short here), and one
+ * Criterion lacks: --skip SUITE/TEST=REASON skips the tests the glob matches
+ * and says why, for a test that an emulator cannot run faithfully.
  */
 #define _GNU_SOURCE
 
@@ -253,6 +255,24 @@ static const struct crt_test *suite_of(const struct crt_test *test)
   return &none;
 }
 
+/* The reason given with the first --skip whose glob matches `id`, or NULL. */
+static const char *skip_reason(char **argv, int argc, const char *id)
+{
+  for (int i = 1; i + 1 < argc; i++) {
+    if (strcmp(argv[i], "--skip") != 0)
+      continue;
+    const char *glob = argv[++i], *reason = strchr(glob, '=');
+    char pattern[256];
+    if (reason == NULL || (size_t)(reason - glob) >= sizeof pattern)
+      continue;
+    memcpy(pattern, glob, (size_t)(reason - glob));
+    pattern[reason - glob] = '\0';
+    if (fnmatch(pattern, id, 0) == 0)
+      return reason + 1;
+  }
+  return NULL;
+}
+
 int main(int argc, char **argv)
 {
   const char *filter = "*";
@@ -260,13 +280,17 @@ int main(int argc, char **argv)
   for (int i = 1; i < argc; i++) {
     if (strcmp(argv[i], "--filter") == 0 && i + 1 < argc)
       filter = argv[++i];
+    else if (strcmp(argv[i], "--skip") == 0 && i + 1 < argc &&
+             strchr(argv[i + 1], '=') != NULL)
+      i++;
     else if (strcmp(argv[i], "--jobs") == 0 && i + 1 < argc)
       i++;
     else if (strcmp(argv[i], "--verbose") == 0)
       verbose = 1;
     else if (strcmp(argv[i], "--short-filename") != 0) {
       fprintf(stderr, "usage: %s [--filter SUITE/TEST] [--verbose] "
-              "[--jobs N] [--short-filename]\n", argv[0]);
+              "[--jobs N] [--short-filename] [--skip SUITE/TEST=REASON]...\n",
+              argv[0]);
       return 2;
     }
   }
@@ -287,9 +311,11 @@ int main(int argc, char **argv)
     snprintf(id, sizeof id, "%s/%s", test->suite, test->name);
     if (test->fn == NULL || fnmatch(filter, id, 0) != 0)
       continue;
-    if (test->disabled || suite->disabled) {
-      fprintf(stderr, "[SKIP] %s::%s: test is disabled\n", test->suite,
-              test->name);
+    const char *reason = skip_reason(argv, argc, id);
+    if (reason == NULL && (test->disabled || suite->disabled))
+      reason = "test is disabled";
+    if (reason != NULL) {
+      fprintf(stderr, "[SKIP] %s::%s: %s\n", test->suite, test->name, reason);
       continue;
     }
     counts[run_test(test, suite, scale, verbose)]++;
