@@ -2,6 +2,7 @@
 #   cmake -S . -B build-aarch64 --toolchain cmake/aarch64-linux-gnu.cmake
 # CTest runs the test programs under qemu-user (package qemu-user), which
 # finds the target's C library under -L.
+set(CMAKE_SYSTEM_NAME Linux)
 set(_fdpass_triple aarch64-linux-gnu)
 set(CMAKE_SYSTEM_PROCESSOR aarch64)
 include(${CMAKE_CURRENT_LIST_DIR}/debian-cross.cmake)

@@ -4,6 +4,7 @@
 # The test programs run natively on an x86-64 kernel, with the 32-bit C
 # library of package libc6-i386; not under qemu-i386, whose descriptor
 # passing misbehaves.
+set(CMAKE_SYSTEM_NAME Linux)
 set(_fdpass_triple i686-linux-gnu)
 set(CMAKE_SYSTEM_PROCESSOR i686)
 include(${CMAKE_CURRENT_LIST_DIR}/debian-cross.cmake)

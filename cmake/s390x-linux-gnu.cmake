@@ -2,6 +2,7 @@
 #   cmake -S . -B build-s390x --toolchain cmake/s390x-linux-gnu.cmake
 # CTest runs the test programs under qemu-user (package qemu-user), which
 # finds the target's C library under -L.
+set(CMAKE_SYSTEM_NAME Linux)
 set(_fdpass_triple s390x-linux-gnu)
 set(CMAKE_SYSTEM_PROCESSOR s390x)
 include(${CMAKE_CURRENT_LIST_DIR}/debian-cross.cmake)
