@@ -7,3 +7,15 @@
 set(CMAKE_SYSTEM_NAME Linux)
 set(CMAKE_SYSTEM_PROCESSOR x86_64)
 set(CMAKE_C_COMPILER musl-gcc)
+
+# musl-gcc searches musl's headers alone. The kernel's (linux/, asm/), which
+# Alpine installs beside them, come from Debian's linux-libc-dev: linked
+# into the build tree, so that glibc's headers stay out of sight.
+set(_fdpass_kernel_headers ${CMAKE_BINARY_DIR}/kernel-headers)
+file(MAKE_DIRECTORY ${_fdpass_kernel_headers})
+file(CREATE_LINK /usr/include/linux ${_fdpass_kernel_headers}/linux SYMBOLIC)
+file(CREATE_LINK /usr/include/asm-generic ${_fdpass_kernel_headers}/asm-generic
+  SYMBOLIC)
+file(CREATE_LINK /usr/include/x86_64-linux-gnu/asm ${_fdpass_kernel_headers}/asm
+  SYMBOLIC)
+set(CMAKE_C_FLAGS_INIT "-isystem ${_fdpass_kernel_headers}")
