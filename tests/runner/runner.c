@@ -175,11 +175,9 @@ static int wait_test(pid_t pid, double timeout, int *status)
 enum verdict { PASSED, SKIPPED, FAILED, CRASHED };
 
 static enum verdict run_test(const struct crt_test *test,
-                             const struct crt_test *suite, double scale,
-                             int verbose)
+                             const struct crt_test *suite, int verbose)
 {
-  double timeout = (test->timeout > 0 ? test->timeout : suite->timeout);
-  timeout *= scale;
+  double timeout = test->timeout > 0 ? test->timeout : suite->timeout;
   memset(outcome, 0, sizeof *outcome);
   current = test;
   fflush(NULL);
@@ -294,8 +292,6 @@ int main(int argc, char **argv)
       return 2;
     }
   }
-  const char *scale_env = getenv("FDPASS_TEST_TIMEOUT_SCALE");
-  double scale = scale_env ? atof(scale_env) : 1.0;
   outcome = mmap(NULL, sizeof *outcome, PROT_READ | PROT_WRITE,
                  MAP_SHARED | MAP_ANONYMOUS, -1, 0);
   if (outcome == MAP_FAILED) {
@@ -318,7 +314,7 @@ int main(int argc, char **argv)
       fprintf(stderr, "[SKIP] %s::%s: %s\n", test->suite, test->name, reason);
       continue;
     }
-    counts[run_test(test, suite, scale, verbose)]++;
+    counts[run_test(test, suite, verbose)]++;
   }
   /* As Criterion counts: a skipped test was not tested. */
   fprintf(stderr, "[====] Synthesis: Tested: %d | Passing: %d | Failing: %d"

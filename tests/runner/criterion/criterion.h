@@ -11,8 +11,7 @@
  * Differences: tests run one at a time, sorted by suite and name (--jobs is
  * accepted and ignored); .fini runs only if the .init functions completed;
  * a failed assertion outside the test's main thread ends the whole test
- * process (Criterion gives no defined behaviour there either);
- * FDPASS_TEST_TIMEOUT_SCALE multiplies every .timeout, for emulators.
+ * process (Criterion gives no defined behaviour there either).
  */
 #ifndef FDPASS_RUNNER_CRITERION_H
 #define FDPASS_RUNNER_CRITERION_H
