@@ -8,7 +8,8 @@ if(FDPASS_VALGRIND AND NOT FDPASS_SANITIZE AND NOT CMAKE_CROSSCOMPILING)
   set(FDPASS_WITH_VALGRIND ON)
 else()
   set(FDPASS_WITH_VALGRIND OFF)
-  message(STATUS "fdpass: no valgrind runs (valgrind not found, sanitizers on, or a cross build)")
+  message(STATUS "fdpass: no valgrind runs "
+    "(valgrind not found, sanitizers on, or a cross build)")
 endif()
 
 # fdpass_add_valgrind_test(NAME TARGET ARGS...): run TARGET with ARGS under

@@ -16,6 +16,6 @@ file(MAKE_DIRECTORY ${_fdpass_kernel_headers})
 file(CREATE_LINK /usr/include/linux ${_fdpass_kernel_headers}/linux SYMBOLIC)
 file(CREATE_LINK /usr/include/asm-generic ${_fdpass_kernel_headers}/asm-generic
   SYMBOLIC)
-file(CREATE_LINK /usr/include/x86_64-linux-gnu/asm ${_fdpass_kernel_headers}/asm
-  SYMBOLIC)
+file(CREATE_LINK /usr/include/x86_64-linux-gnu/asm
+  ${_fdpass_kernel_headers}/asm SYMBOLIC)
 set(CMAKE_C_FLAGS_INIT "-isystem ${_fdpass_kernel_headers}")

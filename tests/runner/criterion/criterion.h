@@ -105,8 +105,10 @@ void crt_log(const char *level, const char *format, ...)
 #define cr_expect_geq(...) CRT_CMP(CRT_EXPECT, >=, __VA_ARGS__)
 #define cr_assert_null(x, ...) CRT_CMP(CRT_ASSERT, ==, x, NULL, __VA_ARGS__)
 #define cr_expect_null(x, ...) CRT_CMP(CRT_EXPECT, ==, x, NULL, __VA_ARGS__)
-#define cr_assert_not_null(x, ...) CRT_CMP(CRT_ASSERT, !=, x, NULL, __VA_ARGS__)
-#define cr_expect_not_null(x, ...) CRT_CMP(CRT_EXPECT, !=, x, NULL, __VA_ARGS__)
+#define cr_assert_not_null(x, ...)                                           \
+  CRT_CMP(CRT_ASSERT, !=, x, NULL, __VA_ARGS__)
+#define cr_expect_not_null(x, ...)                                           \
+  CRT_CMP(CRT_EXPECT, !=, x, NULL, __VA_ARGS__)
 #define cr_assert_zero(x, ...) CRT_CMP(CRT_ASSERT, ==, x, 0, __VA_ARGS__)
 #define cr_expect_zero(x, ...) CRT_CMP(CRT_EXPECT, ==, x, 0, __VA_ARGS__)
 #define cr_assert_not_zero(x, ...) CRT_CMP(CRT_ASSERT, !=, x, 0, __VA_ARGS__)
