@@ -1,5 +1,17 @@
 # Helpers shared by tests/ and fuzz/.
 
+# fdpass_missing(PACKAGE CONSEQUENCE): a Debian package that tests need is
+# missing. The build goes on without what it gives, saying so; with
+# FDPASS_REQUIRE_ALL_TESTS (CI) the configuration fails instead, so that
+# nothing is left out unnoticed.
+function(fdpass_missing package consequence)
+  if(FDPASS_REQUIRE_ALL_TESTS)
+    message(FATAL_ERROR "fdpass: ${package} is missing (apt-get install -y "
+      "${package}), so ${consequence}; FDPASS_REQUIRE_ALL_TESTS forbids it")
+  endif()
+  message(STATUS "fdpass: ${package} is missing, so ${consequence}")
+endfunction()
+
 # Valgrind runs every suite again (label "valgrind"), except in sanitizer
 # builds, where ASan and UBSan do that job, and cross builds, whose programs
 # the host's valgrind cannot run.
