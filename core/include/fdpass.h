@@ -350,6 +350,29 @@ FDPASS_API int fdpass_send_handle(uintptr_t sock, void *handle);
 FDPASS_API int fdpass_recv_handle(uintptr_t sock, void **handle);
 
 /*
+ * Windows only: pass a SOCKET `s` the Winsock way, which layered service
+ * providers support (a socket passed as a handle or a descriptor is not):
+ * the sender calls WSADuplicateSocketW for the receiver's process, as the
+ * kernel names it over a pipe (over TCP, as the TCP table does), and the
+ * receiver makes its own SOCKET with WSASocketW(FROM_PROTOCOL_INFO), not
+ * inherited. Use these for sockets, fdpass_send_handle for other handles,
+ * fdpass_send for C runtime descriptors. The sender keeps `s`; close both
+ * with closesocket. Not IO::FDPass's protocol.
+ * fdpass_send_socket returns FDPASS_OK, FDPASS_EBADF (`s` or `sock` is
+ * INVALID_SOCKET, or `s` is no socket), FDPASS_ENOTSOCK, FDPASS_ENOTSUP
+ * (`sock` is not a stream socket or message-mode pipe, or its peer's
+ * process is unknown), FDPASS_ECLOSED, FDPASS_ENOMEM, FDPASS_ESYS.
+ * fdpass_recv_socket returns FDPASS_OK, FDPASS_ENOFD (the message carried
+ * no socket; it is consumed), FDPASS_ETRUNC (it carried handles: they
+ * are closed), FDPASS_ECLOSED, FDPASS_EACCES (the message names a process
+ * that is not the peer), FDPASS_EBADF, FDPASS_ENOTSOCK, FDPASS_ENOTSUP,
+ * FDPASS_EPROTO, FDPASS_EINVAL (`s` is NULL), FDPASS_EMFILE,
+ * FDPASS_ENOMEM, FDPASS_ESYS.
+ */
+FDPASS_API int fdpass_send_socket(uintptr_t sock, uintptr_t s);
+FDPASS_API int fdpass_recv_socket(uintptr_t sock, uintptr_t *s);
+
+/*
  * Windows only: a connected loopback TCP pair (SOCKETs, not inherited),
  * for where a SOCKET is needed; a stranger who connects to its
  * short-lived listener first is turned away. fdpass_socketpair gives a

@@ -61,3 +61,19 @@ int fdpass_socketpair_tcp(uintptr_t *a, uintptr_t *b)
   *b = (uintptr_t)(intptr_t)y;
   return FDPASS_OK;
 }
+
+int fdpass_send_socket(uintptr_t sock, uintptr_t s)
+{
+  if (sock == (uintptr_t)-1 || s == (uintptr_t)-1) /* INVALID_SOCKET */
+    return fdp_fail(FDPASS_EBADF);
+  return fdp_os_send_socket(socket_arg(sock), s);
+}
+
+int fdpass_recv_socket(uintptr_t sock, uintptr_t *s)
+{
+  if (s == NULL)
+    return fdp_fail(FDPASS_EINVAL);
+  if (sock == (uintptr_t)-1)
+    return fdp_fail(FDPASS_EBADF);
+  return fdp_os_recv_socket(socket_arg(sock), s);
+}

@@ -95,6 +95,12 @@ int fdp_os_connect(const char *path, int *sock);
  * named pipe pair). */
 int fdp_os_socketpair(int *a, int *b);
 
+/* Windows only (fdpass_send_socket/fdpass_recv_socket): a SOCKET the
+ * Winsock way, WSADuplicateSocketW for the peer's process and
+ * WSASocketW(FROM_PROTOCOL_INFO) in it. POSIX does not define them. */
+int fdp_os_send_socket(int sock, uintptr_t s);
+int fdp_os_recv_socket(int sock, uintptr_t *s);
+
 /* Windows only (fdpass_socketpair_tcp): a connected loopback TCP pair,
  * for where a SOCKET is really needed. POSIX does not define it. */
 int fdp_os_socketpair_tcp(int *a, int *b);

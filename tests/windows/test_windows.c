@@ -1236,6 +1236,90 @@ static void pipe_bad_peer(void)
   CloseHandle(int_handle(b));
 }
 
+
+/* ---- sockets the Winsock way --------------------------------------- */
+
+/* The child takes a listening socket and serves one client on it, then a
+ * connected socket and writes into it; both came as WSAPROTOCOL_INFOW. */
+static void child_socket_user(SOCKET s)
+{
+  char name[64];
+  int sock;
+  uintptr_t listener, connected;
+  test_pipe_name(name, sizeof name, parent_pid);
+  CHECK_OK(fdpass_connect(name, &sock));
+  CHECK_OK(fdpass_recv_socket(sock, &listener));
+  CHECK(!is_inheritable((HANDLE)listener), "received socket is inheritable");
+  SOCKET client = accept((SOCKET)listener, NULL, NULL);
+  CHECK(client != INVALID_SOCKET, "accept on the received socket failed");
+  send_raw(client, "served by the child", 19);
+  closesocket(client);
+  closesocket((SOCKET)listener);
+  CHECK_OK(fdpass_recv_socket(sock, &connected));
+  send_raw((SOCKET)connected, "written by the child", 20);
+  closesocket((SOCKET)connected);
+  wait_ack(s);
+  CloseHandle(int_handle(sock));
+}
+
+static void pass_sockets_winsock_way(void)
+{
+  char name[64], got[32] = {0};
+  int pipe_listener, sock;
+  test_pipe_name(name, sizeof name, GetCurrentProcessId());
+  CHECK_OK(fdpass_listen(name, &pipe_listener));
+  struct child c;
+  start_child("socket_user", NULL, &c);
+  CHECK_OK(fdpass_accept(pipe_listener, &sock));
+
+  SOCKET listener = socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
+  struct sockaddr_in address = {.sin_family = AF_INET};
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  int size = sizeof address;
+  CHECK(bind(listener, (struct sockaddr *)&address, size) == 0 &&
+            listen(listener, 1) == 0 &&
+            getsockname(listener, (struct sockaddr *)&address, &size) == 0,
+        "cannot listen");
+  CHECK_OK(fdpass_send_socket(sock, listener));
+  closesocket(listener); /* the child's copy still listens */
+  SOCKET client = socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
+  CHECK(connect(client, (struct sockaddr *)&address, size) == 0,
+        "connect failed");
+  recv_raw(client, got, 19);
+  CHECK(strcmp(got, "served by the child") == 0, "got \"%s\"", got);
+  closesocket(client);
+
+  uintptr_t mine, theirs;
+  CHECK_OK(fdpass_socketpair_tcp(&mine, &theirs));
+  CHECK_OK(fdpass_send_socket(sock, theirs));
+  closesocket((SOCKET)theirs);
+  memset(got, 0, sizeof got);
+  recv_raw((SOCKET)mine, got, 20);
+  CHECK(strcmp(got, "written by the child") == 0, "got \"%s\"", got);
+  closesocket((SOCKET)mine);
+
+  CHECK_STATUS(fdpass_send_socket(sock, (uintptr_t)INVALID_SOCKET),
+               FDPASS_EBADF);
+  CHECK_STATUS(fdpass_recv_socket(sock, NULL), FDPASS_EINVAL);
+  send_ack(c.sock);
+  finish_child(&c);
+  CloseHandle(int_handle(sock));
+  CloseHandle(int_handle(pipe_listener));
+}
+
+/* A message that is no socket: FDPASS_ENOFD, consumed. */
+static void recv_socket_not_a_socket(void)
+{
+  int a, b;
+  uintptr_t s;
+  CHECK_OK(fdpass_socketpair(&a, &b));
+  size_t len = 5;
+  CHECK_OK(fdpass_send_fds(a, "hello", &len, NULL, 0, 0));
+  CHECK_STATUS(fdpass_recv_socket(b, &s), FDPASS_ENOFD);
+  CloseHandle(int_handle(a));
+  CloseHandle(int_handle(b));
+}
+
 /* ---- main ---------------------------------------------------------- */
 
 struct role {
@@ -1259,6 +1343,7 @@ static const struct role roles[] = {
     {"pipe_client", child_pipe_client},
     {"victim", child_victim},
     {"forger", child_forger},
+    {"socket_user", child_socket_user},
 };
 
 static const struct test tests[] = {
@@ -1290,6 +1375,8 @@ static const struct test tests[] = {
     {"nonblock_stalled_pipe_peer", nonblock_stalled_pipe_peer},
     {"nonblock_stalled_tcp_peer", nonblock_stalled_tcp_peer},
     {"pipe_bad_peer", pipe_bad_peer},
+    {"pass_sockets_winsock_way", pass_sockets_winsock_way},
+    {"recv_socket_not_a_socket", recv_socket_not_a_socket},
 };
 
 /* Child mode: connect to the parent and play ROLE; exit 0 on success. */

@@ -283,6 +283,63 @@ int fdp_os_recv_handles(int sock, void *buf, size_t len, void **handles,
                       got);
 }
 
+/* A socket travels as a message of SOCKET_TAG and the WSAPROTOCOL_INFOW
+ * that WSADuplicateSocketW made for the receiver's process (the same
+ * size in 32- and 64-bit processes), without handles. */
+static const char SOCKET_TAG[] = "fdpass-socket";
+#define SOCKET_MESSAGE_SIZE (sizeof SOCKET_TAG + sizeof(WSAPROTOCOL_INFOW))
+
+int fdp_os_send_socket(int sock, uintptr_t s)
+{
+  struct channel c = channel_of(sock);
+  int rc = check_channel(c);
+  if (rc != FDPASS_OK)
+    return rc;
+  /* The receiver's process: the kernel's word for a pipe, the TCP
+   * table's for a socket, and none is FDPASS_ENOTSUP. */
+  DWORD peer = c.pipe ? fdp_pipe_peer_pid(c.h) : fdp_tcp_peer_pid((SOCKET)c.h);
+  if (peer == 0)
+    return fdp_fail(FDPASS_ENOTSUP);
+  unsigned char message[SOCKET_MESSAGE_SIZE];
+  WSAPROTOCOL_INFOW info;
+  if (WSADuplicateSocketW((SOCKET)s, peer, &info) != 0) {
+    int error = WSAGetLastError();
+    rc = fdp_fail_os(error);
+    return error == WSAENOTSOCK || error == WSAEINVAL ? FDPASS_EBADF : rc;
+  }
+  memcpy(message, SOCKET_TAG, sizeof SOCKET_TAG);
+  memcpy(message + sizeof SOCKET_TAG, &info, sizeof info);
+  size_t sent;
+  return c.pipe ? fdp_pipe_send_frame(c.h, NULL, 0, message, sizeof message,
+                                      &sent)
+                : fdp_tcp_send_frame((SOCKET)c.h, NULL, 0, message,
+                                     sizeof message, 0, &sent);
+}
+
+int fdp_os_recv_socket(int sock, uintptr_t *s)
+{
+  unsigned char message[SOCKET_MESSAGE_SIZE];
+  struct fdp_received got;
+  int rc = recv_handles(channel_of(sock), message, sizeof message, NULL, 0,
+                        0, &got);
+  if (rc != FDPASS_OK)
+    return rc;
+  if (got.fds_lost || got.data_lost)
+    return fdp_fail(FDPASS_ETRUNC); /* the sender's handles are closed */
+  if (got.len != sizeof message ||
+      memcmp(message, SOCKET_TAG, sizeof SOCKET_TAG) != 0)
+    return fdp_fail(FDPASS_ENOFD);
+  WSAPROTOCOL_INFOW info;
+  memcpy(&info, message + sizeof SOCKET_TAG, sizeof info);
+  SOCKET made = WSASocketW(FROM_PROTOCOL_INFO, FROM_PROTOCOL_INFO,
+                           FROM_PROTOCOL_INFO, &info, 0,
+                           WSA_FLAG_OVERLAPPED | WSA_FLAG_NO_HANDLE_INHERIT);
+  if (made == INVALID_SOCKET)
+    return fdp_fail_os(WSAGetLastError());
+  *s = (uintptr_t)made;
+  return FDPASS_OK;
+}
+
 void fdp_os_close_handle(void *handle)
 {
   CloseHandle(handle);
