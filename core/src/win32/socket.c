@@ -7,8 +7,10 @@
  *                count x HANDLE | length data bytes
  *
  * Words are in the machine's byte order, HANDLEs pointer-sized, as
- * IO::FDPass writes them: a 32-bit and a 64-bit process cannot pair here
- * (named pipes, pipe.c, have fixed widths).
+ * IO::FDPass writes them. The receiver reads a sender's HANDLEs at the
+ * sender's width (handle_size_of), so that a 32-bit and a 64-bit process
+ * pair instead of one waiting for bytes that never come; named pipes
+ * (pipe.c) have fixed widths.
  */
 #include "internal.h"
 #include "win32.h"
@@ -146,20 +148,66 @@ int fdp_tcp_send_frame(SOCKET s, const HANDLE *copies, size_t count,
   return rc;
 }
 
+/* How wide the HANDLEs are that process `pid` writes: native, so 4 bytes
+ * from a 32-bit (WOW64) process and 8 from a 64-bit one on 64-bit
+ * Windows. Our own width when the process cannot be asked. */
+static size_t handle_size_of(DWORD pid)
+{
+  BOOL self_wow64 = FALSE, other_wow64 = FALSE;
+  HANDLE other = OpenProcess(PROCESS_QUERY_LIMITED_INFORMATION, FALSE, pid);
+  if (other == NULL)
+    return sizeof(HANDLE);
+  BOOL known = IsWow64Process(other, &other_wow64) &&
+               IsWow64Process(GetCurrentProcess(), &self_wow64);
+  CloseHandle(other);
+  if (!known)
+    return sizeof(HANDLE);
+  if (sizeof(HANDLE) == 8) /* 64-bit Windows */
+    return other_wow64 ? 4 : 8;
+  return self_wow64 && !other_wow64 ? 8 : 4;
+}
+
+/* Read `count` HANDLE values `size` bytes wide into `handles`. Handles
+ * have 32 significant bits (fdpass.h): a wider value is no handle. */
+static int recv_handle_values(SOCKET s, size_t size, HANDLE *handles,
+                              size_t count)
+{
+  if (size == sizeof(HANDLE))
+    return recv_all(s, handles, count * sizeof(HANDLE));
+  unsigned char values[FDPASS_MAX_FDS * 8];
+  int rc = recv_all(s, values, count * size);
+  for (size_t i = 0; rc == FDPASS_OK && i < count; i++) {
+    int64_t value;
+    if (size == 4) {
+      int32_t narrow;
+      memcpy(&narrow, values + i * 4, 4);
+      value = narrow;
+    } else {
+      memcpy(&value, values + i * 8, 8);
+    }
+    if (value != (int32_t)value)
+      rc = fdp_fail(FDPASS_EPROTO);
+    handles[i] = (HANDLE)(intptr_t)value;
+  }
+  return rc;
+}
+
 /* How many bytes the next message takes on the wire, from what has
  * arrived of it (peeked, `have` bytes); 0 while its head is incomplete. */
 static size_t message_size(const unsigned char *peeked, size_t have)
 {
   if (have < WORD_SIZE)
     return 0;
-  if (fdp_win_get_word(peeked) != 0)
-    return WORD_SIZE + sizeof(HANDLE);
+  DWORD pid = fdp_win_get_word(peeked);
+  if (pid != 0)
+    return WORD_SIZE + handle_size_of(pid);
   if (have < FRAME_HEAD_SIZE)
     return 0;
   DWORD count = fdp_win_get_word(peeked + 2 * WORD_SIZE);
   if (count > FDPASS_MAX_FDS)
     return FRAME_HEAD_SIZE; /* read_frame reports it */
-  return FRAME_HEAD_SIZE + count * sizeof(HANDLE) +
+  pid = fdp_win_get_word(peeked + WORD_SIZE);
+  return FRAME_HEAD_SIZE + count * handle_size_of(pid) +
          fdp_win_get_word(peeked + 3 * WORD_SIZE);
 }
 
@@ -210,7 +258,7 @@ int fdp_tcp_read_frame(SOCKET s, int nonblock, void *buf, size_t len,
     f->count = 1;
     *(char *)buf = 0;
     *total = 1;
-    return recv_all(s, f->handles, sizeof(HANDLE));
+    return recv_handle_values(s, handle_size_of(f->pid), f->handles, 1);
   }
 
   rc = recv_all(s, head + WORD_SIZE, FRAME_HEAD_SIZE - WORD_SIZE);
@@ -223,7 +271,8 @@ int fdp_tcp_read_frame(SOCKET s, int nonblock, void *buf, size_t len,
       (f->count > 0 && *total == 0))
     return fdp_fail(FDPASS_EPROTO); /* the peer speaks another protocol */
   size_t kept = *total < len ? *total : len;
-  rc = recv_all(s, f->handles, f->count * sizeof(HANDLE));
+  rc = recv_handle_values(s, f->count ? handle_size_of(f->pid) : 0,
+                          f->handles, f->count);
   if (rc == FDPASS_OK)
     rc = recv_all(s, buf, kept);
   if (rc == FDPASS_OK)
