@@ -36,11 +36,12 @@
  *    is power over all the sender's handles: pipes admit only their
  *    creator's user unless fdpass_listen_mode says otherwise. Over TCP
  *    (IO::FDPass's protocol) the receiver trusts the peer: it checks the
- *    sender's pid against the owner of the connection where the TCP table
- *    tells it (Windows), but where the table says 0 (Wine) any process
- *    that can connect can make the receiver take, and close, a handle of
- *    any process it may open, itself included. Use named pipes; keep TCP
- *    for IO::FDPass peers you trust.
+ *    sender's pid against the owner of the connection that the TCP table
+ *    names, but where it names none (pid 0, as some Wine versions report;
+ *    IPv4-mapped addresses) any process that can connect can make the
+ *    receiver take, and close, a handle of any process it may open,
+ *    itself included. Use named pipes; keep TCP for IO::FDPass peers you
+ *    trust.
  *  - `fd` is a C runtime descriptor of msvcrt.dll (_open, _pipe,
  *    _open_osfhandle...), as IO::FDPass uses; received descriptors come
  *    from _open_osfhandle. An application whose C runtime is another DLL
@@ -82,7 +83,7 @@
  *    descriptor (close pipe ends with CloseHandle, sockets with
  *    closesocket).
  *  - fdpass_peer_credentials gives the peer's pid (pipes: the kernel's;
- *    TCP: the TCP table's, -1 under Wine, which reports 0); uid and gid
+ *    TCP: the TCP table's, -1 where it reports 0); uid and gid
  *    are -1: Windows identifies users by SID.
  *  - Winsock is started once, on first use (the only global state).
  *  - Link libfdpass.a with FDPASS_STATIC defined (CMake's

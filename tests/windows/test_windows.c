@@ -10,6 +10,7 @@
 #include "harness.h"
 
 #include <aclapi.h>
+#include <ws2tcpip.h>
 
 #include <fdpass.h>
 
@@ -994,6 +995,26 @@ static void pipe_modes(void)
     printf("note: Wine let a second listener take a name in use\n");
 }
 
+/* A listener on IPv6 loopback and its address; INVALID_SOCKET (with a
+ * note) where there is no IPv6. */
+static SOCKET listen_ipv6(struct sockaddr_in6 *address)
+{
+  SOCKET listener = socket(AF_INET6, SOCK_STREAM, IPPROTO_TCP);
+  if (listener == INVALID_SOCKET) {
+    printf("note: no IPv6 here\n");
+    return listener;
+  }
+  memset(address, 0, sizeof *address);
+  address->sin6_family = AF_INET6;
+  address->sin6_addr = in6addr_loopback;
+  int size = sizeof *address;
+  CHECK(bind(listener, (struct sockaddr *)address, size) == 0 &&
+            listen(listener, 1) == 0 &&
+            getsockname(listener, (struct sockaddr *)address, &size) == 0,
+        "cannot listen on ::1: %d", WSAGetLastError());
+  return listener;
+}
+
 /* ---- the two attacks: forger, victim and receiver ------------------ */
 
 /* The victim holds a file with its data and tells the receiver (the test
@@ -1028,15 +1049,18 @@ static void child_victim(SOCKET s)
 
 /* The forger is told (by the test process, over its own connection) how
  * to attack, a pid and a handle value, and names them in a message: over
- * the receiver's pipe ('p'), or over TCP as IO::FDPass ('t'). */
+ * the receiver's pipe ('p'), over TCP as IO::FDPass ('t'), or so over
+ * IPv6 loopback to the port it is told ('6'). */
 static void child_forger(SOCKET s)
 {
   char how;
   DWORD pid;
   uint64_t value;
+  u_short port;
   recv_raw(s, &how, 1);
   recv_raw(s, &pid, sizeof pid);
   recv_raw(s, &value, sizeof value);
+  recv_raw(s, &port, sizeof port);
   if (how == 'p') {
     char name[64];
     unsigned char head[64];
@@ -1047,20 +1071,33 @@ static void child_forger(SOCKET s)
     write_message(int_handle(sock), "", 1);
     wait_ack(s);
     CloseHandle(int_handle(sock));
-  } else {
-    HANDLE h = (HANDLE)(uintptr_t)value;
-    send_raw(s, &pid, sizeof pid);
-    send_raw(s, &h, sizeof h);
-    wait_ack(s);
+    return;
   }
+  SOCKET out = s;
+  if (how == '6') {
+    struct sockaddr_in6 address = {.sin6_family = AF_INET6};
+    address.sin6_addr = in6addr_loopback;
+    address.sin6_port = port;
+    out = socket(AF_INET6, SOCK_STREAM, IPPROTO_TCP);
+    CHECK(connect(out, (struct sockaddr *)&address, sizeof address) == 0,
+          "cannot connect over ::1");
+  }
+  HANDLE h = (HANDLE)(uintptr_t)value;
+  send_raw(out, &pid, sizeof pid);
+  send_raw(out, &h, sizeof h);
+  wait_ack(s);
+  if (out != s)
+    closesocket(out);
 }
 
-static void start_forger(char how, DWORD pid, uint64_t value, struct child *c)
+static void start_forger(char how, DWORD pid, uint64_t value, u_short port,
+                         struct child *c)
 {
   start_child("forger", NULL, c);
   send_raw(c->sock, &how, 1);
   send_raw(c->sock, &pid, sizeof pid);
   send_raw(c->sock, &value, sizeof value);
+  send_raw(c->sock, &port, sizeof port);
 }
 
 static void start_victim(struct child *c, DWORD *pid, uint64_t *value)
@@ -1091,7 +1128,7 @@ static void steal_over_pipe(void)
   test_pipe_name(name, sizeof name, GetCurrentProcessId());
   CHECK_OK(fdpass_listen(name, &listener));
   start_victim(&victim, &victim_pid, &value);
-  start_forger('p', victim_pid, value, &forger);
+  start_forger('p', victim_pid, value, 0, &forger);
   CHECK_OK(fdpass_accept(listener, &sock));
   CHECK_STATUS(fdpass_recv(sock, &fd), FDPASS_EACCES);
   char verdict = victim_verdict(&victim);
@@ -1113,7 +1150,7 @@ static void self_attack_over_pipe(void)
   struct child forger;
   test_pipe_name(name, sizeof name, GetCurrentProcessId());
   CHECK_OK(fdpass_listen(name, &listener));
-  start_forger('p', GetCurrentProcessId(), (uint64_t)(uintptr_t)mine,
+  start_forger('p', GetCurrentProcessId(), (uint64_t)(uintptr_t)mine, 0,
                &forger);
   CHECK_OK(fdpass_accept(listener, &sock));
   CHECK_STATUS(fdpass_recv(sock, &fd), FDPASS_EACCES);
@@ -1126,42 +1163,68 @@ static void self_attack_over_pipe(void)
   CloseHandle(int_handle(listener));
 }
 
-/* Attack 1 over loopback TCP, IO::FDPass's protocol: as documented, the
- * receiver checks the sender against the TCP table where it names the
- * connection's owner (EACCES, victim intact), and trusts the peer where
- * it does not (Wine): then the receiver gets the victim's file, and the
- * victim's handle is gone. */
-static void steal_over_tcp(void)
+/* Attack 1 over loopback TCP, IO::FDPass's protocol, the forger's
+ * message read from `sock`: as documented, the receiver checks the sender
+ * against the owner the TCP table names (FDPASS_EACCES, the victim
+ * intact), and trusts the peer where it names none: then the receiver
+ * gets the victim's file, and the victim's handle is gone. */
+static void receive_forgery_over_tcp(int sock, struct child *victim,
+                                     struct child *forger)
 {
-  DWORD victim_pid;
-  uint64_t value;
   int fd;
-  struct child victim, forger;
-  start_victim(&victim, &victim_pid, &value);
-  start_forger('t', victim_pid, value, &forger);
   int64_t owner = 0;
-  CHECK_OK(fdpass_peer_credentials(forger.isock, &owner, NULL, NULL));
+  CHECK_OK(fdpass_peer_credentials(sock, &owner, NULL, NULL));
   if (owner == -1) {
-    CHECK_OK(fdpass_recv(forger.isock, &fd));
+    CHECK_OK(fdpass_recv(sock, &fd));
     char got[64] = {0};
     _lseek(fd, 0, SEEK_SET);
     CHECK(_read(fd, got, sizeof got - 1) > 0 && strcmp(got, VICTIM_DATA) == 0,
           "read \"%s\" through the stolen handle", got);
     _close(fd);
-    char verdict = victim_verdict(&victim);
+    char verdict = victim_verdict(victim);
     CHECK(verdict == 's', "the victim kept its handle (%c)", verdict);
-    printf("note: the TCP table names no owner (Wine): the peer is "
-           "trusted, and the forger stole the victim's file\n");
+    printf("note: the TCP table names no owner: the peer is trusted, and "
+           "the forger stole the victim's file, as documented\n");
   } else {
-    CHECK(owner == (int64_t)forger.pi.dwProcessId, "owner %lld",
+    CHECK(owner == (int64_t)forger->pi.dwProcessId, "owner %lld",
           (long long)owner);
-    CHECK_STATUS(fdpass_recv(forger.isock, &fd), FDPASS_EACCES);
-    char verdict = victim_verdict(&victim);
+    CHECK_STATUS(fdpass_recv(sock, &fd), FDPASS_EACCES);
+    char verdict = victim_verdict(victim);
     CHECK(verdict == 'i', "the victim's handle was taken (%c)", verdict);
+    printf("note: the TCP table names the forger: FDPASS_EACCES\n");
   }
-  send_ack(forger.sock);
-  finish_child(&forger);
-  finish_child(&victim);
+  send_ack(forger->sock);
+  finish_child(forger);
+  finish_child(victim);
+}
+
+static void steal_over_tcp(void)
+{
+  DWORD victim_pid;
+  uint64_t value;
+  struct child victim, forger;
+  start_victim(&victim, &victim_pid, &value);
+  start_forger('t', victim_pid, value, 0, &forger);
+  receive_forgery_over_tcp(forger.isock, &victim, &forger);
+}
+
+/* The same over IPv6 loopback, where Wine's TCP table names no owner. */
+static void steal_over_tcp6(void)
+{
+  struct sockaddr_in6 address;
+  SOCKET listener = listen_ipv6(&address);
+  if (listener == INVALID_SOCKET)
+    return;
+  DWORD victim_pid;
+  uint64_t value;
+  struct child victim, forger;
+  start_victim(&victim, &victim_pid, &value);
+  start_forger('6', victim_pid, value, address.sin6_port, &forger);
+  SOCKET sock = accept(listener, NULL, NULL);
+  closesocket(listener);
+  CHECK(sock != INVALID_SOCKET, "accept failed");
+  receive_forgery_over_tcp((int)sock, &victim, &forger);
+  closesocket(sock);
 }
 
 /* ---- non-blocking receives never wait for a stalled peer ----------- */
@@ -1236,6 +1299,31 @@ static void pipe_bad_peer(void)
   CloseHandle(int_handle(b));
 }
 
+
+
+/* The TCP table names the owner of an IPv6 loopback connection too (or
+ * nobody: -1, never a wrong pid). */
+static void tcp_peer_over_ipv6(void)
+{
+  struct sockaddr_in6 address;
+  SOCKET listener = listen_ipv6(&address);
+  if (listener == INVALID_SOCKET)
+    return;
+  SOCKET client = socket(AF_INET6, SOCK_STREAM, IPPROTO_TCP), server;
+  CHECK(connect(client, (struct sockaddr *)&address, sizeof address) == 0,
+        "cannot connect over ::1: %d", WSAGetLastError());
+  server = accept(listener, NULL, NULL);
+  CHECK(server != INVALID_SOCKET, "accept failed");
+  int64_t pid = 0;
+  CHECK_OK(fdpass_peer_credentials((int)server, &pid, NULL, NULL));
+  CHECK(pid == -1 || pid == (int64_t)GetCurrentProcessId(), "pid %lld",
+        (long long)pid);
+  if (pid == -1)
+    printf("note: the TCP table names no owner over IPv6\n");
+  closesocket(client);
+  closesocket(server);
+  closesocket(listener);
+}
 
 /* ---- sockets the Winsock way --------------------------------------- */
 
@@ -1372,9 +1460,11 @@ static const struct test tests[] = {
     {"steal_over_pipe", steal_over_pipe},
     {"self_attack_over_pipe", self_attack_over_pipe},
     {"steal_over_tcp", steal_over_tcp},
+    {"steal_over_tcp6", steal_over_tcp6},
     {"nonblock_stalled_pipe_peer", nonblock_stalled_pipe_peer},
     {"nonblock_stalled_tcp_peer", nonblock_stalled_tcp_peer},
     {"pipe_bad_peer", pipe_bad_peer},
+    {"tcp_peer_over_ipv6", tcp_peer_over_ipv6},
     {"pass_sockets_winsock_way", pass_sockets_winsock_way},
     {"recv_socket_not_a_socket", recv_socket_not_a_socket},
 };

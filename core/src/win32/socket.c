@@ -280,36 +280,61 @@ int fdp_tcp_read_frame(SOCKET s, int nonblock, void *buf, size_t len,
   return rc;
 }
 
-/* The row of the IPv4 TCP table whose local end is `peer` and remote end
- * `mine`: the other end of our connection, and the process that owns it.
- * The table's size is not known in advance: it is the one allocation of
- * the library, freed before returning. */
-static DWORD owner_of(const struct sockaddr_in *mine,
+/* The TCP table of `family` (connections only, with their owners), or
+ * NULL. Its size is not known in advance: it is the library's one heap
+ * allocation, which the caller frees at once. */
+static void *tcp_table(ULONG family)
+{
+  ULONG size = 0;
+  void *table = NULL;
+  for (int tries = 0; tries < 4; tries++) {
+    DWORD rc = GetExtendedTcpTable(table, &size, FALSE, family,
+                                   TCP_TABLE_OWNER_PID_CONNECTIONS, 0);
+    if (rc == NO_ERROR && table != NULL)
+      return table;
+    HeapFree(GetProcessHeap(), 0, table);
+    table = NULL;
+    if (rc != ERROR_INSUFFICIENT_BUFFER)
+      return NULL;
+    table = HeapAlloc(GetProcessHeap(), 0, size += 1024); /* it may grow */
+    if (table == NULL)
+      return NULL;
+  }
+  HeapFree(GetProcessHeap(), 0, table);
+  return NULL;
+}
+
+/* The owner of the row whose local end is `peer` and remote end `mine`:
+ * the other end of our connection. */
+static DWORD owner_v4(const struct sockaddr_in *mine,
                       const struct sockaddr_in *peer)
 {
+  MIB_TCPTABLE_OWNER_PID *table = tcp_table(AF_INET);
   DWORD pid = 0;
-  ULONG size = 0;
-  MIB_TCPTABLE_OWNER_PID *table = NULL;
-  for (int tries = 0; tries < 4; tries++) {
-    DWORD rc = GetExtendedTcpTable(table, &size, FALSE, AF_INET,
-                                   TCP_TABLE_OWNER_PID_CONNECTIONS, 0);
-    if (rc == NO_ERROR && table != NULL) {
-      for (DWORD i = 0; i < table->dwNumEntries; i++) {
-        const MIB_TCPROW_OWNER_PID *row = &table->table[i];
-        if (row->dwLocalAddr == peer->sin_addr.s_addr &&
-            (u_short)row->dwLocalPort == peer->sin_port &&
-            row->dwRemoteAddr == mine->sin_addr.s_addr &&
-            (u_short)row->dwRemotePort == mine->sin_port)
-          pid = row->dwOwningPid;
-      }
-      break;
-    }
-    if (rc != ERROR_INSUFFICIENT_BUFFER)
-      break;
-    HeapFree(GetProcessHeap(), 0, table);
-    table = HeapAlloc(GetProcessHeap(), 0, size += 1024);
-    if (table == NULL)
-      break;
+  for (DWORD i = 0; table && i < table->dwNumEntries; i++) {
+    const MIB_TCPROW_OWNER_PID *row = &table->table[i];
+    if (row->dwLocalAddr == peer->sin_addr.s_addr &&
+        (u_short)row->dwLocalPort == peer->sin_port &&
+        row->dwRemoteAddr == mine->sin_addr.s_addr &&
+        (u_short)row->dwRemotePort == mine->sin_port)
+      pid = row->dwOwningPid;
+  }
+  HeapFree(GetProcessHeap(), 0, table);
+  return pid;
+}
+
+static DWORD owner_v6(const struct sockaddr_in6 *mine,
+                      const struct sockaddr_in6 *peer)
+{
+  MIB_TCP6TABLE_OWNER_PID *table = tcp_table(AF_INET6);
+  DWORD pid = 0;
+  for (DWORD i = 0; table && i < table->dwNumEntries; i++) {
+    const MIB_TCP6ROW_OWNER_PID *row = &table->table[i];
+    if (memcmp(row->ucLocalAddr, &peer->sin6_addr, 16) == 0 &&
+        (u_short)row->dwLocalPort == peer->sin6_port &&
+        memcmp(row->ucRemoteAddr, &mine->sin6_addr, 16) == 0 &&
+        (u_short)row->dwRemotePort == mine->sin6_port)
+      pid = row->dwOwningPid;
   }
   HeapFree(GetProcessHeap(), 0, table);
   return pid;
@@ -317,13 +342,18 @@ static DWORD owner_of(const struct sockaddr_in *mine,
 
 DWORD fdp_tcp_peer_pid(SOCKET s)
 {
-  struct sockaddr_in mine, peer;
+  struct sockaddr_storage mine, peer;
   int mine_size = sizeof mine, peer_size = sizeof peer;
   if (getsockname(s, (struct sockaddr *)&mine, &mine_size) != 0 ||
       getpeername(s, (struct sockaddr *)&peer, &peer_size) != 0 ||
-      mine.sin_family != AF_INET) /* IPv6: not looked up, unknown */
+      mine.ss_family != peer.ss_family)
     return 0;
-  return owner_of(&mine, &peer);
+  if (mine.ss_family == AF_INET)
+    return owner_v4((struct sockaddr_in *)&mine, (struct sockaddr_in *)&peer);
+  if (mine.ss_family == AF_INET6)
+    return owner_v6((struct sockaddr_in6 *)&mine,
+                    (struct sockaddr_in6 *)&peer);
+  return 0;
 }
 
 /* A new TCP socket that child processes do not inherit. */
