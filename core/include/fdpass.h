@@ -72,9 +72,9 @@
  *  - fdpass_listen, fdpass_listen_mode and fdpass_connect take a pipe
  *    name, `\\.\pipe\NAME` or a bare NAME that maps to it (another
  *    machine's pipe is FDPASS_EINVAL; remote clients are refused). A name
- *    in use is FDPASS_EADDRINUSE. The mode's write bits say who may
- *    connect: 0200 the creating user, 0020 its primary group, 0002
- *    everyone; read and execute bits mean nothing. fdpass_connect waits
+ *    in use is FDPASS_EADDRINUSE. The creating user may always connect;
+ *    the mode's write bits widen that: 0020 the user's primary group,
+ *    0002 everyone; other bits mean nothing. fdpass_connect waits
  *    while the listener is not in fdpass_accept; FDPASS_ENOENT when no
  *    pipe has the name.
  *  - fdpass_socketpair gives a connected named pipe pair;

@@ -272,11 +272,12 @@ static int pipe_name(const char *path, WCHAR *name)
 #define CONNECT_ACCESS                                                       \
   (FILE_GENERIC_READ | FILE_WRITE_DATA | FILE_WRITE_ATTRIBUTES)
 
-/* A security descriptor from `mode`: whose write bit is set may connect
- * (as connecting to a socket file needs write permission): 0200 the
- * creating user, 0020 the user's primary group, 0002 everyone. The user
- * may always create instances (fdpass_accept does) and read the
- * descriptor. `acl` holds the DACL; `sids` the SIDs it names. */
+/* A security descriptor from `mode`: the creating user may always
+ * connect and create instances (it owns the pipe, and fdpass_accept
+ * makes instances); whose write bit is set may connect too (as connecting
+ * to a socket file needs write permission): 0020 the user's primary
+ * group, 0002 everyone. `acl` holds the DACL, the other fields the SIDs
+ * it names. */
 struct security {
   SECURITY_ATTRIBUTES attributes;
   SECURITY_DESCRIPTOR descriptor;
@@ -308,9 +309,7 @@ static int make_security(int mode, struct security *s)
   CloseHandle(token);
   ok = ok && CreateWellKnownSid(WinWorldSid, NULL, s->world, &size) &&
        InitializeAcl(&s->acl.acl, sizeof s->acl, ACL_REVISION) &&
-       AddAccessAllowedAce(&s->acl.acl, ACL_REVISION,
-                           FILE_CREATE_PIPE_INSTANCE | READ_CONTROL |
-                               ((mode & 0200) ? CONNECT_ACCESS : 0),
+       AddAccessAllowedAce(&s->acl.acl, ACL_REVISION, FILE_ALL_ACCESS,
                            s->user.user.User.Sid) &&
        (!(mode & 0020) ||
         AddAccessAllowedAce(&s->acl.acl, ACL_REVISION, CONNECT_ACCESS,
@@ -384,6 +383,8 @@ static int open_client(const WCHAR *name, HANDLE *h)
 static int connect_self(const WCHAR *name, HANDLE server, HANDLE *client)
 {
   int rc = open_client(name, client);
+  if (rc != FDPASS_OK && fdpass_os_error() == ERROR_PIPE_BUSY)
+    return fdp_fail_with(FDPASS_EADDRINUSE, ERROR_PIPE_BUSY); /* taken */
   if (rc != FDPASS_OK)
     return rc == FDPASS_ENOENT ? fdp_fail(FDPASS_ESYS) : rc;
   ULONG pid = 0;
@@ -465,7 +466,10 @@ int fdp_pipe_accept(HANDLE listener, int *sock)
   LocalFree(descriptor);
   if (h == INVALID_HANDLE_VALUE)
     return fdp_fail_os(GetLastError());
-  int rc = wait_client(h);
+  int rc;
+  /* A client that came and went before it was accepted is not ours. */
+  while ((rc = wait_client(h)) == FDPASS_ECLOSED)
+    DisconnectNamedPipe(h);
   if (rc != FDPASS_OK) {
     CloseHandle(h);
     return rc;
@@ -513,7 +517,9 @@ int fdp_pipe_pair(int *a, int *b)
   rc = connect_self(name, server, &client);
   if (rc != FDPASS_OK) {
     CloseHandle(server);
-    return rc;
+    return rc == FDPASS_EADDRINUSE ? fdp_fail_with(FDPASS_ESYS,
+                                                   fdpass_os_error())
+                                   : rc;
   }
   rc = fdp_win_handle_to_int(server, a, close_pipe);
   if (rc != FDPASS_OK) {
