@@ -1229,52 +1229,80 @@ static void steal_over_tcp6(void)
 
 /* ---- non-blocking receives never wait for a stalled peer ----------- */
 
-static void nonblock_stalled_pipe_peer(void)
+/* The stalling peer, a second process: it sends the first part of a
+ * message (over the test process's pipe, 'p': the head; over TCP, 't': 2
+ * bytes), then waits until told, then sends the rest. */
+static void child_stall(SOCKET s)
 {
-  int a, b, fd;
-  unsigned char head[64];
+  char how;
+  recv_raw(s, &how, 1);
+  if (how == 'p') {
+    char name[64];
+    unsigned char head[64];
+    int sock;
+    test_pipe_name(name, sizeof name, parent_pid);
+    CHECK_OK(fdpass_connect(name, &sock));
+    write_message(int_handle(sock), head,
+                  pipe_head(head, GetCurrentProcessId(), 0, 5, NULL));
+    wait_ack(s);
+    write_message(int_handle(sock), "later", 5);
+    wait_ack(s);
+    CloseHandle(int_handle(sock));
+  } else {
+    DWORD frame[4] = {0, GetCurrentProcessId(), 0, 5};
+    send_raw(s, frame, 2);
+    wait_ack(s);
+    send_raw(s, (char *)frame + 2, sizeof frame - 2);
+    send_raw(s, "later", 5);
+    wait_ack(s);
+  }
+}
+
+/* FDPASS_NONBLOCK returns FDPASS_EAGAIN at once while the peer has sent
+ * part of a message, and consumes nothing: once the peer sends the rest,
+ * the whole message reads. */
+static void expect_stalled_then_whole(int sock, struct child *c)
+{
+  int fd;
   char buf[16];
   size_t len = sizeof buf, nfds = 1;
-  CHECK_OK(fdpass_socketpair(&a, &b));
-  write_message(int_handle(a), head,
-                pipe_head(head, GetCurrentProcessId(), 0, 5, NULL));
+  CHECK_OK(fdpass_wait(sock, FDPASS_READABLE, TIMEOUT_MS));
   ULONGLONG start = GetTickCount64();
-  CHECK_STATUS(fdpass_recv_fds(b, buf, &len, &fd, &nfds, FDPASS_NONBLOCK),
+  CHECK_STATUS(fdpass_recv_fds(sock, buf, &len, &fd, &nfds, FDPASS_NONBLOCK),
                FDPASS_EAGAIN);
   CHECK(GetTickCount64() - start < 1000, "EAGAIN took %llu ms",
         GetTickCount64() - start);
-  write_message(int_handle(a), "later", 5);
+  send_ack(c->sock);
   len = sizeof buf;
-  CHECK_OK(fdpass_recv_fds(b, buf, &len, &fd, &nfds, FDPASS_NONBLOCK));
+  CHECK_OK(fdpass_recv_fds(sock, buf, &len, &fd, &nfds, 0));
   CHECK(len == 5 && memcmp(buf, "later", 5) == 0 && nfds == 0,
         "got %zu bytes and %zu descriptors", len, nfds);
-  CloseHandle(int_handle(a));
-  CloseHandle(int_handle(b));
+  send_ack(c->sock);
+}
+
+static void nonblock_stalled_pipe_peer(void)
+{
+  char name[64];
+  int listener, sock;
+  struct child c;
+  test_pipe_name(name, sizeof name, GetCurrentProcessId());
+  CHECK_OK(fdpass_listen(name, &listener));
+  start_child("stall", NULL, &c);
+  send_raw(c.sock, "p", 1);
+  CHECK_OK(fdpass_accept(listener, &sock));
+  expect_stalled_then_whole(sock, &c);
+  finish_child(&c);
+  CloseHandle(int_handle(sock));
+  CloseHandle(int_handle(listener));
 }
 
 static void nonblock_stalled_tcp_peer(void)
 {
-  struct local l;
-  int fd;
-  char buf[16];
-  size_t len = sizeof buf, nfds = 1;
-  DWORD frame[4] = {0, GetCurrentProcessId(), 0, 5};
-  open_local(&l);
-  send_raw((SOCKET)l.a, frame, 2);
-  CHECK_OK(fdpass_wait(l.b, FDPASS_READABLE, TIMEOUT_MS));
-  ULONGLONG start = GetTickCount64();
-  CHECK_STATUS(fdpass_recv_fds(l.b, buf, &len, &fd, &nfds, FDPASS_NONBLOCK),
-               FDPASS_EAGAIN);
-  CHECK(GetTickCount64() - start < 1000, "EAGAIN took %llu ms",
-        GetTickCount64() - start);
-  /* Nothing was consumed: the whole frame reads once the rest is there. */
-  send_raw((SOCKET)l.a, (char *)frame + 2, sizeof frame - 2);
-  send_raw((SOCKET)l.a, "later", 5);
-  len = sizeof buf;
-  CHECK_OK(fdpass_recv_fds(l.b, buf, &len, &fd, &nfds, 0));
-  CHECK(len == 5 && memcmp(buf, "later", 5) == 0 && nfds == 0,
-        "got %zu bytes and %zu descriptors", len, nfds);
-  close_local(&l);
+  struct child c;
+  start_child("stall", NULL, &c);
+  send_raw(c.sock, "t", 1);
+  expect_stalled_then_whole(c.isock, &c);
+  finish_child(&c);
 }
 
 /* A peer that does not speak the protocol: FDPASS_EPROTO, not ENOTSUP. */
@@ -1432,6 +1460,7 @@ static const struct role roles[] = {
     {"victim", child_victim},
     {"forger", child_forger},
     {"socket_user", child_socket_user},
+    {"stall", child_stall},
 };
 
 static const struct test tests[] = {
