@@ -831,6 +831,16 @@ static void test_pipe_name(char *name, size_t cap, DWORD pid)
   snprintf(name, cap, "fdpass-test-%lu", pid);
 }
 
+/* In a child: connect to the pipe the test process listens on. */
+static int connect_to_parent(void)
+{
+  char name[64];
+  int sock;
+  test_pipe_name(name, sizeof name, parent_pid);
+  CHECK_OK(fdpass_connect(name, &sock));
+  return sock;
+}
+
 /* One pipe message, written raw as a peer of any kind could. */
 static void write_message(HANDLE h, const void *data, DWORD len)
 {
@@ -899,10 +909,8 @@ static void pipe_pair(void)
  * each end is told the other's pid by the kernel. */
 static void child_pipe_client(SOCKET s)
 {
-  char name[64], text[64];
-  int sock, p[2];
-  test_pipe_name(name, sizeof name, parent_pid);
-  CHECK_OK(fdpass_connect(name, &sock));
+  char text[64];
+  int sock = connect_to_parent(), p[2];
   int64_t pid = 0;
   CHECK_OK(fdpass_peer_credentials(sock, &pid, NULL, NULL));
   CHECK(pid == (int64_t)parent_pid, "server pid %lld, parent %lu",
@@ -1062,11 +1070,8 @@ static void child_forger(SOCKET s)
   recv_raw(s, &value, sizeof value);
   recv_raw(s, &port, sizeof port);
   if (how == 'p') {
-    char name[64];
     unsigned char head[64];
-    int sock;
-    test_pipe_name(name, sizeof name, parent_pid);
-    CHECK_OK(fdpass_connect(name, &sock));
+    int sock = connect_to_parent();
     write_message(int_handle(sock), head, pipe_head(head, pid, 1, 1, &value));
     write_message(int_handle(sock), "", 1);
     wait_ack(s);
@@ -1237,11 +1242,8 @@ static void child_stall(SOCKET s)
   char how;
   recv_raw(s, &how, 1);
   if (how == 'p') {
-    char name[64];
     unsigned char head[64];
-    int sock;
-    test_pipe_name(name, sizeof name, parent_pid);
-    CHECK_OK(fdpass_connect(name, &sock));
+    int sock = connect_to_parent();
     write_message(int_handle(sock), head,
                   pipe_head(head, GetCurrentProcessId(), 0, 5, NULL));
     wait_ack(s);
@@ -1359,11 +1361,8 @@ static void tcp_peer_over_ipv6(void)
  * connected socket and writes into it; both came as WSAPROTOCOL_INFOW. */
 static void child_socket_user(SOCKET s)
 {
-  char name[64];
-  int sock;
+  int sock = connect_to_parent();
   uintptr_t listener, connected;
-  test_pipe_name(name, sizeof name, parent_pid);
-  CHECK_OK(fdpass_connect(name, &sock));
   CHECK_OK(fdpass_recv_socket(sock, &listener));
   CHECK(!is_inheritable((HANDLE)listener), "received socket is inheritable");
   SOCKET client = accept((SOCKET)listener, NULL, NULL);
