@@ -105,11 +105,16 @@ static int fdpass_binding_send_some(int sock, const void *data, size_t len,
 }
 %}
 
-/* fdpass_send and fdpass_recv are send and recv, with optional flags. */
+/* fdpass_send and fdpass_recv are send and recv, with optional flags; a
+ * language file may name them otherwise (FDPASS_SEND, FDPASS_RECV). */
+#ifndef FDPASS_SEND
+#define FDPASS_SEND send
+#define FDPASS_RECV recv
+#endif
 %ignore fdpass_send;
 %ignore fdpass_recv;
-%rename(send) fdpass_send_flags;
-%rename(recv) fdpass_recv_flags;
+%rename(FDPASS_SEND) fdpass_send_flags;
+%rename(FDPASS_RECV) fdpass_recv_flags;
 
 /* %fdpass_blocking(FUNCTION, EVENTS, FLAGS, CALL): FUNCTION runs CALL, its
  * non-blocking form, until it stops saying FDPASS_EAGAIN, waiting for
