@@ -37,6 +37,15 @@ static void fdpass_rb_raise(int status)
   rb_exc_raise(error);
 }
 
+/* An Integer `value` as a C int, or a RangeError that names no C type. */
+static int fdpass_rb_int_in_range(VALUE value)
+{
+  long n = FIXNUM_P(value) ? FIX2LONG(value) : LONG_MAX;
+  if (n < INT_MIN || n > INT_MAX)
+    rb_raise(rb_eRangeError, "integer %" PRIsVALUE " out of range", value);
+  return (int)n;
+}
+
 /* `value` as a C int: an Integer in range (NUM2INT would truncate a
  * Float, and convert nil or true with a message about C types). */
 static int fdpass_rb_int(VALUE value)
@@ -44,7 +53,7 @@ static int fdpass_rb_int(VALUE value)
   if (!RB_INTEGER_TYPE_P(value))
     rb_raise(rb_eTypeError, "no implicit conversion of %s into Integer",
              NIL_P(value) ? "nil" : rb_obj_classname(value));
-  return NUM2INT(value);
+  return fdpass_rb_int_in_range(value);
 }
 
 /* `object` as a descriptor: an Integer, or what its #fileno returns. */
@@ -60,7 +69,7 @@ static int fdpass_rb_descriptor(VALUE object)
                rb_obj_classname(object), rb_obj_classname(fd));
     object = fd;
   }
-  return NUM2INT(object);
+  return fdpass_rb_int_in_range(object);
 }
 
 /* The Array `list` as descriptors, stored in `fds` (room for
@@ -68,7 +77,9 @@ static int fdpass_rb_descriptor(VALUE object)
  * fdpass_send_fds, which refuses it (FDPASS_EINVAL) before reading `fds`. */
 static size_t fdpass_rb_descriptors(VALUE list, int *fds)
 {
-  Check_Type(list, T_ARRAY);
+  if (!RB_TYPE_P(list, T_ARRAY))
+    rb_raise(rb_eTypeError, "no implicit conversion of %s into Array",
+             rb_obj_classname(list));
   long n = RARRAY_LEN(list);
   for (long i = 0; i < n && i < FDPASS_MAX_FDS; i++)
     fds[i] = fdpass_rb_descriptor(rb_ary_entry(list, i));

@@ -58,6 +58,42 @@ static VALUE fdpass_rb_recv_io(int argc, VALUE *argv, VALUE self)
 }
 %}
 
+/* SWIG checks the number of arguments with its own message ("wrong # of
+ * arguments(0 for 1)"); each module function goes through Ruby's
+ * rb_check_arity first, for Ruby's ("wrong number of arguments (given 0,
+ * expected 1..2)"). In the wrapper section, after the functions. */
+%define %fdpass_rb_arity(NAME, MIN, MAX)
+%wrapper %{
+static VALUE fdpass_rb_arity_##NAME(int argc, VALUE *argv, VALUE self)
+{
+  rb_check_arity(argc, MIN, MAX);
+  return _wrap_##NAME(argc, argv, self);
+}
+%}
+%init %{
+  rb_remove_method(mFDPass, #NAME); /* SWIG's, without "method redefined" */
+  rb_remove_method(rb_singleton_class(mFDPass), #NAME);
+  rb_define_module_function(mFDPass, #NAME, fdpass_rb_arity_##NAME, -1);
+%}
+%enddef
+%fdpass_rb_arity(version, 0, 0)
+%fdpass_rb_arity(version_string, 0, 0)
+%fdpass_rb_arity(strerror, 1, 1)
+%fdpass_rb_arity(errname, 1, 1)
+%fdpass_rb_arity(os_error, 0, 0)
+%fdpass_rb_arity(send_fd, 2, 3)
+%fdpass_rb_arity(recv_fd, 1, 2)
+%fdpass_rb_arity(send_fds, 2, 4)
+%fdpass_rb_arity(recv_fds, 1, 4)
+%fdpass_rb_arity(wait, 3, 3)
+%fdpass_rb_arity(peer_credentials, 1, 1)
+%fdpass_rb_arity(socketpair, 0, 0)
+%fdpass_rb_arity(listen, 1, 1)
+%fdpass_rb_arity(listen_mode, 2, 2)
+%fdpass_rb_arity(accept, 1, 1)
+%fdpass_rb_arity(connect, 1, 1)
+%fdpass_rb_arity(close, 1, 1)
+
 %init %{
   fdpass_rb_for_fd_id = rb_intern("for_fd");
   rb_define_module_function(mFDPass, "recv_io", fdpass_rb_recv_io, -1);

@@ -192,6 +192,16 @@ class FDPassTest < Minitest::Test
       assert_raises(TypeError) { FDPass.send_fd(a, Struct.new(:fileno).new(nil)) }
       assert_raises(RangeError) { FDPass.send_fd(a, 2**40) }
       assert_raises(ArgumentError) { FDPass.recv_fd }
+      messages = [
+        -> { FDPass.recv_fd }, -> { FDPass.wait(a, 1) }, -> { FDPass.socketpair(1) },
+        -> { FDPass.send_fd(a, 2**40) }, -> { FDPass.send_fd(a, 2**70) },
+        -> { FDPass.recv_fds(b, 'x') }, -> { FDPass.send_fds(a, 'x', 5) },
+        -> { FDPass.send_fds(a, 5) }, -> { FDPass.wait(a, nil, 0) }
+      ].map { |call| assert_raises(ArgumentError, TypeError, RangeError, &call).message }
+      assert_equal ['wrong number of arguments (given 0, expected 1..2)',
+                    'wrong number of arguments (given 2, expected 3)',
+                    'wrong number of arguments (given 1, expected 0)'], messages[0, 3]
+      messages.each { |message| refute_match(/\b(int|long|size_t|char)\b|for \d/, message) }
       assert_raises(TypeError) { FDPass.send_fds(a, 'x', [a, true]) }
       assert_raises(TypeError) { FDPass.send_fds(a, 'x', 5) }
       assert_raises(TypeError) { FDPass.send_fds(a, [], []) }
