@@ -300,6 +300,7 @@ class FDPassTest < Minitest::Test
 
   def test_a_full_socket_blocks_send_until_read_and_send_fds_sends_everything
     with_pair do |a, b|
+      assert_fdpass_error('EAGAIN') { FDPass.recv_fd(b, FDPass::NONBLOCK) }
       r, w = IO.pipe
       sent = 0
       loop do
