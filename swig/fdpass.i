@@ -61,6 +61,7 @@
 %runtime %{
 #include <fcntl.h>
 #include <limits.h>
+#include <sys/socket.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -83,6 +84,23 @@ static int fdpass_binding_poll(int sock, int events)
 {
   int status = fdpass_wait(sock, events, 0);
   return status == FDPASS_ETIMEDOUT ? FDPASS_EAGAIN : status;
+}
+
+/* fdpass_accept when a connection is there: FDPASS_EAGAIN when the
+ * listener has none, so that the language waits. A socket that does not
+ * listen goes straight to fdpass_accept, which reports it without
+ * waiting. */
+static int fdpass_binding_accept(int listener, int *sock)
+{
+  int listening = 0;
+  socklen_t size = sizeof listening;
+  if (getsockopt(listener, SOL_SOCKET, SO_ACCEPTCONN, &listening,
+                 &size) == 0 && listening) {
+    int status = fdpass_binding_poll(listener, FDPASS_READABLE);
+    if (status != FDPASS_OK)
+      return status;
+  }
+  return fdpass_accept(listener, sock);
 }
 
 /* send_fds without FDPASS_NONBLOCK: everything or a failure, as in C, by
@@ -136,8 +154,7 @@ static int fdpass_binding_send_some(int sock, const void *data, size_t len,
 /* The listener is polled, then accepted: the library's accept still
  * blocks when another process took the connection in between. */
 %fdpass_blocking(fdpass_accept, FDPASS_READABLE, 0,
-                 fdpass_binding_poll(arg1, FDPASS_READABLE) == FDPASS_OK
-                 ? fdpass_accept(arg1, arg2) : FDPASS_EAGAIN)
+                 fdpass_binding_accept(arg1, arg2))
 %feature("action") fdpass_send_fds %{
   if (arg6 & FDPASS_NONBLOCK) {
     result = fdpass_send_fds(arg1, arg2, arg3, arg4, arg5, arg6);

@@ -226,8 +226,10 @@ static int fdpass_tcl_wait(Tcl_Interp *interp, Tcl_Obj *sock_object,
              (events & FDPASS_WRITABLE ? TCL_WRITABLE : 0);
   Tcl_Channel channel = fdpass_tcl_channel_of(interp, sock_object, NULL);
   Tcl_ResetResult(interp);
-  if (channel != NULL)
+  if (channel != NULL) { /* kept open while we wait, whoever closes it */
+    Tcl_RegisterChannel(NULL, channel);
     Tcl_CreateChannelHandler(channel, mask, fdpass_tcl_ready, &waiter);
+  }
   else
     Tcl_CreateFileHandler(sock, mask, fdpass_tcl_ready, &waiter);
   Tcl_TimerToken timer = timeout_ms < 0 ? NULL
@@ -236,9 +238,10 @@ static int fdpass_tcl_wait(Tcl_Interp *interp, Tcl_Obj *sock_object,
     Tcl_DoOneEvent(TCL_ALL_EVENTS);
   if (timer != NULL)
     Tcl_DeleteTimerHandler(timer);
-  if (channel != NULL)
+  if (channel != NULL) {
     Tcl_DeleteChannelHandler(channel, fdpass_tcl_ready, &waiter);
-  else
+    Tcl_UnregisterChannel(NULL, channel);
+  } else
     Tcl_DeleteFileHandler(sock);
   return waiter.ready ? FDPASS_OK : FDPASS_ETIMEDOUT;
 }

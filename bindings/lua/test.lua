@@ -287,6 +287,11 @@ test("listen, connect, accept, peer_credentials", function()
   os.remove(path)
   fails("ENOENT", fdpass.connect(path))
   fails("ENOENT", fdpass.listen(dir .. "/no/such/dir.sock"))
+  local a, b = assert(fdpass.socketpair())
+  fails("EINVAL", fdpass.accept(a)) -- not listening: at once, no wait
+  fails("EBADF", fdpass.accept(-1))
+  fdpass.close(a)
+  fdpass.close(b)
 end)
 
 test("listen_mode", function()

@@ -241,6 +241,9 @@ class FDPassTest < Minitest::Test
     assert_fdpass_error('ENOENT') { FDPass.connect(path) }
     assert_fdpass_error('ENOENT') { FDPass.listen(File.join(@dir, 'no/dir.sock')) }
     assert_fdpass_error('EBADF') { FDPass.close(listener) }
+    with_pair do |a, _|
+      assert_fdpass_error('EINVAL') { FDPass.accept(a) } # not listening: no wait
+    end
   end
 
   def test_listen_mode

@@ -257,14 +257,15 @@ fdtest local-sockets {listen, connect, accept, peer_credentials} {
     set server [fdpass::accept $listener]
     lassign [fdpass::peer_credentials $server] pid uid gid
     lappend results [expr {$pid == [pid]}] [string is integer -strict $uid] \
-        [string is integer -strict $gid]
+        [string is integer -strict $gid] \
+        [lindex [errorcode {fdpass::accept $client}] 1]
     fdpass::close $listener
     fdpass::close $client
     fdpass::close $server
     file delete $path
     lappend results [lindex [errorcode {fdpass::connect $path}] 1] \
         [lindex [errorcode {fdpass::listen [file join $::dir no dir.sock]}] 1]
-} {EADDRINUSE 1 1 1 ENOENT ENOENT}
+} {EADDRINUSE 1 1 1 EINVAL ENOENT ENOENT}
 
 fdtest listen-mode {fdpass::listen_mode} {
     set path [file join $::dir mode.sock]
