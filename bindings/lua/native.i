@@ -109,6 +109,16 @@ static void fdpass_lua_seal(lua_State *L)
 /* _VERSION as Lua modules have it, "fdpass 1.2.0"; then the module table
  * is sealed. SWIG leaves it at the top of the stack. */
 %init %{
+  /* SWIG's runtime sets the globals swig_type and swig_equals, for
+   * modules with C types; this one has none, so it takes back its own. */
+  if (lua_getglobal(L, "swig_type") == LUA_TFUNCTION &&
+      lua_tocfunction(L, -1) == SWIG_Lua_type) {
+    lua_pushnil(L);
+    lua_setglobal(L, "swig_type");
+    lua_pushnil(L);
+    lua_setglobal(L, "swig_equals");
+  }
+  lua_pop(L, 1);
   lua_pushliteral(L, "_VERSION");
   lua_pushfstring(L, "fdpass %s", fdpass_version_string());
   lua_rawset(L, -3);

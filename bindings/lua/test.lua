@@ -428,7 +428,18 @@ test("objects with a getfd method are descriptors", function()
   fdpass.close(b)
 end)
 
-test("module metadata: _VERSION, read-only constants", function()
+test("module metadata: _VERSION, read-only constants, no globals", function()
+  local code = [[
+    local before = {}
+    for name in pairs(_G) do before[name] = true end
+    require "fdpass"
+    for name in pairs(_G) do
+      if not before[name] then print(name) end
+    end
+  ]]
+  local child = assert(io.popen(string.format("'%s' -e '%s'", arg[-1], code)))
+  eq(child:read("a"), "", "new globals")
+  child:close()
   eq(fdpass._VERSION, "fdpass " .. fdpass.version_string(), "_VERSION")
   raises("attempt to set fdpass.EBADF", function() fdpass.EBADF = 7 end)
   raises("attempt to set fdpass._VERSION", function() fdpass._VERSION = "x" end)
