@@ -99,18 +99,25 @@ static int fdpass_tcl_channel_fd(Tcl_Interp *interp, Tcl_Channel channel,
   return TCL_OK;
 }
 
-/* `object` as a descriptor: an integer, or the name of a channel. */
+/* Tcl's integer type: an object of it is a descriptor without parsing. */
+static const Tcl_ObjType *fdpass_tcl_int_type;
+
+/* `object` as a descriptor: an integer, or the name of a channel. A
+ * channel's name starts with a letter, which no integer does: the name
+ * is looked up without trying to parse it as a number first. */
 static int fdpass_tcl_descriptor(Tcl_Interp *interp, Tcl_Obj *object, int *fd)
 {
-  Tcl_WideInt n;
-  if (Tcl_GetWideIntFromObj(NULL, object, &n) == TCL_OK)
-    return fdpass_tcl_int(interp, object, fd);
-  Tcl_Channel channel = Tcl_GetChannel(interp, Tcl_GetString(object), NULL);
-  if (channel == NULL)
-    return fdpass_tcl_bad_value(interp, "DESCRIPTOR", Tcl_ObjPrintf(
-        "expected a descriptor or a channel but got \"%s\"",
-        Tcl_GetString(object)));
-  return fdpass_tcl_channel_fd(interp, channel, fd);
+  if (object->typePtr != fdpass_tcl_int_type) {
+    const char *name = Tcl_GetString(object);
+    if ((*name >= 'a' && *name <= 'z') || (*name >= 'A' && *name <= 'Z')) {
+      Tcl_Channel channel = Tcl_GetChannel(interp, name, NULL);
+      if (channel == NULL)
+        return fdpass_tcl_bad_value(interp, "DESCRIPTOR", Tcl_ObjPrintf(
+            "expected a descriptor or a channel but got \"%s\"", name));
+      return fdpass_tcl_channel_fd(interp, channel, fd);
+    }
+  }
+  return fdpass_tcl_int(interp, object, fd);
 }
 
 /* The list `list` as descriptors, stored in `fds` (room for

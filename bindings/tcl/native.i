@@ -23,8 +23,15 @@ static const char *const fdpass_tcl_usages[][2] = {
 static int fdpass_tcl_get_args(Tcl_Interp *interp, int objc,
                                Tcl_Obj *const objv[], const char *format, ...)
 {
-  int required = (int)strcspn(format, "|:");
-  int most = (int)strcspn(format, ":") - (format[required] == '|');
+  int required = -1, most = 0; /* 'o' per argument, '|' before optional */
+  for (const char *c = format; *c != ':'; c++) {
+    if (*c == '|')
+      required = most;
+    else
+      most++;
+  }
+  if (required < 0)
+    required = most;
   if (objc - 1 < required || objc - 1 > most) {
     const char *command = strstr(format, "::") + 2;
     size_t length = strcspn(command, " ");
@@ -163,6 +170,7 @@ static int fdpass_tcl_protect_constants(Tcl_Interp *interp)
                                         Tcl_Obj *const[]);
 
 %init %{
+  fdpass_tcl_int_type = Tcl_GetObjType("int");
   if (fdpass_tcl_protect_constants(interp) != TCL_OK ||
       Tcl_Eval(interp, "namespace eval ::fdpass {\n"
                        "  namespace export {[a-z]*}\n"
