@@ -168,7 +168,8 @@ static int fdpass_binding_send_some(int sock, const void *data, size_t len,
   }
 %}
 %feature("action") fdpass_wait %{
-  result = fdpass_binding_poll(arg1, arg2);
+  result = arg3 < -1 ? fdpass_wait(arg1, arg2, arg3) /* FDPASS_EINVAL */
+                     : fdpass_binding_poll(arg1, arg2);
   if (result == FDPASS_EAGAIN)
     result = arg3 == 0 ? FDPASS_ETIMEDOUT : FDPASS_BINDING_WAIT(arg1, arg2, arg3);
 %}
@@ -188,7 +189,8 @@ static int fdpass_binding_send_some(int sock, const void *data, size_t len,
 %apply int INTEGER { int events, int timeout_ms, int mode, int code };
 /* Every function returns a status (the ABI's rule, so a new one follows
  * it too), except these. */
-%typemap(out) int = int STATUS; /* %apply misses `out` after stdint.i */
+/* Copied, as `%apply int STATUS { int }` leaves SWIG's own `out` for int. */
+%typemap(out) int = int STATUS;
 %typemap(ret) int = int STATUS;
 %typemap(ret) int INTEGER ""; /* not STATUS's, which `int` now has */
 %apply int INTEGER { int fdpass_version, int fdpass_os_error };
