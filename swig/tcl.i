@@ -35,12 +35,19 @@ static int fdpass_tcl_bad_value(Tcl_Interp *interp, const char *what,
   return TCL_ERROR;
 }
 
+/* Tcl's integer type, whose value tcl.h shows in internalRep.longValue:
+ * read there, it costs no call (descriptors go through here a few times
+ * per passed descriptor). */
+static const Tcl_ObjType *fdpass_tcl_int_type;
+
 /* `object` as a C int: an integer from INT_MIN to INT_MAX (Tcl 8.6's
  * Tcl_GetIntFromObj would wrap 2^31..2^32 into negative numbers). */
 static int fdpass_tcl_int(Tcl_Interp *interp, Tcl_Obj *object, int *value)
 {
   Tcl_WideInt n;
-  if (Tcl_GetWideIntFromObj(interp, object, &n) != TCL_OK)
+  if (object->typePtr != NULL && object->typePtr == fdpass_tcl_int_type)
+    n = object->internalRep.longValue;
+  else if (Tcl_GetWideIntFromObj(interp, object, &n) != TCL_OK)
     return TCL_ERROR;
   if (n < INT_MIN || n > INT_MAX)
     return fdpass_tcl_bad_value(interp, "NUMBER", Tcl_ObjPrintf(
@@ -99,15 +106,12 @@ static int fdpass_tcl_channel_fd(Tcl_Interp *interp, Tcl_Channel channel,
   return TCL_OK;
 }
 
-/* Tcl's integer type: an object of it is a descriptor without parsing. */
-static const Tcl_ObjType *fdpass_tcl_int_type;
-
 /* `object` as a descriptor: an integer, or the name of a channel. A
  * channel's name starts with a letter, which no integer does: the name
  * is looked up without trying to parse it as a number first. */
 static int fdpass_tcl_descriptor(Tcl_Interp *interp, Tcl_Obj *object, int *fd)
 {
-  if (object->typePtr != fdpass_tcl_int_type) {
+  if (object->typePtr == NULL || object->typePtr != fdpass_tcl_int_type) {
     const char *name = Tcl_GetString(object);
     if ((*name >= 'a' && *name <= 'z') || (*name >= 'A' && *name <= 'Z')) {
       Tcl_Channel channel = Tcl_GetChannel(interp, name, NULL);
