@@ -247,6 +247,7 @@ static int fdpass_tcl_wait(Tcl_Interp *interp, Tcl_Obj *sock_object,
       : Tcl_CreateTimerHandler(timeout_ms, fdpass_tcl_timed_out, &waiter);
   while (!waiter.ready && !waiter.timed_out)
     Tcl_DoOneEvent(TCL_ALL_EVENTS);
+  Tcl_ResetResult(interp); /* whatever the event handlers left there */
   if (timer != NULL)
     Tcl_DeleteTimerHandler(timer);
   if (channel != NULL) {
