@@ -75,9 +75,12 @@ static int fdpass_tcl_channel_fd(Tcl_Interp *interp, Tcl_Channel channel,
                                  int *fd)
 {
   const char *name = Tcl_GetChannelName(channel);
+  const char *type = Tcl_GetChannelType(channel)->typeName;
   ClientData in = NULL, out = NULL;
   int has_in = Tcl_GetChannelHandle(channel, TCL_READABLE, &in) == TCL_OK;
-  int has_out = Tcl_GetChannelHandle(channel, TCL_WRITABLE, &out) == TCL_OK;
+  /* A file channel (open, chan pipe) has one descriptor both ways. */
+  int has_out = (!has_in || strcmp(type, "file") != 0) &&
+      Tcl_GetChannelHandle(channel, TCL_WRITABLE, &out) == TCL_OK;
   if (!has_in && !has_out)
     return fdpass_tcl_bad_value(interp, "CHANNEL", Tcl_ObjPrintf(
         "channel \"%s\" has no descriptor", name));
@@ -85,7 +88,7 @@ static int fdpass_tcl_channel_fd(Tcl_Interp *interp, Tcl_Channel channel,
     return fdpass_tcl_bad_value(interp, "CHANNEL", Tcl_ObjPrintf(
         "channel \"%s\" has two descriptors, one to read and one to write: "
         "it cannot be passed as one", name));
-  if (strcmp(Tcl_GetChannelType(channel)->typeName, "tcp") == 0) {
+  if (strcmp(type, "tcp") == 0) {
     Tcl_DString names;
     Tcl_DStringInit(&names);
     int count = 0;

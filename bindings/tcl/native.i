@@ -4,8 +4,6 @@
  * `fdpass` ensemble and read-only constants. %included by swig/tcl.i.
  */
 %{
-#include <stdarg.h>
-
 /* The usage of the commands whose C parameters are not one argument
  * each; the others' usage is their parameters' names. */
 static const char *const fdpass_tcl_usages[][2] = {
@@ -19,9 +17,11 @@ static const char *const fdpass_tcl_usages[][2] = {
 
 /* SWIG_GetArgs, for formats of Tcl_Obj arguments ("oo|o:fdpass::send sock
  * fd ?flags? "): a wrong count is Tcl's own error, `wrong # args: should
- * be "fdpass::send sock fd ?flags?"` with -errorcode {TCL WRONGARGS}. */
-static int fdpass_tcl_get_args(Tcl_Interp *interp, int objc,
-                               Tcl_Obj *const objv[], const char *format, ...)
+ * be "fdpass::send sock fd ?flags?"` with -errorcode {TCL WRONGARGS}. It
+ * only counts: every `in` typemap of tcl.i reads its objv[] itself, so
+ * SWIG passes no place to store the arguments in. */
+static int fdpass_tcl_check_args(Tcl_Interp *interp, int objc,
+                                 Tcl_Obj *const objv[], const char *format)
 {
   int required = -1, most = 0; /* 'o' per argument, '|' before optional */
   for (const char *c = format; *c != ':'; c++) {
@@ -32,37 +32,28 @@ static int fdpass_tcl_get_args(Tcl_Interp *interp, int objc,
   }
   if (required < 0)
     required = most;
-  if (objc - 1 < required || objc - 1 > most) {
-    const char *command = strstr(format, "::") + 2;
-    size_t length = strcspn(command, " ");
-    char usage[128] = "";
-    for (size_t i = 0; i < sizeof fdpass_tcl_usages / sizeof *fdpass_tcl_usages; i++)
-      if (strlen(fdpass_tcl_usages[i][0]) == length &&
-          strncmp(fdpass_tcl_usages[i][0], command, length) == 0)
-        snprintf(usage, sizeof usage, "%s", fdpass_tcl_usages[i][1]);
-    if (usage[0] == '\0') { /* the parameters, without the last space */
-      snprintf(usage, sizeof usage, "%s", command + length);
-      size_t n = strlen(usage);
-      if (n > 0 && usage[n - 1] == ' ')
-        usage[n - 1] = '\0';
-    }
-    Tcl_WrongNumArgs(interp, 1, objv, usage[0] == ' ' ? usage + 1
-                                      : usage[0] != '\0' ? usage : NULL);
-    return TCL_ERROR;
+  if (objc - 1 >= required && objc - 1 <= most)
+    return TCL_OK;
+  const char *command = strstr(format, "::") + 2;
+  size_t length = strcspn(command, " ");
+  char usage[128] = "";
+  for (size_t i = 0; i < sizeof fdpass_tcl_usages / sizeof *fdpass_tcl_usages; i++)
+    if (strlen(fdpass_tcl_usages[i][0]) == length &&
+        strncmp(fdpass_tcl_usages[i][0], command, length) == 0)
+      snprintf(usage, sizeof usage, "%s", fdpass_tcl_usages[i][1]);
+  if (usage[0] == '\0') { /* the parameters, without the last space */
+    snprintf(usage, sizeof usage, "%s", command + length);
+    size_t n = strlen(usage);
+    if (n > 0 && usage[n - 1] == ' ')
+      usage[n - 1] = '\0';
   }
-  va_list ap; /* where SWIG wants the arguments, unless its typemaps
-                 read objv[] themselves (NULL) */
-  va_start(ap, format);
-  for (int i = 1; i < objc; i++) {
-    Tcl_Obj **argument = va_arg(ap, Tcl_Obj **);
-    if (argument != NULL)
-      *argument = objv[i];
-  }
-  va_end(ap);
-  return TCL_OK;
+  Tcl_WrongNumArgs(interp, 1, objv, usage[0] == ' ' ? usage + 1
+                                    : usage[0] != '\0' ? usage : NULL);
+  return TCL_ERROR;
 }
 #undef SWIG_GetArgs
-#define SWIG_GetArgs fdpass_tcl_get_args
+#define SWIG_GetArgs(interp, objc, objv, format, ...) \
+  fdpass_tcl_check_args(interp, objc, objv, format)
 
 /* No global variable swig_runtime_data_type_pointer...: this package
  * shares no C types with other SWIG modules. */
