@@ -379,7 +379,8 @@ static void sockets(void)
   CALL(fdpass_connect, in_dir("dgram"), &x); /* ENOTSUP: not a stream */
   CALL(fdpass_accept, dgram, &x);            /* ENOTSUP */
   int dgram_client = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-  cr_assert_eq(connect(dgram_client, (struct sockaddr *)&addr, sizeof addr), 0);
+  cr_assert_eq(connect(dgram_client, (struct sockaddr *)&addr, sizeof addr),
+               0);
   CALL(fdpass_peer_credentials, dgram_client, &id, NULL, NULL); /* ENOTSUP */
   close(dgram_client);
 

@@ -89,8 +89,9 @@ static void receive_everything(int type, int opts)
   close(p[1]);
   close(a);
   close(b);
-  cr_assert_eq(count_fds(), before, "type %d, options %#x: %d before, %d after",
-               type, opts, before, count_fds());
+  int after = count_fds();
+  cr_assert_eq(after, before, "type %d, options %#x: %d before, %d after",
+               type, opts, before, after);
 }
 
 static void every_option(int type)
@@ -101,9 +102,20 @@ static void every_option(int type)
     receive_everything(type, sets[i]);
 }
 
-FD_TEST(receive, stream_with_the_receivers_options) { every_option(SOCK_STREAM); }
-FD_TEST(receive, seqpacket_with_the_receivers_options) { every_option(SOCK_SEQPACKET); }
-FD_TEST(receive, datagram_with_the_receivers_options) { every_option(SOCK_DGRAM); }
+FD_TEST(receive, stream_with_the_receivers_options)
+{
+  every_option(SOCK_STREAM);
+}
+
+FD_TEST(receive, seqpacket_with_the_receivers_options)
+{
+  every_option(SOCK_SEQPACKET);
+}
+
+FD_TEST(receive, datagram_with_the_receivers_options)
+{
+  every_option(SOCK_DGRAM);
+}
 
 FD_TEST(receive, empty_seqpacket_message_is_a_message_not_the_end)
 {
@@ -143,8 +155,15 @@ static void longer_message_is_etrunc(int type)
   close(b);
 }
 
-FD_TEST(receive, longer_seqpacket_message_is_etrunc) { longer_message_is_etrunc(SOCK_SEQPACKET); }
-FD_TEST(receive, longer_datagram_is_etrunc) { longer_message_is_etrunc(SOCK_DGRAM); }
+FD_TEST(receive, longer_seqpacket_message_is_etrunc)
+{
+  longer_message_is_etrunc(SOCK_SEQPACKET);
+}
+
+FD_TEST(receive, longer_datagram_is_etrunc)
+{
+  longer_message_is_etrunc(SOCK_DGRAM);
+}
 
 FD_TEST(receive, datagram_peer_gone_is_not_seen_as_the_header_says)
 {

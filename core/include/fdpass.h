@@ -339,8 +339,8 @@ FDPASS_API int fdpass_wait(int sock, int events, int timeout_ms);
  * Returns FDPASS_OK, FDPASS_EBADF, FDPASS_ENOTSOCK, FDPASS_ENOTSUP (not a
  * local socket, or the OS recorded none, as for a connected datagram
  * socket that is not a socketpair), FDPASS_ENOTCONN (not connected; reported
- * as the end of stream before 1.2), FDPASS_ESYS. Unknown ids are never reported
- * as ids.
+ * as the end of stream before 1.2), FDPASS_ESYS. Unknown ids are never
+ * reported as ids.
  */
 FDPASS_API int fdpass_peer_credentials(int sock, int64_t *pid, int64_t *uid,
                                        int64_t *gid);

@@ -12,8 +12,8 @@
  * failure, waiting out a non-blocking socket. FDPASS_NONBLOCK: as much as
  * goes without waiting. `*sent` counts the bytes that went out. */
 static inline int send_message(int sock, const unsigned char *data,
-                                   size_t len, const int *fds, size_t nfds,
-                                   int nonblock, size_t *sent)
+                               size_t len, const int *fds, size_t nfds,
+                               int nonblock, size_t *sent)
 {
   size_t done = 0;
   int rc = FDPASS_OK;
@@ -39,8 +39,8 @@ static inline int send_message(int sock, const unsigned char *data,
 
 /* One receive, waiting out a non-blocking socket unless told not to. */
 static inline int receive_message(int sock, void *buf, size_t len,
-                                      int *fds, size_t cap, int flags,
-                                      struct fdp_received *got)
+                                  int *fds, size_t cap, int flags,
+                                  struct fdp_received *got)
 {
   for (;;) {
     int rc = fdp_os_recv(sock, buf, len, fds, cap, flags, got);
@@ -52,14 +52,11 @@ static inline int receive_message(int sock, void *buf, size_t len,
   }
 }
 
-/* A message came with no descriptor in our hands: FDPASS_EMFILE when the
- * kernel dropped them because this process has no free slot (so that
- * fdpass_os_error() says EMFILE), FDPASS_ETRUNC otherwise (a datagram too
- * long, or descriptors refused for another reason). */
-static int lost_fds_failure(int sock, int fds_lost)
+/* The OS error behind descriptors that a receive lost (EMFILE when this
+ * process has no free slot), or 0: asked only after a loss. */
+static int lost_cause(int sock, const struct fdp_received *got)
 {
-  int cause = fds_lost ? fdp_os_lost_fds_cause(sock) : 0;
-  return cause ? fdp_fail_os(cause) : fdp_fail(FDPASS_ETRUNC);
+  return got->fds_lost ? fdp_os_lost_fds_cause(sock) : 0;
 }
 
 /* fdpass_send_flags and fdpass_recv_flags, inlined into the plain calls
@@ -96,7 +93,9 @@ static inline int recv_one(int sock, int *fd, int flags)
       fdp_os_close(received);
       return fdp_fail(FDPASS_ETRUNC);
     }
-    return lost_fds_failure(sock, got.fds_lost);
+    /* Nothing in our hands: say EMFILE when that was the cause. */
+    int cause = lost_cause(sock, &got);
+    return cause ? fdp_fail_os(cause) : fdp_fail(FDPASS_ETRUNC);
   }
   if (got.nfds == 0) {
     /* Tell a socket that can never carry descriptors from a peer that
@@ -108,27 +107,32 @@ static inline int recv_one(int sock, int *fd, int flags)
   return FDPASS_OK;
 }
 
-FDP_FLATTEN int fdpass_send(int sock, int fd)
+FDP_FLATTEN
+int fdpass_send(int sock, int fd)
 {
   return send_one(sock, fd, 0);
 }
 
-FDP_FLATTEN int fdpass_send_flags(int sock, int fd, int flags)
+FDP_FLATTEN
+int fdpass_send_flags(int sock, int fd, int flags)
 {
   return send_one(sock, fd, flags);
 }
 
-FDP_FLATTEN int fdpass_recv(int sock, int *fd)
+FDP_FLATTEN
+int fdpass_recv(int sock, int *fd)
 {
   return recv_one(sock, fd, 0);
 }
 
-FDP_FLATTEN int fdpass_recv_flags(int sock, int *fd, int flags)
+FDP_FLATTEN
+int fdpass_recv_flags(int sock, int *fd, int flags)
 {
   return recv_one(sock, fd, flags);
 }
 
-FDP_FLATTEN int fdpass_send_fds(int sock, const void *data, size_t *len, const int *fds,
+FDP_FLATTEN
+int fdpass_send_fds(int sock, const void *data, size_t *len, const int *fds,
                     size_t nfds, int flags)
 {
   if (len == NULL)
@@ -151,7 +155,8 @@ FDP_FLATTEN int fdpass_send_fds(int sock, const void *data, size_t *len, const i
                       len);
 }
 
-FDP_FLATTEN int fdpass_recv_fds(int sock, void *buf, size_t *len, int *fds, size_t *nfds,
+FDP_FLATTEN
+int fdpass_recv_fds(int sock, void *buf, size_t *len, int *fds, size_t *nfds,
                     int flags)
 {
   if (buf == NULL || len == NULL || nfds == NULL || *len == 0 ||
@@ -167,10 +172,8 @@ FDP_FLATTEN int fdpass_recv_fds(int sock, void *buf, size_t *len, int *fds, size
     return rc;
   *len = got.len;
   *nfds = got.nfds;
-  if (got.fds_lost || got.data_lost) {
-    int cause = got.fds_lost ? fdp_os_lost_fds_cause(sock) : 0;
-    return fdp_fail_with(FDPASS_ETRUNC, cause);
-  }
+  if (got.fds_lost || got.data_lost)
+    return fdp_fail_with(FDPASS_ETRUNC, lost_cause(sock, &got));
   /* As in fdpass_recv, the socket is checked only when it matters: a
    * message came without descriptors (delivered all the same). Only the
    * check's verdict counts: a failure of the check itself says nothing
