@@ -171,7 +171,8 @@ static int fdpass_binding_send_some(int sock, const void *data, size_t len,
   result = arg3 < -1 ? fdpass_wait(arg1, arg2, arg3) /* FDPASS_EINVAL */
                      : fdpass_binding_poll(arg1, arg2);
   if (result == FDPASS_EAGAIN)
-    result = arg3 == 0 ? FDPASS_ETIMEDOUT : FDPASS_BINDING_WAIT(arg1, arg2, arg3);
+    result = arg3 == 0 ? FDPASS_ETIMEDOUT
+                       : FDPASS_BINDING_WAIT(arg1, arg2, arg3);
 %}
 
 %include <stdint.i>

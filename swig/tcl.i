@@ -203,8 +203,8 @@ static int fdpass_tcl_block(Tcl_Interp *interp, Tcl_Obj *sock_object,
     Tcl_DString blocking;
     Tcl_DStringInit(&blocking);
     int nonblocking =
-        Tcl_GetChannelOption(NULL, channel, "-blocking", &blocking) == TCL_OK &&
-        strcmp(Tcl_DStringValue(&blocking), "0") == 0;
+        Tcl_GetChannelOption(NULL, channel, "-blocking", &blocking) ==
+            TCL_OK && strcmp(Tcl_DStringValue(&blocking), "0") == 0;
     Tcl_DStringFree(&blocking);
     if (nonblocking)
       return FDPASS_EAGAIN;
@@ -298,7 +298,8 @@ static int fdpass_tcl_wait(Tcl_Interp *interp, Tcl_Obj *sock_object,
 %typemap(in) (const void *DATA, size_t *LENGTH) (Tcl_Obj *data = NULL, size_t length = 0)
 %{ data = $input; $2 = &length; %}
 %typemap(check) (const void *DATA, size_t *LENGTH)
-%{ if (fdpass_tcl_bytes(interp, data$argnum, (const void **)&$1, $2) != TCL_OK) SWIG_fail; %}
+%{ if (fdpass_tcl_bytes(interp, data$argnum, (const void **)&$1, $2) != TCL_OK)
+     SWIG_fail; %}
 %typemap(argout) (const void *DATA, size_t *LENGTH)
 %{ if (result == FDPASS_OK) Tcl_SetObjResult(interp, Tcl_NewWideIntObj((Tcl_WideInt)*$2)); %}
 

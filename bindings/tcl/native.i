@@ -37,7 +37,8 @@ static int fdpass_tcl_check_args(Tcl_Interp *interp, int objc,
   const char *command = strstr(format, "::") + 2;
   size_t length = strcspn(command, " ");
   char usage[128] = "";
-  for (size_t i = 0; i < sizeof fdpass_tcl_usages / sizeof *fdpass_tcl_usages; i++)
+  size_t usages = sizeof fdpass_tcl_usages / sizeof *fdpass_tcl_usages;
+  for (size_t i = 0; i < usages; i++)
     if (strlen(fdpass_tcl_usages[i][0]) == length &&
         strncmp(fdpass_tcl_usages[i][0], command, length) == 0)
       snprintf(usage, sizeof usage, "%s", fdpass_tcl_usages[i][1]);
