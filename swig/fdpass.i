@@ -49,6 +49,8 @@
  *                                                   call: FDPASS_OK when
  *                                                   ready, FDPASS_EAGAIN
  *                                                   when it must not block
+ *   FDPASS_BINDING_ACCEPT(listener, sock)           fdpass_accept, which
+ *                                                   may still block
  */
 
 %begin %{
@@ -86,21 +88,18 @@ static int fdpass_binding_poll(int sock, int events)
   return status == FDPASS_ETIMEDOUT ? FDPASS_EAGAIN : status;
 }
 
-/* fdpass_accept when a connection is there: FDPASS_EAGAIN when the
- * listener has none, so that the language waits. A socket that does not
- * listen goes straight to fdpass_accept, which reports it without
- * waiting. */
-static int fdpass_binding_accept(int listener, int *sock)
+/* Whether fdpass_accept may be called now: FDPASS_OK when a connection
+ * is there, FDPASS_EAGAIN when the listener has none, so that the language
+ * waits. A socket that does not listen goes straight to fdpass_accept,
+ * which reports it without waiting. */
+static int fdpass_binding_acceptable(int listener)
 {
   int listening = 0;
   socklen_t size = sizeof listening;
   if (getsockopt(listener, SOL_SOCKET, SO_ACCEPTCONN, &listening,
-                 &size) == 0 && listening) {
-    int status = fdpass_binding_poll(listener, FDPASS_READABLE);
-    if (status != FDPASS_OK)
-      return status;
-  }
-  return fdpass_accept(listener, sock);
+                 &size) == 0 && listening)
+    return fdpass_binding_poll(listener, FDPASS_READABLE);
+  return FDPASS_OK;
 }
 
 /* send_fds without FDPASS_NONBLOCK: everything or a failure, as in C, by
@@ -152,9 +151,15 @@ static int fdpass_binding_send_some(int sock, const void *data, size_t len,
                  fdpass_recv_fds(arg1, arg2, arg3, arg4, arg5,
                                  arg6 | FDPASS_NONBLOCK))
 /* The listener is polled, then accepted: the library's accept still
- * blocks when another process took the connection in between. */
-%fdpass_blocking(fdpass_accept, FDPASS_READABLE, 0,
-                 fdpass_binding_accept(arg1, arg2))
+ * blocks when another process took the connection in between, which is
+ * why a language may make the call its own way. */
+%feature("action") fdpass_accept %{
+  while ((result = fdpass_binding_acceptable(arg1)) == FDPASS_EAGAIN &&
+         (result = FDPASS_BINDING_BLOCK(arg1, FDPASS_READABLE)) == FDPASS_OK)
+    ;
+  if (result == FDPASS_OK)
+    result = FDPASS_BINDING_ACCEPT(arg1, arg2);
+%}
 %feature("action") fdpass_send_fds %{
   if (arg6 & FDPASS_NONBLOCK) {
     result = fdpass_send_fds(arg1, arg2, arg3, arg4, arg5, arg6);

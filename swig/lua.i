@@ -180,6 +180,8 @@ static int fdpass_lua_wait(lua_State *L, int sock, int events, int timeout_ms)
 #define FDPASS_BINDING_WAIT(sock, events, timeout_ms) \
   fdpass_lua_wait(L, sock, events, timeout_ms)
 #define FDPASS_BINDING_BLOCK(sock, events) fdpass_lua_wait(L, sock, events, -1)
+#define FDPASS_BINDING_ACCEPT(listener, sock) \
+  fdpass_accept(listener, sock)
 %}
 
 %typemap(in) int INTEGER %{ $1 = fdpass_lua_int(L, $input); %}

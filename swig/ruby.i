@@ -25,6 +25,7 @@
 %{
 #include <errno.h>
 #include <ruby/io.h>
+#include <ruby/thread.h>
 
 static VALUE fdpass_rb_error; /* FDPass::Error */
 static ID fdpass_rb_fileno;
@@ -117,6 +118,34 @@ static int fdpass_rb_wait(int sock, int events, int timeout_ms)
 #define FDPASS_BINDING_WAIT(sock, events, timeout_ms) \
   fdpass_rb_wait(sock, events, timeout_ms)
 #define FDPASS_BINDING_BLOCK(sock, events) fdpass_rb_wait(sock, events, -1)
+
+struct fdpass_rb_accept {
+  int listener, *sock, status;
+};
+
+static void *fdpass_rb_accept_call(void *data)
+{
+  struct fdpass_rb_accept *call = data;
+  call->status = fdpass_accept(call->listener, call->sock);
+  return NULL;
+}
+
+/* fdpass_accept without the VM lock, so that other threads run while it
+ * blocks (on a connection that another process took); the thread's
+ * interrupts wait for its return, as the library retries EINTR. With an
+ * interrupt pending Ruby does not make the call, and the interrupt is
+ * raised here. */
+static int fdpass_rb_accept(int listener, int *sock)
+{
+  struct fdpass_rb_accept call = { listener, sock, FDPASS_EAGAIN };
+  rb_thread_call_without_gvl(fdpass_rb_accept_call, &call, RUBY_UBF_IO,
+                             NULL);
+  if (call.status == FDPASS_EAGAIN) /* fdpass_accept never says it */
+    rb_thread_check_ints();
+  return call.status;
+}
+#define FDPASS_BINDING_ACCEPT(listener, sock) \
+  fdpass_rb_accept(listener, sock)
 %}
 
 %init %{

@@ -266,6 +266,8 @@ static int fdpass_tcl_wait(Tcl_Interp *interp, Tcl_Obj *sock_object,
   fdpass_tcl_wait(interp, objv[1], sock, events, timeout_ms)
 #define FDPASS_BINDING_BLOCK(sock, events) \
   fdpass_tcl_block(interp, objv[1], sock, events)
+#define FDPASS_BINDING_ACCEPT(listener, sock) \
+  fdpass_accept(listener, sock)
 %}
 
 %typemap(in) int INTEGER
