@@ -1,16 +1,5 @@
 # Helpers shared by tests/ and fuzz/.
 
-# fdpass_missing(PACKAGE CONSEQUENCE): a Debian package that tests need is
-# missing. The build goes on without what it gives, saying so; with
-# FDPASS_REQUIRE_ALL_TESTS (CI) the configuration fails instead, so that
-# nothing is left out unnoticed.
-function(fdpass_missing package consequence)
-  if(FDPASS_REQUIRE_ALL_TESTS)
-    message(FATAL_ERROR "fdpass: ${package} is missing (apt-get install -y "
-      "${package}), so ${consequence}; FDPASS_REQUIRE_ALL_TESTS forbids it")
-  endif()
-  message(STATUS "fdpass: ${package} is missing, so ${consequence}")
-endfunction()
 
 # Valgrind runs every suite again (label "valgrind"), except in sanitizer
 # builds, where ASan and UBSan do that job, and cross builds, whose programs
@@ -24,15 +13,28 @@ else()
     "(valgrind not found, sanitizers on, or a cross build)")
 endif()
 
-# fdpass_add_valgrind_test(NAME TARGET ARGS...): run TARGET with ARGS under
-# memcheck as CTest test valgrind:NAME, failing on any error or leak.
-function(fdpass_add_valgrind_test name target)
-  if(FDPASS_WITH_VALGRIND)
-    add_test(NAME valgrind:${name}
-      COMMAND sh ${PROJECT_SOURCE_DIR}/tests/run-valgrind.sh
-              $<TARGET_FILE:${target}> ${ARGN})
-    set_tests_properties(valgrind:${name} PROPERTIES LABELS valgrind)
+# fdpass_add_valgrind_test(NAME PROGRAM ARGS... [MEMORY_ONLY]
+# [ENVIRONMENT VAR=VALUE...]): run PROGRAM (a target of this build, or a
+# command such as an interpreter) with ARGS under memcheck as CTest test
+# valgrind:NAME, failing on any memory error or leak; MEMORY_ONLY for the
+# interpreters, which keep their memory pools to the end: errors only.
+function(fdpass_add_valgrind_test name program)
+  cmake_parse_arguments(PARSE_ARGV 2 arg "MEMORY_ONLY" "" "ENVIRONMENT")
+  if(NOT FDPASS_WITH_VALGRIND)
+    return()
   endif()
+  if(TARGET ${program})
+    set(program $<TARGET_FILE:${program}>)
+  endif()
+  set(memory_only)
+  if(arg_MEMORY_ONLY)
+    set(memory_only --memory-only)
+  endif()
+  add_test(NAME valgrind:${name}
+    COMMAND sh ${PROJECT_SOURCE_DIR}/tests/run-valgrind.sh ${memory_only}
+            ${program} ${arg_UNPARSED_ARGUMENTS})
+  set_tests_properties(valgrind:${name} PROPERTIES LABELS valgrind
+    TIMEOUT 300 ENVIRONMENT "${arg_ENVIRONMENT}")
 endfunction()
 
 # qemu-user (7.2) receives a control message into a buffer twice the size the
