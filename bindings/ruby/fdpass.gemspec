@@ -17,7 +17,11 @@ Gem::Specification.new do |spec|
     'process over a local socket (SCM_RIGHTS), wire-compatible with ' \
     "Perl's IO::FDPass; Ruby binding of libfdpass."
   spec.authors = ['libfdpass developers']
+  spec.license = 'MIT'
+  # Placeholders for the maintainer to point at the project's home.
+  spec.homepage = 'https://example.invalid/libfdpass'
+  spec.metadata = { 'source_code_uri' => spec.homepage }
   spec.required_ruby_version = '>= 2.7'
-  spec.files = Dir['README.md', 'ext/fdpass/*.{c,h,rb}']
+  spec.files = Dir['README.md', 'LICENSE', 'ext/fdpass/*.{c,h,rb}']
   spec.extensions = ['ext/fdpass/extconf.rb']
 end
