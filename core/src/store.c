@@ -62,11 +62,16 @@ static int send_frame(int sock, const unsigned char *data, size_t len,
 /* Read exactly `len` bytes into `buf` (NULL: discard them). Descriptors
  * are taken into fds[*nfds..cap); beyond `cap` they are a protocol error
  * (the library closed the surplus). */
-static int recv_exact(int sock, void *buf, size_t len, int *fds,
-                      size_t *nfds, size_t cap, long long deadline)
+static int recv_part(int sock, void *buf, size_t len, int *fds,
+                     size_t *nfds, size_t cap, long long deadline,
+                     int is_header)
 {
   unsigned char scratch[256];
+  unsigned char *first = is_header ? buf : NULL;
   while (len > 0) {
+    /* Not a frame of ours (e.g. fdpass 1.1's handoff): say so at once. */
+    if (first && (unsigned char *)buf > first && *first != FDP_WIRE_MAGIC)
+      return FDPASS_EPROTO;
     int status = fdpass_wait(sock, FDPASS_READABLE, remaining_ms(deadline));
     if (status != FDPASS_OK)
       return status;
@@ -90,14 +95,20 @@ static int recv_exact(int sock, void *buf, size_t len, int *fds,
   return FDPASS_OK;
 }
 
+static int recv_exact(int sock, void *buf, size_t len, int *fds,
+                      size_t *nfds, size_t cap, long long deadline)
+{
+  return recv_part(sock, buf, len, fds, nfds, cap, deadline, 0);
+}
+
 /* Read one reply header for `op`, with up to `cap` descriptors. */
 static int recv_header(int sock, unsigned op, struct fdp_frame *f, int *fds,
                        size_t *nfds, size_t cap, long long deadline)
 {
   unsigned char header[FDP_WIRE_HEADER];
   size_t before = *nfds;
-  int status = recv_exact(sock, header, sizeof header, fds, nfds, cap,
-                          deadline);
+  int status = recv_part(sock, header, sizeof header, fds, nfds, cap,
+                         deadline, 1);
   if (status == FDPASS_OK && (fdp_wire_decode(header, f) != FDPASS_OK ||
                               f->op != op || f->nfds != *nfds - before))
     status = FDPASS_EPROTO;
