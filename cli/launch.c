@@ -4,7 +4,11 @@
  */
 #define _POSIX_C_SOURCE 200809L
 
-#include "cli.h"
+#include "launch.h"
+#include "handoff.h"
+#include "report.h"
+
+#include <fdpass.h>
 
 #include <arpa/inet.h>
 #include <dirent.h>
@@ -21,7 +25,9 @@
 /* The first descriptor handed to a command, as in sd_listen_fds(3). */
 #define FIRST_FD 3
 
-int set_cloexec(int fd)
+/* TODO: fdp_os_set_cloexec() from the library's platform.h once the
+ * lead's restructure lands, so that this is written once. */
+static int set_cloexec(int fd)
 {
   int flags = fcntl(fd, F_GETFD);
   return flags < 0 ? -1 : fcntl(fd, F_SETFD, flags | FD_CLOEXEC);
@@ -84,11 +90,13 @@ int launch(char **command, struct handoff *h)
   snprintf(pid, sizeof pid, "%ld", (long)getpid()); /* exec keeps the pid */
   if (setenv("LISTEN_FDS", count, 1) != 0 ||
       setenv("LISTEN_PID", pid, 1) != 0 ||
-      setenv("LISTEN_FDNAMES", h->names, 1) != 0)
+      setenv("LISTEN_FDNAMES", h->names ? h->names : "", 1) != 0)
     rc = report_errno("environment", errno);
   else {
     execvp(command[0], command);
-    rc = report_errno(command[0], errno);
+    int error = errno;
+    report_errno(command[0], error);
+    rc = error == ENOENT ? EXIT_NOT_FOUND : EXIT_CANNOT_RUN;
   }
   handoff_close(h);
   return rc;
@@ -192,7 +200,7 @@ static void describe(int fd, char *out, size_t size)
 
 int print_handoff(struct handoff *h)
 {
-  const char *name = h->names;
+  const char *name = h->names ? h->names : "";
   for (size_t i = 0; i < h->nfds; i++) {
     size_t name_len = strcspn(name, ":");
     char description[4200];
