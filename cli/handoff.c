@@ -17,7 +17,7 @@
 
 #include <fdpass.h>
 
-#include "store_wire.h" /* fdp_now_ms: one clock for the project */
+#include "platform.h" /* the library's clock: one for the project */
 
 #include <errno.h>
 #include <fcntl.h>
@@ -140,14 +140,14 @@ void restore_signals(void)
 
 long long deadline_after(long timeout_ms)
 {
-  return timeout_ms < 0 ? NO_DEADLINE : fdp_now_ms() + timeout_ms;
+  return timeout_ms < 0 ? NO_DEADLINE : fdp_os_now_ms() + timeout_ms;
 }
 
 int remaining_ms(long long deadline)
 {
   if (deadline == NO_DEADLINE)
     return -1;
-  long long left = deadline - fdp_now_ms();
+  long long left = deadline - fdp_os_now_ms();
   return left <= 0 ? 0 : left > INT_MAX ? INT_MAX : (int)left;
 }
 

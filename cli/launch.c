@@ -10,6 +10,8 @@
 
 #include <fdpass.h>
 
+#include "platform.h" /* fdp_os_set_cloexec, the library's own */
+
 #include <arpa/inet.h>
 #include <dirent.h>
 #include <errno.h>
@@ -25,13 +27,6 @@
 /* The first descriptor handed to a command, as in sd_listen_fds(3). */
 #define FIRST_FD 3
 
-/* TODO: fdp_os_set_cloexec() from the library's platform.h once the
- * lead's restructure lands, so that this is written once. */
-static int set_cloexec(int fd)
-{
-  int flags = fcntl(fd, F_GETFD);
-  return flags < 0 ? -1 : fcntl(fd, F_SETFD, flags | FD_CLOEXEC);
-}
 
 /* Make every descriptor from `lowest` up close-on-exec: whatever this
  * process inherited or opened must not reach the command. */
@@ -41,14 +36,14 @@ static void cloexec_from(int lowest)
   if (dir == NULL) { /* no /proc: try every possible number */
     long max = sysconf(_SC_OPEN_MAX);
     for (int fd = lowest; fd < (max > 0 ? max : 1024); fd++)
-      set_cloexec(fd);
+      fdp_os_set_cloexec(fd);
     return;
   }
   struct dirent *entry;
   while ((entry = readdir(dir)) != NULL) {
     int fd = atoi(entry->d_name);
     if (fd >= lowest && fd != dirfd(dir))
-      set_cloexec(fd);
+      fdp_os_set_cloexec(fd);
   }
   closedir(dir);
 }

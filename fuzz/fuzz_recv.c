@@ -1,8 +1,10 @@
 /*
  * fuzz_recv.c - libFuzzer harness for the receive path.
  *
- * The input is a script for a hostile peer: a socket kind, then messages
- * (arbitrary data, any number of descriptors, explicit SCM_CREDENTIALS),
+ * The input is a script for a hostile peer: a socket kind (stream,
+ * seqpacket or datagram, with the receiver's SO_PASSCRED and SO_PASSPIDFD
+ * options adding their own ancillary data), then messages (arbitrary
+ * data, any number of descriptors, explicit SCM_CREDENTIALS),
  * then the receiver's calls (fdpass_recv or fdpass_recv_fds with odd
  * capacities and flags). The peer sends everything with plain sendmsg and
  * hangs up; the receiver reads until the end and checks the invariants:
@@ -31,6 +33,8 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#define SO_PASSPIDFD_ 76 /* Linux 6.5; older kernels refuse it */
 
 #define check(cond, ...)                                                     \
   do {                                                                       \
@@ -146,17 +150,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
   setup_once();
   struct input in = {data, size, 0};
   unsigned kind = next_byte(&in);
-  int packets = kind & 1; /* SOCK_SEQPACKET: the kernel drops what does
-                             not fit; otherwise a stream */
-  int passcred = (kind & 2) != 0;
+  /* Bit 3: SOCK_DGRAM, which never ends, so every call is non-blocking and
+   * FDPASS_EAGAIN is the end. Bit 0: SOCK_SEQPACKET. Both keep messages
+   * whole (the kernel drops what does not fit); otherwise a stream. */
+  int datagrams = (kind & 8) != 0;
+  int packets = datagrams || (kind & 1);
+  int type = datagrams ? SOCK_DGRAM : packets ? SOCK_SEQPACKET : SOCK_STREAM;
   int before = count_fds();
 
   int sv[2];
-  check(socketpair(AF_UNIX, (packets ? SOCK_SEQPACKET : SOCK_STREAM) |
-                                SOCK_CLOEXEC, 0, sv) == 0, "socketpair");
+  check(socketpair(AF_UNIX, type | SOCK_CLOEXEC, 0, sv) == 0, "socketpair");
   int one = 1;
-  if (passcred)
+  if (kind & 2)
     setsockopt(sv[1], SOL_SOCKET, SO_PASSCRED, &one, sizeof one);
+  if (kind & 4) /* Linux 6.5: a pidfd with every message, to be closed */
+    setsockopt(sv[1], SOL_SOCKET, SO_PASSPIDFD_, &one, sizeof one);
 
   /* The hostile peer: messages until the input says stop. */
   static struct sent sent;
@@ -190,13 +198,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     unsigned op = next_byte(&in);
     size_t cap_len = next_byte(&in) % 64 + 1;
     size_t cap_fds = next_byte(&in);
-    int flags = (op & 2 ? FDPASS_NOCLOEXEC : 0) | (op & 4 ? FDPASS_NONBLOCK : 0);
+    int flags = (op & 2 ? FDPASS_NOCLOEXEC : 0) |
+                (op & 4 || datagrams ? FDPASS_NONBLOCK : 0);
     uint8_t buf[64];
     int fds[256];
     size_t len = cap_len, nfds = cap_fds;
     int status;
     if (op & 1) {
-      status = fdpass_recv(sv[1], &fds[0]);
+      status = datagrams ? fdpass_recv_flags(sv[1], &fds[0], FDPASS_NONBLOCK)
+                         : fdpass_recv(sv[1], &fds[0]);
       if (status == FDPASS_OK) {
         len = nfds = 1;
       } else if (status == FDPASS_ENOFD || status == FDPASS_ETRUNC) {
@@ -205,19 +215,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
       }
       flags = 0;
       check(status == FDPASS_OK || status == FDPASS_ENOFD ||
-                status == FDPASS_ETRUNC || status == FDPASS_ECLOSED,
+                status == FDPASS_ETRUNC || status == FDPASS_ECLOSED ||
+                (datagrams && status == FDPASS_EAGAIN),
             "fdpass_recv returned %s", fdpass_errname(status));
     } else {
       status = fdpass_recv_fds(sv[1], buf, &len, fds, &nfds, flags);
       check(status == FDPASS_OK || status == FDPASS_ETRUNC ||
-                status == FDPASS_ECLOSED,
+                status == FDPASS_ECLOSED ||
+                (datagrams && status == FDPASS_EAGAIN),
             "fdpass_recv_fds returned %s", fdpass_errname(status));
       if (status == FDPASS_OK || status == FDPASS_ETRUNC) {
         check(len >= 1 && len <= cap_len, "len %zu of %zu", len, cap_len);
         check(nfds <= cap_fds, "nfds %zu of %zu", nfds, cap_fds);
       }
     }
-    if (status == FDPASS_ECLOSED)
+    if (status == FDPASS_ECLOSED || status == FDPASS_EAGAIN)
       break;
     truncated |= status == FDPASS_ETRUNC;
     if (!(op & 1)) {

@@ -2,7 +2,8 @@
 """make-seeds.py: write fuzz_recv's seed corpus into fuzz/corpus/.
 
 Each seed is a script for the hostile peer and the receiver, in the byte
-layout fuzz_recv.c reads: kind (bit 0 seqpacket, bit 1 SO_PASSCRED), message
+layout fuzz_recv.c reads: kind (bit 0 seqpacket, bit 1 SO_PASSCRED, bit 2
+SO_PASSPIDFD, bit 3 datagram), message
 count, then per message (length-1, descriptor count, how: bit 0 no
 descriptors, bit 1 add SCM_CREDENTIALS, data), then per receive call
 (op: bit 0 fdpass_recv, bit 1 NOCLOEXEC, bit 2 NONBLOCK; length capacity-1;
@@ -10,7 +11,7 @@ descriptor capacity).
 """
 import os
 
-STREAM, PACKETS, PASSCRED = 0, 1, 2
+STREAM, PACKETS, PASSCRED, PASSPIDFD, DATAGRAMS = 0, 1, 2, 4, 8
 
 
 def message(data, nfds, creds=False):
@@ -45,6 +46,17 @@ SEEDS = {
         [call()] * 2),
     "flags": seed(STREAM, [message(b"\0", 2), message(b"\0", 1)],
                   [call(nocloexec=True), call(nonblock=True), call("recv")]),
+    "pidfd-and-credentials-stream": seed(
+        STREAM | PASSCRED | PASSPIDFD,
+        [message(b"\0", 1), message(b"data", 0), message(b"ab", 3, creds=True)],
+        [call("recv"), call("recv"), call(cap_fds=2), call()]),
+    "pidfd-packets": seed(
+        PACKETS | PASSPIDFD, [message(b"\0", 1), message(b"longer", 2)],
+        [call("recv")] * 3),
+    "pidfd-credentials-datagrams": seed(
+        DATAGRAMS | PASSCRED | PASSPIDFD,
+        [message(b"\0", 1), message(b"dgram", 4), message(b"z", 0)],
+        [call("recv"), call(cap_len=2, cap_fds=1), call(), call()]),
     "recv-on-data-only": seed(STREAM, [message(b"no descriptors here", 0)],
                               [call("recv")] * 4 + [call()]),
 }

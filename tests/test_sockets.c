@@ -400,7 +400,7 @@ FD_TEST(sockets, peer_credentials_errors)
                 FDPASS_ENOTSUP);
   int unconnected = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
   assert_status(fdpass_peer_credentials(unconnected, &pid, NULL, NULL),
-                FDPASS_ECLOSED);
+                FDPASS_ENOTCONN);
   int file = open("/dev/null", O_RDONLY | O_CLOEXEC);
   assert_status(fdpass_peer_credentials(file, &pid, NULL, NULL),
                 FDPASS_ENOTSOCK);

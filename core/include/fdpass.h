@@ -148,9 +148,39 @@ FDPASS_API int fdpass_os_error(void);
 /* Most descriptors one message carries (Linux's SCM_MAX_FD). */
 #define FDPASS_MAX_FDS 253
 
-/* Flags for fdpass_send_fds and fdpass_recv_fds. */
+/* Flags for fdpass_send_flags, fdpass_recv_flags, fdpass_send_fds and
+ * fdpass_recv_fds. */
 #define FDPASS_NONBLOCK 0x1  /* never block: FDPASS_EAGAIN instead */
 #define FDPASS_NOCLOEXEC 0x2 /* received descriptors are inherited by exec */
+
+/*
+ * Messages and sockets. `sock` is a connected local socket of any type:
+ *  - Stream sockets (fdpass_socketpair, fdpass_listen) have no message
+ *    boundaries. Descriptors stay attached to the byte they were sent with,
+ *    but the kernel may hand a data-only chunk out together with the
+ *    descriptor-carrying chunk after it, and concurrent blocking sends of
+ *    more than one byte on one socket may interleave their bytes. A
+ *    single-byte send (fdpass_send, fdpass_send_flags) is atomic; so is a
+ *    non-blocking fdpass_send_fds whose data fits the socket buffer. Keep
+ *    one sender per socket, or frame the data, when more is sent.
+ *  - Seqpacket and datagram sockets keep each message whole; what does not
+ *    fit the buffer is dropped by the kernel and reported as FDPASS_ETRUNC.
+ *    An empty seqpacket message is a message; only the peer's shutdown is
+ *    the end (FDPASS_ECLOSED). An empty message that arrives just before
+ *    the peer shuts down may be reported as the end.
+ *  - A datagram socket has no end of stream: a gone peer is not seen by
+ *    fdpass_wait or a receive, which wait for the next message from anyone
+ *    who may send one; use a timeout (fdpass_wait) or FDPASS_NONBLOCK.
+ *    Sending to a gone peer is FDPASS_ECLOSED.
+ *
+ * Descriptors are received close-on-exec. Any descriptor the receiver did
+ * not ask for (a surplus, or one that the receiving socket's own options
+ * add, such as Linux's SO_PASSPIDFD) is closed, never leaked; ancillary
+ * data that such options add (credentials, a pidfd, a security label of up
+ * to 256 bytes, a timestamp) never turns a message into FDPASS_ETRUNC.
+ * FDPASS_ETRUNC with fdpass_os_error() == EMFILE means that descriptors
+ * were lost because the descriptor table was full (RLIMIT_NOFILE).
+ */
 
 /*
  * Send one descriptor `fd` over the connected local socket `sock`, as
@@ -159,36 +189,55 @@ FDPASS_API int fdpass_os_error(void);
  * and owns it; the receiver gets a duplicate.
  * Returns FDPASS_OK, FDPASS_EBADF (bad `sock` or `fd`), FDPASS_ENOTSOCK,
  * FDPASS_ENOTSUP (`sock` is not a local socket, e.g. TCP),
- * FDPASS_ECLOSED, FDPASS_ENOMEM, FDPASS_EMFILE, FDPASS_ESYS.
+ * FDPASS_ENOTCONN (`sock` is not connected, or listens), FDPASS_ECLOSED
+ * (the peer is gone), FDPASS_EREFUSED (the receiving socket takes no
+ * descriptors: Linux's SO_PASSRIGHTS off, or a security policy),
+ * FDPASS_EINVAL (the OS refuses to pass `fd`, e.g. an io_uring instance),
+ * FDPASS_ENOMEM, FDPASS_EMFILE (too many descriptors in flight),
+ * FDPASS_ESYS.
  */
 FDPASS_API int fdpass_send(int sock, int fd);
 
 /*
  * Receive one descriptor sent by fdpass_send (or IO::FDPass::send, Ruby's
  * UNIXSocket#send_io, Python's socket.send_fds with one descriptor): reads
- * exactly one data byte and its descriptor, which is close-on-exec.
+ * one message of one data byte and its descriptor, which is close-on-exec.
  * Blocks until a message arrives. On success `*fd` is the new descriptor,
  * owned by the caller.
- * Returns FDPASS_OK, FDPASS_ENOFD (the byte carried no descriptor; the
- * byte is consumed), FDPASS_ETRUNC (more than one descriptor came, or the
- * kernel dropped some: every one of them is closed, nothing is returned),
- * FDPASS_EMFILE (a descriptor came but this process has no free slot for
- * it; the message is consumed), FDPASS_ECLOSED (end of stream),
- * FDPASS_EBADF, FDPASS_ENOTSOCK, FDPASS_ENOTSUP (e.g. a TCP socket, found
- * when a byte arrives without a descriptor), FDPASS_EINVAL (`fd` is NULL),
- * FDPASS_ESYS.
+ * Returns FDPASS_OK, FDPASS_ENOFD (the message carried no descriptor; it
+ * is consumed), FDPASS_ETRUNC (more than one descriptor came, a datagram
+ * or seqpacket message was longer than one byte, or the kernel dropped
+ * descriptors: every one of them is closed, nothing is returned),
+ * FDPASS_EMFILE (a descriptor came but this process had no free slot for
+ * it; fdpass_os_error() is EMFILE; the message is consumed),
+ * FDPASS_ECLOSED (end of stream), FDPASS_ENOTCONN (`sock` is not
+ * connected, or listens), FDPASS_EBADF, FDPASS_ENOTSOCK, FDPASS_ENOTSUP
+ * (e.g. a TCP socket, found when a byte arrives without a descriptor),
+ * FDPASS_EINVAL (`fd` is NULL), FDPASS_ENOMEM, FDPASS_ESYS.
  */
 FDPASS_API int fdpass_recv(int sock, int *fd);
 
 /*
- * fdpass_send and fdpass_recv with `flags`: FDPASS_NONBLOCK (never block:
- * FDPASS_EAGAIN when the byte cannot go out now, or no message is there;
- * nothing is consumed or sent then) and, for fdpass_recv_flags,
- * FDPASS_NOCLOEXEC. For event loops and for language runtimes that wait in
- * their own way. Return what fdpass_send and fdpass_recv return, plus
- * FDPASS_EAGAIN, and FDPASS_EINVAL for an unknown flag. Since 1.2.
+ * fdpass_send with `flags`: FDPASS_NONBLOCK never blocks (FDPASS_EAGAIN
+ * when the byte cannot go out now; then nothing went out);
+ * FDPASS_NOCLOEXEC is accepted and means nothing here. For event loops and
+ * for language runtimes that wait in their own way. Since 1.2.
+ * Returns what fdpass_send returns: FDPASS_OK, FDPASS_EBADF,
+ * FDPASS_ENOTSOCK, FDPASS_ENOTSUP, FDPASS_ENOTCONN, FDPASS_ECLOSED,
+ * FDPASS_EREFUSED, FDPASS_ENOMEM, FDPASS_EMFILE, FDPASS_ESYS; and
+ * FDPASS_EAGAIN, FDPASS_EINVAL (also an unknown flag).
  */
 FDPASS_API int fdpass_send_flags(int sock, int fd, int flags);
+
+/*
+ * fdpass_recv with `flags`: FDPASS_NONBLOCK never blocks (FDPASS_EAGAIN
+ * when no message is there; nothing is consumed), FDPASS_NOCLOEXEC makes
+ * the descriptor inheritable. Since 1.2.
+ * Returns what fdpass_recv returns: FDPASS_OK, FDPASS_ENOFD,
+ * FDPASS_ETRUNC, FDPASS_EMFILE, FDPASS_ECLOSED, FDPASS_ENOTCONN,
+ * FDPASS_EBADF, FDPASS_ENOTSOCK, FDPASS_ENOTSUP, FDPASS_ENOMEM,
+ * FDPASS_ESYS; and FDPASS_EAGAIN, FDPASS_EINVAL (also an unknown flag).
+ */
 FDPASS_API int fdpass_recv_flags(int sock, int *fd, int flags);
 
 /*
@@ -202,9 +251,11 @@ FDPASS_API int fdpass_recv_flags(int sock, int *fd, int flags);
  * part of the data went out (the descriptors went with it: send the rest
  * with nfds = 0). The caller keeps ownership of every descriptor in `fds`.
  * Returns FDPASS_OK, FDPASS_EINVAL (NULL pointer with a non-zero count,
- * unknown flag, nfds > FDPASS_MAX_FDS, descriptors without data),
- * FDPASS_EBADF, FDPASS_ENOTSOCK, FDPASS_ENOTSUP, FDPASS_EAGAIN,
- * FDPASS_ECLOSED, FDPASS_ENOMEM, FDPASS_EMFILE, FDPASS_ESYS.
+ * unknown flag, nfds > FDPASS_MAX_FDS, descriptors without data, a
+ * datagram larger than the socket takes, or a descriptor the OS refuses to
+ * pass), FDPASS_EBADF, FDPASS_ENOTSOCK, FDPASS_ENOTSUP, FDPASS_ENOTCONN,
+ * FDPASS_EAGAIN, FDPASS_ECLOSED, FDPASS_EREFUSED, FDPASS_ENOMEM,
+ * FDPASS_EMFILE, FDPASS_ESYS.
  */
 FDPASS_API int fdpass_send_fds(int sock, const void *data, size_t *len,
                                const int *fds, size_t nfds, int flags);
@@ -219,17 +270,19 @@ FDPASS_API int fdpass_send_fds(int sock, const void *data, size_t *len,
  * for the next call (on datagram and seqpacket sockets the kernel drops
  * them, and the call returns FDPASS_ETRUNC).
  * FDPASS_ETRUNC means more descriptors arrived than `*nfds` could hold,
- * or the kernel could not deliver all of them (e.g. the process is at its
- * descriptor limit): the data and the descriptors that fit are delivered
- * as on success (counts valid) and every other descriptor is closed.
+ * the kernel could not deliver all of them (fdpass_os_error() is EMFILE
+ * when the descriptor table was full), or a message was longer than `*len`:
+ * the data and the descriptors that fit are delivered as on success
+ * (counts valid) and every other descriptor is closed.
  * FDPASS_ENOTSUP means a message without descriptors arrived on a socket
  * that cannot carry any (e.g. TCP; the check costs a system call, so it
  * is made only then): the message is delivered as on success.
  * Returns FDPASS_OK, FDPASS_ETRUNC, FDPASS_ENOTSUP, FDPASS_EAGAIN (with
  * FDPASS_NONBLOCK, nothing to read), FDPASS_ECLOSED (end of stream),
- * FDPASS_EINVAL, FDPASS_EBADF, FDPASS_ENOTSOCK, FDPASS_ENOMEM,
- * FDPASS_ESYS. Except with FDPASS_ETRUNC and FDPASS_ENOTSUP, `*len` and
- * `*nfds` are written only on success.
+ * FDPASS_ENOTCONN (`sock` is not connected, or listens), FDPASS_EINVAL,
+ * FDPASS_EBADF, FDPASS_ENOTSOCK, FDPASS_ENOMEM, FDPASS_ESYS. `*len` and
+ * `*nfds` are written exactly when the call returns FDPASS_OK,
+ * FDPASS_ETRUNC or FDPASS_ENOTSUP: whenever a message was consumed.
  */
 FDPASS_API int fdpass_recv_fds(int sock, void *buf, size_t *len, int *fds,
                                size_t *nfds, int flags);
@@ -266,8 +319,10 @@ FDPASS_API int fdpass_recv_handle(uintptr_t sock, void **handle);
 /*
  * Wait until `sock` is readable and/or writable (`events`, a non-empty
  * combination of FDPASS_READABLE and FDPASS_WRITABLE), for at most
- * `timeout_ms` milliseconds (0 polls, -1 waits forever). A socket whose
- * peer is gone counts as ready: the next call reports FDPASS_ECLOSED.
+ * `timeout_ms` milliseconds (0 polls, -1 waits forever). A stream or
+ * seqpacket socket whose peer is gone counts as ready: the next call
+ * reports FDPASS_ECLOSED. A datagram socket has no such end (see
+ * "Messages and sockets" above): only a timeout ends the wait there.
  * Returns FDPASS_OK, FDPASS_ETIMEDOUT, FDPASS_EINVAL (bad events or a
  * timeout below -1), FDPASS_EBADF, FDPASS_ENOMEM, FDPASS_ESYS.
  */
@@ -282,8 +337,10 @@ FDPASS_API int fdpass_wait(int sock, int events, int timeout_ms);
  * socket `sock`, as recorded by the kernel when the connection was made.
  * Any out-pointer may be NULL. `*pid` is -1 where the OS does not tell.
  * Returns FDPASS_OK, FDPASS_EBADF, FDPASS_ENOTSOCK, FDPASS_ENOTSUP (not a
- * local socket, or the OS has no way to tell), FDPASS_ECLOSED (not
- * connected), FDPASS_ESYS.
+ * local socket, or the OS recorded none, as for a connected datagram
+ * socket that is not a socketpair), FDPASS_ENOTCONN (not connected; reported
+ * as the end of stream before 1.2), FDPASS_ESYS. Unknown ids are never
+ * reported as ids.
  */
 FDPASS_API int fdpass_peer_credentials(int sock, int64_t *pid, int64_t *uid,
                                        int64_t *gid);
@@ -305,15 +362,23 @@ FDPASS_API int fdpass_peer_credentials(int sock, int64_t *pid, int64_t *uid,
 FDPASS_API int fdpass_socketpair(int *a, int *b);
 
 /* Listen for connections on `path`. The socket file gets mode 0600
- * whatever the umask: only its owner may connect (on Linux from its
- * creation on; elsewhere from just after bind). A stale socket
- * file that nobody listens on is replaced; any other existing file is
- * left alone. The caller removes the file when done.
- * Returns FDPASS_OK, FDPASS_EADDRINUSE (someone listens there, or a file
- * that is not a socket is in the way), FDPASS_ENAMETOOLONG, FDPASS_EINVAL
- * (NULL or empty path), FDPASS_ENOENT (no such directory), FDPASS_EACCES,
- * FDPASS_ENOTSUP (abstract name on a system without them), FDPASS_EMFILE,
- * FDPASS_ESYS. */
+ * whatever the umask, before anyone can connect: only its owner may
+ * connect. A stale socket file, one that no socket is bound to, is
+ * replaced; any other existing file, or a socket that some process has
+ * bound (listening or not), is left alone, and no symbolic link is
+ * followed. Concurrent calls for paths in one directory are serialised
+ * with a lock (flock) on the directory. The call never connects to a live
+ * server to find out (Linux; elsewhere a non-blocking probe does). Paths
+ * take up to 108 bytes on Linux (sizeof sun_path, no terminating NUL),
+ * one less elsewhere. The caller removes the file when done
+ * (docs/security.md).
+ * Returns FDPASS_OK, FDPASS_EADDRINUSE (a socket is bound there, a file
+ * that is not a socket is in the way, or it was replaced while being
+ * made), FDPASS_ENAMETOOLONG, FDPASS_EINVAL (NULL or empty path),
+ * FDPASS_ENOENT (no such directory), FDPASS_EACCES, FDPASS_ENOTSUP
+ * (abstract name on a system without them), FDPASS_ETIMEDOUT (another
+ * process held the directory's lock for 2 seconds), FDPASS_EMFILE,
+ * FDPASS_ENOMEM, FDPASS_ESYS. */
 FDPASS_API int fdpass_listen(const char *path, int *listener);
 
 /* Like fdpass_listen, with `mode` (permission bits, at most 0777) as the
@@ -327,14 +392,19 @@ FDPASS_API int fdpass_listen_mode(const char *path, int mode, int *listener);
 /* Accept one connection on `listener`, waiting for it (also when
  * `listener` is non-blocking). `*sock` is the connected socket.
  * Returns FDPASS_OK, FDPASS_EINVAL (NULL pointer, or `listener` does not
- * listen), FDPASS_EBADF, FDPASS_ENOTSOCK, FDPASS_EMFILE, FDPASS_ENOMEM,
+ * listen), FDPASS_ENOTSUP (a socket type that cannot listen, e.g.
+ * datagram), FDPASS_EBADF, FDPASS_ENOTSOCK, FDPASS_EMFILE, FDPASS_ENOMEM,
  * FDPASS_ESYS. */
 FDPASS_API int fdpass_accept(int listener, int *sock);
 
 /* Connect to the socket listening on `path`; `*sock` is the connection.
+ * Blocks while the listener's backlog is full.
  * Returns FDPASS_OK, FDPASS_ENOENT (no such socket), FDPASS_ECONNREFUSED
- * (nobody listens), FDPASS_EACCES, FDPASS_ENAMETOOLONG, FDPASS_EINVAL,
- * FDPASS_ENOTSUP, FDPASS_EMFILE, FDPASS_ESYS. */
+ * (nobody listens, or the file is not a socket), FDPASS_EACCES,
+ * FDPASS_ENAMETOOLONG, FDPASS_EINVAL (NULL or empty path, or '@' alone),
+ * FDPASS_ENOTSUP (abstract name on a system without them, or the socket
+ * there is not a stream socket), FDPASS_EMFILE, FDPASS_ENOMEM,
+ * FDPASS_ESYS. */
 FDPASS_API int fdpass_connect(const char *path, int *sock);
 
 /* Close `fd`. The descriptor is released even when an error is reported.

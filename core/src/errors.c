@@ -17,6 +17,12 @@ int fdp_fail_os(int os_error)
   return fdp_code_from_os(os_error);
 }
 
+int fdp_fail_with(int code, int os_error)
+{
+  last_os_error = os_error;
+  return code;
+}
+
 int fdpass_os_error(void)
 {
   return last_os_error;

@@ -18,14 +18,16 @@
 
 #include "fdpass.h"
 
-/* For the helpers around a system call on the hot path. A deep kernel path
- * leaves the CPU's return predictor empty, so every frame still open
- * across a system call costs a mispredicted return afterwards: measurable
- * next to a bare sendmsg/recvmsg loop (bench/). */
-#if defined(__GNUC__) || defined(__clang__)
-#define FDP_INLINE inline __attribute__((always_inline))
+/* FDP_FLATTEN marks the public functions on the hot path (message.c):
+ * every call they make is inlined into them, across source files too when
+ * the library is built with link-time optimisation (core/CMakeLists.txt).
+ * A deep kernel path leaves the CPU's return predictor empty, so every
+ * frame still open across a system call costs a mispredicted return
+ * afterwards: measurable next to a bare sendmsg/recvmsg loop (bench/). */
+#if defined(__GNUC__) && !defined(__clang__)
+#define FDP_FLATTEN __attribute__((flatten))
 #else
-#define FDP_INLINE inline
+#define FDP_FLATTEN
 #endif
 
 /* Record a failure found by the library's own checks; returns `code`. */
@@ -33,5 +35,9 @@ int fdp_fail(int code);
 
 /* Record the OS error `os_error` and return the status code it maps to. */
 int fdp_fail_os(int os_error);
+
+/* Record the OS error `os_error` and return `code`, for a failure whose
+ * status is decided by the library but whose cause the OS told. */
+int fdp_fail_with(int code, int os_error);
 
 #endif

@@ -11,9 +11,9 @@
 /* Send `len` bytes with `fds` on the first byte. Blocking: everything or a
  * failure, waiting out a non-blocking socket. FDPASS_NONBLOCK: as much as
  * goes without waiting. `*sent` counts the bytes that went out. */
-static FDP_INLINE int send_message(int sock, const unsigned char *data,
-                                   size_t len, const int *fds, size_t nfds,
-                                   int nonblock, size_t *sent)
+static inline int send_message(int sock, const unsigned char *data,
+                               size_t len, const int *fds, size_t nfds,
+                               int nonblock, size_t *sent)
 {
   size_t done = 0;
   int rc = FDPASS_OK;
@@ -38,9 +38,9 @@ static FDP_INLINE int send_message(int sock, const unsigned char *data,
 }
 
 /* One receive, waiting out a non-blocking socket unless told not to. */
-static FDP_INLINE int receive_message(int sock, void *buf, size_t len,
-                                      int *fds, size_t cap, int flags,
-                                      struct fdp_received *got)
+static inline int receive_message(int sock, void *buf, size_t len,
+                                  int *fds, size_t cap, int flags,
+                                  struct fdp_received *got)
 {
   for (;;) {
     int rc = fdp_os_recv(sock, buf, len, fds, cap, flags, got);
@@ -52,9 +52,16 @@ static FDP_INLINE int receive_message(int sock, void *buf, size_t len,
   }
 }
 
+/* The OS error behind descriptors that a receive lost (EMFILE when this
+ * process has no free slot), or 0: asked only after a loss. */
+static int lost_cause(int sock, const struct fdp_received *got)
+{
+  return got->fds_lost ? fdp_os_lost_fds_cause(sock) : 0;
+}
+
 /* fdpass_send_flags and fdpass_recv_flags, inlined into the plain calls
  * so that the common path keeps one frame. */
-static FDP_INLINE int send_one(int sock, int fd, int flags)
+static inline int send_one(int sock, int fd, int flags)
 {
   static const unsigned char zero = 0; /* IO::FDPass's one data byte */
   if (flags & ~KNOWN_FLAGS)
@@ -68,7 +75,7 @@ static FDP_INLINE int send_one(int sock, int fd, int flags)
   return send_message(sock, &zero, 1, &fd, 1, flags & FDPASS_NONBLOCK, &sent);
 }
 
-static FDP_INLINE int recv_one(int sock, int *fd, int flags)
+static inline int recv_one(int sock, int *fd, int flags)
 {
   if (fd == NULL || (flags & ~KNOWN_FLAGS))
     return fdp_fail(FDPASS_EINVAL);
@@ -81,44 +88,50 @@ static FDP_INLINE int recv_one(int sock, int *fd, int flags)
   int rc = receive_message(sock, &byte, 1, &received, 1, flags, &got);
   if (rc != FDPASS_OK)
     return rc;
-  if (got.fds_lost) {
+  if (got.fds_lost || got.data_lost) {
     if (got.nfds > 0) {
       fdp_os_close(received);
       return fdp_fail(FDPASS_ETRUNC);
     }
-    /* Room for one, yet the kernel installed none: no free slot. */
-    return fdp_fail(FDPASS_EMFILE);
+    /* Nothing in our hands: say EMFILE when that was the cause. */
+    int cause = lost_cause(sock, &got);
+    return cause ? fdp_fail_os(cause) : fdp_fail(FDPASS_ETRUNC);
   }
   if (got.nfds == 0) {
     /* Tell a socket that can never carry descriptors from a peer that
      * sent none; the check costs a system call, so only here. */
     rc = fdp_os_check_passable(sock);
-    return rc != FDPASS_OK ? rc : fdp_fail(FDPASS_ENOFD);
+    return rc == FDPASS_ENOTSUP ? rc : fdp_fail(FDPASS_ENOFD);
   }
   *fd = received;
   return FDPASS_OK;
 }
 
+FDP_FLATTEN
 int fdpass_send(int sock, int fd)
 {
   return send_one(sock, fd, 0);
 }
 
+FDP_FLATTEN
 int fdpass_send_flags(int sock, int fd, int flags)
 {
   return send_one(sock, fd, flags);
 }
 
+FDP_FLATTEN
 int fdpass_recv(int sock, int *fd)
 {
   return recv_one(sock, fd, 0);
 }
 
+FDP_FLATTEN
 int fdpass_recv_flags(int sock, int *fd, int flags)
 {
   return recv_one(sock, fd, flags);
 }
 
+FDP_FLATTEN
 int fdpass_send_fds(int sock, const void *data, size_t *len, const int *fds,
                     size_t nfds, int flags)
 {
@@ -142,6 +155,7 @@ int fdpass_send_fds(int sock, const void *data, size_t *len, const int *fds,
                       len);
 }
 
+FDP_FLATTEN
 int fdpass_recv_fds(int sock, void *buf, size_t *len, int *fds, size_t *nfds,
                     int flags)
 {
@@ -159,8 +173,12 @@ int fdpass_recv_fds(int sock, void *buf, size_t *len, int *fds, size_t *nfds,
   *len = got.len;
   *nfds = got.nfds;
   if (got.fds_lost || got.data_lost)
-    return fdp_fail(FDPASS_ETRUNC);
+    return fdp_fail_with(FDPASS_ETRUNC, lost_cause(sock, &got));
   /* As in fdpass_recv, the socket is checked only when it matters: a
-   * message came without descriptors (delivered all the same). */
-  return got.nfds == 0 ? fdp_os_check_passable(sock) : FDPASS_OK;
+   * message came without descriptors (delivered all the same). Only the
+   * check's verdict counts: a failure of the check itself says nothing
+   * about the message, which was delivered. */
+  if (got.nfds == 0 && fdp_os_check_passable(sock) == FDPASS_ENOTSUP)
+    return FDPASS_ENOTSUP;
+  return FDPASS_OK;
 }

@@ -10,6 +10,7 @@
  * closed before returning.
  */
 #include "internal.h"
+#include "platform.h"
 #include "store_wire.h"
 
 #include <string.h>
@@ -22,13 +23,13 @@ static int remaining_ms(long long deadline)
 {
   if (deadline < 0)
     return -1;
-  long long left = deadline - fdp_now_ms();
+  long long left = deadline - fdp_os_now_ms();
   return left <= 0 ? 0 : left > 0x7fffffff ? 0x7fffffff : (int)left;
 }
 
 static long long deadline_after(int timeout_ms)
 {
-  return timeout_ms < 0 ? -1 : fdp_now_ms() + timeout_ms;
+  return timeout_ms < 0 ? -1 : fdp_os_now_ms() + timeout_ms;
 }
 
 static void close_all(int *fds, size_t n)

@@ -11,6 +11,7 @@
  */
 #include "internal.h"
 #include "store.h"
+#include "platform.h"
 #include "store_wire.h"
 
 #include <errno.h>
@@ -251,7 +252,7 @@ static int flush(struct client *c)
       f->nfds = 0;
     }
     f->pos += len;
-    c->deadline = fdp_now_ms() + REQUEST_MS; /* it reads: more time */
+    c->deadline = fdp_os_now_ms() + REQUEST_MS; /* it reads: more time */
     if (f->pos < f->len)
       return FDPASS_OK;
     c->out = f->next;
@@ -293,7 +294,7 @@ static int queue(struct client *c, const struct fdp_frame *header,
   f->fds = dups;
   *(c->out_last ? &c->out_last->next : &c->out) = f;
   c->out_last = f;
-  c->deadline = fdp_now_ms() + REQUEST_MS;
+  c->deadline = fdp_os_now_ms() + REQUEST_MS;
   return FDPASS_OK;
 }
 
@@ -466,7 +467,7 @@ static int receive(const struct fdp_holder *h, struct client *c)
       c->nfds += nfds;
       c->in_len += len;
       if (!c->started || c->in_len == len)
-        c->deadline = fdp_now_ms() + REQUEST_MS;
+        c->deadline = fdp_os_now_ms() + REQUEST_MS;
       c->started = 1;
     }
     if (!have_header && c->in_len == FDP_WIRE_HEADER) {
@@ -492,7 +493,7 @@ static int receive(const struct fdp_holder *h, struct client *c)
     c->nfds = 0;
     c->fds_lost = 0;
     c->in_len = 0;
-    c->deadline = fdp_now_ms() + (c->out ? REQUEST_MS : IDLE_MS);
+    c->deadline = fdp_os_now_ms() + (c->out ? REQUEST_MS : IDLE_MS);
     if (status != FDPASS_OK)
       return status;
   }
@@ -573,7 +574,7 @@ static int accept_client(const struct fdp_holder *h, struct client **out)
   }
   c->sock = sock;
   c->rights = rights;
-  c->deadline = fdp_now_ms() + (h->legacy_ms >= 0 ? h->legacy_ms : IDLE_MS);
+  c->deadline = fdp_os_now_ms() + (h->legacy_ms >= 0 ? h->legacy_ms : IDLE_MS);
   *out = c;
   return FDPASS_OK;
 }
@@ -593,7 +594,7 @@ int fdp_holder_serve(const struct fdp_holder *h)
   long long accept_paused_until = 0;
   int status = FDPASS_OK;
   for (;;) {
-    long long now = fdp_now_ms(), wake = now + IDLE_MS;
+    long long now = fdp_os_now_ms(), wake = now + IDLE_MS;
     int accepting = n < MAX_CLIENTS && now >= accept_paused_until;
     polled[0] = (struct pollfd){.fd = h->stop_fd, .events = POLLIN};
     polled[1] = (struct pollfd){.fd = accepting ? h->listener : -1,
@@ -613,7 +614,7 @@ int fdp_holder_serve(const struct fdp_holder *h)
       return fdp_fail_os(errno);
     if (polled[0].revents)
       break;
-    now = fdp_now_ms();
+    now = fdp_os_now_ms();
     /* Serve the clients first: the array changes below. */
     for (size_t i = 0; i < n;) {
       struct client *c = clients[i];

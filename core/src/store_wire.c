@@ -3,11 +3,6 @@
 #include "store_wire.h"
 
 #include <string.h>
-#ifdef _WIN32
-#include <windows.h>
-#else
-#include <time.h>
-#endif
 
 void fdp_wire_put32(unsigned char *p, uint32_t value)
 {
@@ -76,15 +71,4 @@ int fdp_names_are_valid(const char *names, size_t len, size_t count)
     start = end + 1;
   }
   return found == count;
-}
-
-long long fdp_now_ms(void)
-{
-#ifdef _WIN32
-  return (long long)GetTickCount64();
-#else
-  struct timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
-#endif
 }

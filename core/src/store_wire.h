@@ -56,8 +56,4 @@ int fdp_name_is_valid(const char *name, size_t len);
  * names? */
 int fdp_names_are_valid(const char *names, size_t len, size_t count);
 
-/* Milliseconds on a monotonic clock.
- * TODO: fdp_os_now_ms() from platform.h once the lead's restructure lands. */
-long long fdp_now_ms(void);
-
 #endif

@@ -12,6 +12,10 @@ cmake --install "$build" --prefix "$prefix" > "$tmp/install.log"
 for f in include/fdpass.h; do
   [ -f "$prefix/$f" ] || { echo "check-install: $f not installed" >&2; exit 1; }
 done
+# The manual of the C API, as `man fdpass_recv` finds it under the prefix.
+mandir=$(dirname "$(find "$prefix" -path '*/man3/fdpass.3')")/..
+man -M "$mandir" -w fdpass_recv fdpass_send_fds fdpass > /dev/null ||
+  { echo "check-install: man pages of section 3 not installed" >&2; exit 1; }
 
 export PKG_CONFIG_PATH="$(dirname "$(find "$prefix" -name fdpass.pc)")"
 libdir=$(pkg-config --variable=libdir fdpass)

@@ -1,6 +1,5 @@
 /*
- * win32.c - the platform layer (platform.h) for native Windows, and the
- * Windows-only fdpass_send_handle/fdpass_recv_handle.
+ * win32.c - the platform layer (platform.h) for native Windows.
  *
  * Windows has no SCM_RIGHTS. The sender duplicates each handle into itself
  * and writes its process id and the duplicates' values to the stream
@@ -421,39 +420,45 @@ int fdp_os_recv(int sock, void *buf, size_t len, int *fds, size_t cap,
   return FDPASS_OK;
 }
 
-int fdpass_send_handle(uintptr_t sock, void *handle)
+int fdp_os_send_handles(int sock, const void *data, size_t len,
+                        void *const *handles, size_t count, size_t *sent)
 {
-  static const char zero = 0; /* IO::FDPass's one data byte */
-  if (sock == INVALID_SOCKET)
-    return fdp_fail(FDPASS_EBADF);
-  int rc = check_stream(sock);
-  if (rc != FDPASS_OK)
-    return rc;
-  size_t sent;
-  HANDLE original = handle;
-  return send_handles(sock, &original, 1, &zero, 1, 0, &sent);
+  return send_handles(to_socket(sock), (const HANDLE *)handles, count, data,
+                      len, 0, sent);
 }
 
-int fdpass_recv_handle(uintptr_t sock, void **handle)
+int fdp_os_recv_handles(int sock, void *buf, size_t len, void **handles,
+                        size_t cap, struct fdp_received *got)
 {
-  if (handle == NULL)
-    return fdp_fail(FDPASS_EINVAL);
-  if (sock == INVALID_SOCKET)
+  return recv_handles(to_socket(sock), buf, len, (HANDLE *)handles, cap, 0,
+                      got);
+}
+
+void fdp_os_close_handle(void *handle)
+{
+  CloseHandle(handle);
+}
+
+int fdp_os_lost_fds_cause(int sock)
+{
+  (void)sock;
+  /* fdp_os_recv loses handles only when _open_osfhandle finds no free
+   * C runtime descriptor. */
+  return ERROR_TOO_MANY_OPEN_FILES;
+}
+
+long long fdp_os_now_ms(void)
+{
+  return (long long)GetTickCount64();
+}
+
+int fdp_os_set_cloexec(int fd)
+{
+  intptr_t handle = _get_osfhandle(fd);
+  if (handle == -1 || handle == -2)
     return fdp_fail(FDPASS_EBADF);
-  char byte;
-  HANDLE received;
-  struct fdp_received got;
-  int rc = recv_handles(sock, &byte, 1, &received, 1, 0, &got);
-  if (rc != FDPASS_OK)
-    return rc;
-  if (got.fds_lost) {
-    if (got.nfds > 0)
-      CloseHandle(received);
-    return fdp_fail(FDPASS_ETRUNC);
-  }
-  if (got.nfds == 0)
-    return fdp_fail(FDPASS_ENOFD);
-  *handle = received;
+  if (!SetHandleInformation((HANDLE)handle, HANDLE_FLAG_INHERIT, 0))
+    return fdp_fail_os(GetLastError());
   return FDPASS_OK;
 }
 

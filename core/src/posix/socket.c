@@ -1,16 +1,12 @@
 /*
- * posix.c - the platform layer (platform.h) for Linux, the BSDs and macOS.
- *
- * Every OS difference of the library is decided here and in posix_io.h
- * (sending and receiving), by feature tests: MSG_CMSG_CLOEXEC and
- * SOCK_CLOEXEC (atomic close-on-exec) with an fcntl fallback, MSG_NOSIGNAL
- * or SO_NOSIGPIPE against SIGPIPE, and the peer credential calls of each
- * system. _GNU_SOURCE comes from internal.h.
+ * socket.c - the POSIX platform layer's sockets and descriptors: waiting,
+ * closing, socket pairs, accepting, peer credentials, the clock and the
+ * mapping of errno values to status codes (platform.h documents them).
  */
-#include "internal.h"
-#include "platform.h"
+#include "posix.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <sys/types.h>
@@ -24,7 +20,7 @@
 #include <sys/ucred.h> /* struct xucred */
 #endif
 
-static long long now_ms(void)
+long long fdp_os_now_ms(void)
 {
   struct timespec now;
   clock_gettime(CLOCK_MONOTONIC, &now);
@@ -39,7 +35,7 @@ int fdp_os_wait(int fd, int events, int timeout_ms)
   if (events & FDPASS_WRITABLE)
     pfd.events |= POLLOUT;
 
-  long long deadline = timeout_ms > 0 ? now_ms() + timeout_ms : 0;
+  long long deadline = timeout_ms > 0 ? fdp_os_now_ms() + timeout_ms : 0;
   int remaining = timeout_ms;
   for (;;) {
     int ready = poll(&pfd, 1, remaining);
@@ -50,7 +46,7 @@ int fdp_os_wait(int fd, int events, int timeout_ms)
     if (errno != EINTR)
       return fdp_fail_os(errno);
     if (timeout_ms > 0) {
-      long long left = deadline - now_ms();
+      long long left = deadline - fdp_os_now_ms();
       remaining = left > 0 ? (int)left : 0;
     }
   }
@@ -65,22 +61,21 @@ int fdp_os_close(int fd)
   return fdp_fail_os(errno);
 }
 
-#ifdef SOCK_CLOEXEC
-#define CLOEXEC_TYPE SOCK_CLOEXEC
-#else
-#define CLOEXEC_TYPE 0
-#endif
+int fdp_os_set_cloexec(int fd)
+{
+  int flags = fcntl(fd, F_GETFD);
+  if (flags < 0 || fcntl(fd, F_SETFD, flags | FD_CLOEXEC) < 0)
+    return fdp_fail_os(errno);
+  return FDPASS_OK;
+}
 
-/* Hand out `fd`, just returned by a call asked for CLOEXEC_TYPE: check it,
- * and where the OS has no SOCK_CLOEXEC set close-on-exec now (or close it
- * and fail). */
-static int new_descriptor(int fd, int *out)
+int fdp_posix_new_descriptor(int fd, int *out)
 {
   if (fd < 0)
     return fdp_fail_os(errno);
 #ifndef SOCK_CLOEXEC
-  if (set_cloexec(fd) != 0) {
-    int rc = fdp_fail_os(errno);
+  int rc = fdp_os_set_cloexec(fd);
+  if (rc != FDPASS_OK) {
     close(fd);
     return rc;
   }
@@ -89,9 +84,17 @@ static int new_descriptor(int fd, int *out)
   return FDPASS_OK;
 }
 
-int fdp_os_socket(int type, int *fd)
+int fdp_posix_socket(int type, int *fd)
 {
-  return new_descriptor(socket(AF_UNIX, type | CLOEXEC_TYPE, 0), fd);
+  return fdp_posix_new_descriptor(socket(AF_UNIX, type | CLOEXEC_TYPE, 0),
+                                  fd);
+}
+
+int fdp_posix_socket_type(int sock)
+{
+  int type = 0;
+  socklen_t size = sizeof type;
+  return getsockopt(sock, SOL_SOCKET, SO_TYPE, &type, &size) == 0 ? type : 0;
 }
 
 int fdp_os_socketpair(int *a, int *b)
@@ -99,12 +102,12 @@ int fdp_os_socketpair(int *a, int *b)
   int pair[2];
   if (socketpair(AF_UNIX, SOCK_STREAM | CLOEXEC_TYPE, 0, pair) != 0)
     return fdp_fail_os(errno);
-  int rc = new_descriptor(pair[0], a);
+  int rc = fdp_posix_new_descriptor(pair[0], a);
   if (rc != FDPASS_OK) {
     close(pair[1]);
     return rc;
   }
-  rc = new_descriptor(pair[1], b);
+  rc = fdp_posix_new_descriptor(pair[1], b);
   if (rc != FDPASS_OK)
     close(*a);
   return rc;
@@ -121,7 +124,7 @@ int fdp_os_accept(int listener, int *sock)
     /* A connection that was reset before it was accepted is not ours. */
     if (s < 0 && (errno == EINTR || errno == ECONNABORTED))
       continue;
-    return new_descriptor(s, sock);
+    return fdp_posix_new_descriptor(s, sock);
   }
 }
 
@@ -143,6 +146,10 @@ int fdp_os_peer_credentials(int sock, int64_t *pid, int64_t *uid,
   socklen_t size = sizeof cred;
   if (getsockopt(sock, SOL_SOCKET, SO_PEERCRED, &cred, &size) != 0)
     return fdp_fail_os(errno);
+  /* A connected datagram socket (not a socketpair) has no credentials:
+   * the kernel reports uid and gid -1. Never pass that off as a uid. */
+  if (cred.uid == (uid_t)-1)
+    return fdp_fail(FDPASS_ENOTSUP);
   *pid = cred.pid > 0 ? cred.pid : -1;
   *uid = cred.uid;
   *gid = cred.gid;
@@ -204,8 +211,10 @@ int fdp_code_from_os(int os_error)
   case ETIMEDOUT: return FDPASS_ETIMEDOUT;
   case EPIPE:
   case ECONNRESET:
-  case ENOTCONN:
     return FDPASS_ECLOSED;
+  case ENOTCONN:
+  case EDESTADDRREQ:
+    return FDPASS_ENOTCONN;
   case EMFILE:
   case ENFILE:
 #ifdef ETOOMANYREFS

@@ -1,0 +1,246 @@
+/* test_receive.c - receiving hardened against what the receiving socket's
+ * own options add to every message (SO_PASSCRED, SO_PASSPIDFD, SO_PASSSEC),
+ * message boundaries of seqpacket and datagram sockets, the real cause of
+ * a lost descriptor, and when outputs are written. */
+#define _GNU_SOURCE
+
+#include "helpers.h"
+
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#ifndef SO_PASSPIDFD
+#define SO_PASSPIDFD 76 /* Linux 6.5 */
+#endif
+
+enum { PASSCRED = 1, PASSPIDFD = 2, PASSSEC = 4 };
+
+static const struct {
+  int flag, option;
+  const char *name;
+} options[] = {{PASSCRED, SO_PASSCRED, "SO_PASSCRED"},
+               {PASSPIDFD, SO_PASSPIDFD, "SO_PASSPIDFD"},
+               {PASSSEC, SO_PASSSEC, "SO_PASSSEC"}};
+
+/* A connected pair of `type` whose receiving end `*b` has the socket
+ * options `opts`; the test is skipped where the kernel lacks one. */
+static void make_pair_with(int type, int opts, int *a, int *b)
+{
+  int sv[2];
+  cr_assert_eq(socketpair(AF_UNIX, type | SOCK_CLOEXEC, 0, sv), 0);
+  for (size_t i = 0; i < sizeof options / sizeof options[0]; i++) {
+    int one = 1;
+    if ((opts & options[i].flag) &&
+        setsockopt(sv[1], SOL_SOCKET, options[i].option, &one, sizeof one)) {
+      int error = errno;
+      close(sv[0]);
+      close(sv[1]);
+      cr_skip_test("%s: %s", options[i].name, strerror(error));
+    }
+  }
+  *a = sv[0];
+  *b = sv[1];
+}
+
+/* Every kind of message the library receives, over a pair of `type` whose
+ * receiver has `opts`: nothing leaks, nothing good becomes FDPASS_ETRUNC. */
+static void receive_everything(int type, int opts)
+{
+  int before = count_fds();
+  int a, b, p[2], got = -1;
+  make_pair_with(type, opts, &a, &b);
+  make_pipe(p);
+
+  assert_ok(fdpass_send(a, p[1])); /* one descriptor */
+  assert_ok(fdpass_recv(b, &got));
+  cr_assert(same_file(got, p[1]));
+  close(got);
+
+  cr_assert_eq(send(a, "", 1, 0), 1); /* IO::FDPass's byte, no descriptor */
+  assert_status(fdpass_recv(b, &got), FDPASS_ENOFD);
+
+  int out[3] = {p[0], p[1], p[0]}, in[4];
+  size_t len = 3, nfds = 4;
+  assert_ok(fdpass_send_fds(a, "abc", &len, out, 3, 0));
+  char buf[8];
+  len = type == SOCK_STREAM ? 3 : sizeof buf;
+  assert_ok(fdpass_recv_fds(b, buf, &len, in, &nfds, 0));
+  cr_assert_eq(len, 3);
+  cr_assert_eq(nfds, 3);
+  for (size_t i = 0; i < nfds; i++) {
+    cr_assert(same_file(in[i], out[i]));
+    close(in[i]);
+  }
+
+  cr_assert_eq(send(a, "data", 4, 0), 4); /* data alone */
+  len = sizeof buf;
+  nfds = 4;
+  assert_ok(fdpass_recv_fds(b, buf, &len, in, &nfds, 0));
+  cr_assert_eq(len, 4);
+  cr_assert_eq(nfds, 0);
+
+  close(p[0]);
+  close(p[1]);
+  close(a);
+  close(b);
+  int after = count_fds();
+  cr_assert_eq(after, before, "type %d, options %#x: %d before, %d after",
+               type, opts, before, after);
+}
+
+static void every_option(int type)
+{
+  const int sets[] = {PASSCRED, PASSPIDFD, PASSCRED | PASSPIDFD,
+                      PASSCRED | PASSPIDFD | PASSSEC};
+  for (size_t i = 0; i < sizeof sets / sizeof sets[0]; i++)
+    receive_everything(type, sets[i]);
+}
+
+FD_TEST(receive, stream_with_the_receivers_options)
+{
+  every_option(SOCK_STREAM);
+}
+
+FD_TEST(receive, seqpacket_with_the_receivers_options)
+{
+  every_option(SOCK_SEQPACKET);
+}
+
+FD_TEST(receive, datagram_with_the_receivers_options)
+{
+  every_option(SOCK_DGRAM);
+}
+
+FD_TEST(receive, empty_seqpacket_message_is_a_message_not_the_end)
+{
+  int a, b, got;
+  make_pair_with(SOCK_SEQPACKET, 0, &a, &b);
+  cr_assert_eq(send(a, "", 0, 0), 0);
+  assert_status(fdpass_recv(b, &got), FDPASS_ENOFD);
+  cr_assert_eq(send(a, "", 0, 0), 0);
+  char buf[4];
+  size_t len = sizeof buf, nfds = 0;
+  assert_ok(fdpass_recv_fds(b, buf, &len, NULL, &nfds, 0));
+  cr_assert_eq(len, 0);
+  close(a); /* now it ends */
+  assert_status(fdpass_recv(b, &got), FDPASS_ECLOSED);
+  len = sizeof buf;
+  assert_status(fdpass_recv_fds(b, buf, &len, NULL, &nfds, 0), FDPASS_ECLOSED);
+  close(b);
+}
+
+/* fdpass_recv takes one byte: a longer message loses data, and says so. */
+static void longer_message_is_etrunc(int type)
+{
+  int a, b, p[2], got = -1;
+  make_pair_with(type, 0, &a, &b);
+  make_pipe(p);
+  raw_send(a, "xyz", 3, &p[1], 1);
+  assert_status(fdpass_recv(b, &got), FDPASS_ETRUNC);
+  cr_assert_eq(got, -1, "no descriptor is handed out");
+  raw_send(a, "w", 1, NULL, 0);
+  assert_status(fdpass_recv(b, &got), FDPASS_ENOFD); /* the next one whole */
+  assert_ok(fdpass_send(a, p[1]));
+  assert_ok(fdpass_recv(b, &got));
+  close(got);
+  close(p[0]);
+  close(p[1]);
+  close(a);
+  close(b);
+}
+
+FD_TEST(receive, longer_seqpacket_message_is_etrunc)
+{
+  longer_message_is_etrunc(SOCK_SEQPACKET);
+}
+
+FD_TEST(receive, longer_datagram_is_etrunc)
+{
+  longer_message_is_etrunc(SOCK_DGRAM);
+}
+
+FD_TEST(receive, datagram_peer_gone_is_not_seen_as_the_header_says)
+{
+  int a, b, got, p[2];
+  make_pair_with(SOCK_DGRAM, 0, &a, &b);
+  make_pipe(p);
+  close(a);
+  /* A datagram socket has no end: waiting needs a timeout. */
+  assert_status(fdpass_wait(b, FDPASS_READABLE, 20), FDPASS_ETIMEDOUT);
+  assert_status(fdpass_recv_flags(b, &got, FDPASS_NONBLOCK), FDPASS_EAGAIN);
+  /* Sending to it tells: the peer is gone. */
+  assert_status(fdpass_send(b, p[0]), FDPASS_ECLOSED);
+  close(p[0]);
+  close(p[1]);
+  close(b);
+}
+
+FD_TEST(receive, credentials_of_a_connected_datagram_socket_are_enotsup)
+{
+  char dir[] = "/tmp/fdpass-dgram-XXXXXX";
+  cr_assert_not_null(mkdtemp(dir));
+  struct sockaddr_un addr = {.sun_family = AF_UNIX};
+  snprintf(addr.sun_path, sizeof addr.sun_path, "%s/d", dir);
+  int server = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  int client = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  cr_assert_eq(bind(server, (struct sockaddr *)&addr, sizeof addr), 0);
+  cr_assert_eq(connect(client, (struct sockaddr *)&addr, sizeof addr), 0);
+  int64_t pid = 7, uid = 7, gid = 7;
+  assert_status(fdpass_peer_credentials(client, &pid, &uid, &gid),
+                FDPASS_ENOTSUP);
+  cr_assert(pid == 7 && uid == 7 && gid == 7, "outputs untouched");
+  int a, b; /* a datagram socketpair does record them */
+  make_pair_with(SOCK_DGRAM, 0, &a, &b);
+  assert_ok(fdpass_peer_credentials(a, &pid, &uid, &gid));
+  cr_assert_eq(uid, (int64_t)geteuid());
+  cr_assert_eq(pid, (int64_t)getpid());
+  close(a);
+  close(b);
+  close(client);
+  close(server);
+  unlink(addr.sun_path);
+  rmdir(dir);
+}
+
+/* getsockname fails on demand, after a message was already received. */
+static int getsockname_error;
+
+int getsockname(int fd, struct sockaddr *address, socklen_t *size)
+{
+  static int (*real)(int, struct sockaddr *, socklen_t *);
+  if (getsockname_error) {
+    errno = getsockname_error;
+    return -1;
+  }
+  if (real == NULL)
+    *(void **)&real = dlsym(RTLD_NEXT, "getsockname");
+  return real(fd, address, size);
+}
+
+FD_TEST(receive, a_failed_check_after_delivery_keeps_the_message)
+{
+  int a, b, got;
+  make_pair(&a, &b);
+  write_all(a, "hello", 5);
+  getsockname_error = ENOBUFS;
+  char buf[8];
+  size_t len = sizeof buf, nfds = 0;
+  int status = fdpass_recv_fds(b, buf, &len, NULL, &nfds, 0);
+  getsockname_error = 0;
+  assert_status(status, FDPASS_OK); /* delivered, so reported delivered */
+  cr_assert_eq(len, 5);
+  cr_assert_arr_eq(buf, "hello", 5);
+  write_all(a, "", 1);
+  getsockname_error = ENOBUFS;
+  status = fdpass_recv(b, &got);
+  getsockname_error = 0;
+  assert_status(status, FDPASS_ENOFD); /* what the message was */
+  close(a);
+  close(b);
+}
