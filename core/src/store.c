@@ -82,10 +82,15 @@ static int recv_part(int sock, void *buf, size_t len, int *fds,
                              &n, FDPASS_NONBLOCK);
     if (status == FDPASS_EAGAIN)
       continue;
-    if (status == FDPASS_ETRUNC || status == FDPASS_ENOTSUP) {
-      *nfds += status == FDPASS_ETRUNC ? n : 0;
-      return FDPASS_EPROTO;
+    if (status == FDPASS_ETRUNC) {
+      /* No slot here for them, or more than the holder may send. */
+      *nfds += n;
+      return fdp_code_from_os(fdp_os_lost_fds_cause(sock)) == FDPASS_EMFILE
+                 ? FDPASS_EMFILE
+                 : FDPASS_EPROTO;
     }
+    if (status == FDPASS_ENOTSUP)
+      return FDPASS_EPROTO;
     if (status != FDPASS_OK)
       return status;
     *nfds += n;
@@ -116,21 +121,28 @@ static int recv_header(int sock, unsigned op, struct fdp_frame *f, int *fds,
   return status;
 }
 
-/* The codes a holder may answer with; anything else is not the protocol. */
-static int reply_status(int status)
+/* The codes a holder may answer `op` with (docs/protocol.md); anything
+ * else is not the protocol. */
+static int reply_status(unsigned op, int status)
 {
-  switch (status) {
-  case FDPASS_OK:
-  case FDPASS_EACCES:
-  case FDPASS_ENONAME:
-  case FDPASS_ETRUNC:
-  case FDPASS_EMFILE:
-  case FDPASS_ENOMEM:
-  case FDPASS_EPROTO:
+  static const int store[] = {FDPASS_EMFILE, FDPASS_ENOMEM};
+  static const int fetch[] = {FDPASS_ENONAME, FDPASS_ETRUNC, FDPASS_EMFILE,
+                              FDPASS_ENOMEM};
+  static const int list[] = {FDPASS_ETRUNC, FDPASS_ENOMEM};
+  static const int remove[] = {FDPASS_ENONAME};
+  const int *codes = op == FDP_OP_STORE  ? store
+                     : op == FDP_OP_FETCH ? fetch
+                     : op == FDP_OP_LIST  ? list
+                                          : remove;
+  size_t n = op == FDP_OP_STORE ? 2 : op == FDP_OP_FETCH ? 4
+             : op == FDP_OP_LIST ? 2 : 1;
+  if (status == FDPASS_OK || status == FDPASS_EACCES ||
+      status == FDPASS_EPROTO)
     return status;
-  default:
-    return FDPASS_EPROTO;
-  }
+  for (size_t i = 0; i < n; i++)
+    if (status == codes[i])
+      return status;
+  return FDPASS_EPROTO;
 }
 
 /* A request without descriptors: header and `payload`. */
@@ -156,7 +168,7 @@ static int simple_reply(int sock, unsigned op, long long deadline)
     return status;
   if (f.length != 0 || f.flags)
     return FDPASS_EPROTO;
-  return reply_status(f.status);
+  return reply_status(op, f.status);
 }
 
 static int check_name(const char *name)
@@ -259,7 +271,7 @@ static int fetch_reply(int sock, int *fds, size_t cap, size_t *count,
     status = recv_header(sock, FDP_OP_FETCH, &f, fds, &nfds, cap, deadline);
     if (status != FDPASS_OK)
       break;
-    status = reply_status(f.status);
+    status = reply_status(FDP_OP_FETCH, f.status);
     if (status == FDPASS_ETRUNC) {
       status = first == 0 ? truncated_reply(sock, &f, count, deadline)
                           : FDPASS_EPROTO;
@@ -344,7 +356,7 @@ int fdpass_list(int sock, char *names, size_t names_size, int timeout_ms)
   if (status == FDPASS_OK)
     status = recv_header(sock, FDP_OP_LIST, &f, none, &nfds, 0, deadline);
   if (status == FDPASS_OK) {
-    status = reply_status(f.status);
+    status = reply_status(FDP_OP_LIST, f.status);
     if (status == FDPASS_ETRUNC)
       status = truncated_reply(sock, &f, NULL, deadline);
     else if (status != FDPASS_OK || f.flags || f.length >= names_size)

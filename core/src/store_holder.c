@@ -211,7 +211,8 @@ struct client {
   struct fdp_frame frame; /* decoded once in_len covers the header */
   int fds[FDPASS_MAX_FDS];
   size_t nfds;
-  int fds_lost; /* the kernel could not give us every descriptor */
+  int fds_lost; /* not every descriptor came: FDPASS_EMFILE (no slot
+                   here) or FDPASS_EPROTO (more than a frame carries) */
   struct out_frame *out, *out_last;
 };
 
@@ -421,7 +422,7 @@ static int serve_request(const struct fdp_holder *h, struct client *c)
   else if (!(c->rights & need))
     status = FDPASS_EACCES;
   else if (c->fds_lost)
-    status = FDPASS_EMFILE; /* no slot here for all of them */
+    status = c->fds_lost; /* no slot here for all of them, or a surplus */
   if (status == FDPASS_EPROTO)
     c->closing = 1;
   if (status != FDPASS_OK)
@@ -458,8 +459,11 @@ static int receive(const struct fdp_holder *h, struct client *c)
                                c->fds + c->nfds, &nfds, FDPASS_NONBLOCK);
       if (status == FDPASS_EAGAIN)
         return FDPASS_OK;
-      if (status == FDPASS_ETRUNC) {
-        c->fds_lost = 1;
+      if (status == FDPASS_ETRUNC) { /* EMFILE here, or a surplus */
+        c->fds_lost = fdp_code_from_os(fdp_os_lost_fds_cause(c->sock)) ==
+                              FDPASS_EMFILE
+                          ? FDPASS_EMFILE
+                          : FDPASS_EPROTO;
         status = FDPASS_OK;
       }
       if (status != FDPASS_OK)
