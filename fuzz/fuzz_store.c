@@ -211,6 +211,10 @@ static void hostile_client(struct input *in)
   r.len = r.fds = 0;
   int eof = 0, shut = 0;
   while (!eof) {
+    if (in->pos >= in->size && !shut) {
+      shutdown(sock, SHUT_WR); /* the holder answers, then hangs up */
+      shut = 1;
+    }
     int more = in->pos < in->size;
     struct pollfd p = {sock, (short)(POLLIN | (more ? POLLOUT : 0)), 0};
     check(poll(&p, 1, 10000) == 1, "the holder stalls");
@@ -224,10 +228,6 @@ static void hostile_client(struct input *in)
         in->pos = in->size; /* the holder hung up on us */
       else
         in->pos += len;
-    }
-    if (in->pos >= in->size && !shut) {
-      shutdown(sock, SHUT_WR);
-      shut = 1;
     }
   }
   close(sock);
@@ -315,7 +315,8 @@ static void hostile_holder(struct input *in)
     size_t n = cap;
     int status;
     if (op == 0) {
-      status = fdpass_store(a, name, &marker, cap % 3 + 1, 1000);
+      const int three[3] = {marker, marker, marker};
+      status = fdpass_store(a, name, three, cap % 3 + 1, 1000);
       check(documented_call(FDP_OP_STORE, status), "store: %s",
             fdpass_errname(status));
     } else if (op == 1) {

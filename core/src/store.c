@@ -238,7 +238,8 @@ static int send_query(int sock, unsigned op, const char *name, size_t cap,
   fdp_wire_put32(payload + 4, names_size > 0xffffffffu
                                   ? 0xffffffffu
                                   : (uint32_t)names_size);
-  memcpy(payload + 8, name, len);
+  if (len > 0) /* no name: the whole store */
+    memcpy(payload + 8, name, len);
   return send_request(sock, op, payload, 8 + len, NULL, 0, deadline);
 }
 
