@@ -44,13 +44,17 @@ static int send_frame(int sock, const unsigned char *data, size_t len,
                       const int *fds, size_t nfds, long long deadline)
 {
   while (len > 0) {
-    int status = fdpass_wait(sock, FDPASS_WRITABLE, remaining_ms(deadline));
-    if (status != FDPASS_OK)
-      return status;
+    /* Try first: a request nearly always fits the socket's buffer, and a
+     * wait before each call would cost a system call for nothing. */
     size_t sent = len;
-    status = fdpass_send_fds(sock, data, &sent, fds, nfds, FDPASS_NONBLOCK);
-    if (status == FDPASS_EAGAIN)
+    int status = fdpass_send_fds(sock, data, &sent, fds, nfds,
+                                 FDPASS_NONBLOCK);
+    if (status == FDPASS_EAGAIN) {
+      status = fdpass_wait(sock, FDPASS_WRITABLE, remaining_ms(deadline));
+      if (status != FDPASS_OK)
+        return status;
       continue;
+    }
     if (status != FDPASS_OK)
       return status;
     data += sent;
@@ -73,15 +77,16 @@ static int recv_part(int sock, void *buf, size_t len, int *fds,
     /* Not a frame of ours (e.g. fdpass 1.1's handoff): say so at once. */
     if (first && (unsigned char *)buf > first && *first != FDP_WIRE_MAGIC)
       return FDPASS_EPROTO;
-    int status = fdpass_wait(sock, FDPASS_READABLE, remaining_ms(deadline));
-    if (status != FDPASS_OK)
-      return status;
     size_t got = buf ? len : len < sizeof scratch ? len : sizeof scratch;
     size_t n = cap - *nfds;
-    status = fdpass_recv_fds(sock, buf ? buf : scratch, &got, fds + *nfds,
-                             &n, FDPASS_NONBLOCK);
-    if (status == FDPASS_EAGAIN)
+    int status = fdpass_recv_fds(sock, buf ? buf : scratch, &got,
+                                 fds + *nfds, &n, FDPASS_NONBLOCK);
+    if (status == FDPASS_EAGAIN) {
+      status = fdpass_wait(sock, FDPASS_READABLE, remaining_ms(deadline));
+      if (status != FDPASS_OK)
+        return status;
       continue;
+    }
     if (status == FDPASS_ETRUNC) {
       /* No slot here for them, or more than the holder may send. */
       *nfds += n;
