@@ -10,6 +10,7 @@
 
 #include <fdpass.h>
 
+#include "access.h"   /* fdp_access_mode, shared with the modules */
 #include "platform.h" /* fdp_os_set_cloexec, the library's own */
 
 #include <arpa/inet.h>
@@ -99,19 +100,14 @@ int launch(char **command, struct handoff *h)
 
 static const char *access_mode(int fd)
 {
-  int flags = fcntl(fd, F_GETFL);
-  if (flags < 0)
+  int mode = fdp_access_mode(fd);
+  if (mode < 0)
     return "unknown";
-  if (flags & O_APPEND)
+  if (mode & FDP_ACCESS_APPEND)
     return "append";
-  switch (flags & O_ACCMODE) {
-  case O_RDONLY:
+  if (mode == FDP_ACCESS_READ)
     return "read-only";
-  case O_WRONLY:
-    return "write-only";
-  default:
-    return "read-write";
-  }
+  return mode == FDP_ACCESS_WRITE ? "write-only" : "read-write";
 }
 
 /* "tcp listening 127.0.0.1:8080", "unix connected @name", ... */
