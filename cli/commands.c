@@ -65,10 +65,16 @@ int command_recv(const struct options *o)
   return rc != 0 ? rc : deliver(o, &h);
 }
 
-/* Store `h` in `s`, the descriptors of each name together, names in the
- * order of their first descriptor. The store takes the descriptors;
- * whatever it did not take is closed. */
-static int put_all(struct fdp_store *s, struct handoff *h)
+/* Where the descriptors of one name go (the holder's store, or a holder
+ * over a connection); FDPASS_OK when they were taken. */
+typedef int put_fn(void *to, const char *name, size_t len, const int *fds,
+                   size_t n);
+
+/* Hand the descriptors of `h` to `put`, those of each name together, names
+ * in the order of their first descriptor. What `put` took is no longer
+ * ours; the rest is closed. */
+static int put_by_name(struct handoff *h, put_fn *put, void *to,
+                       const char *what)
 {
   const char *names = h->names ? h->names : "";
   size_t *at = malloc((h->nfds + 1) * sizeof *at); /* where name i starts */
@@ -79,29 +85,41 @@ static int put_all(struct fdp_store *s, struct handoff *h)
   }
   for (size_t i = 0; i < h->nfds && rc == 0; i++) {
     if (h->fds[i] < 0)
-      continue; /* stored with an earlier one of its name */
+      continue; /* went with an earlier one of its name */
     const char *name = names + at[i];
-    size_t len = strcspn(name, ":"), n = 0;
+    size_t len = strcspn(name, ":"), n = 0, same[FDPASS_MAX_FDS + 1];
     int group[FDPASS_MAX_FDS];
     for (size_t j = i; j < h->nfds && n <= FDPASS_MAX_FDS; j++)
       if (h->fds[j] >= 0 && strcspn(names + at[j], ":") == len &&
-          !memcmp(names + at[j], name, len) && n++ < FDPASS_MAX_FDS)
-        group[n - 1] = h->fds[j];
+          !memcmp(names + at[j], name, len)) {
+        if (n < FDPASS_MAX_FDS)
+          group[n] = h->fds[j];
+        same[n++] = j;
+      }
+    char label[256];
+    snprintf(label, sizeof label, "%.*s", (int)len, name);
+    int status = len == 0 || n > FDPASS_MAX_FDS
+                     ? FDPASS_EINVAL
+                     : put(to, name, len, group, n);
     if (len == 0)
       rc = usage_error("a stored descriptor needs a name of 1 to 255 "
                        "characters");
     else if (n > FDPASS_MAX_FDS)
-      rc = report(name, "more than 253 descriptors under one name");
-    else if (fdp_store_put(s, name, len, group, n) != FDPASS_OK)
-      rc = report_errno("store", ENOMEM);
-    for (size_t j = i; j < h->nfds && rc == 0; j++)
-      if (h->fds[j] >= 0 && strcspn(names + at[j], ":") == len &&
-          !memcmp(names + at[j], name, len))
-        h->fds[j] = -1; /* the store's now */
+      rc = report(label, "more than 253 descriptors under one name");
+    else if (status != FDPASS_OK)
+      rc = report_status(what, status);
+    for (size_t k = 0; k < n && rc == 0; k++)
+      h->fds[same[k]] = -1; /* taken */
   }
   free(at);
   handoff_close(h);
   return rc;
+}
+
+static int put_in_store(void *store, const char *name, size_t len,
+                        const int *fds, size_t n)
+{
+  return fdp_store_put(store, name, len, fds, n);
 }
 
 /* The whole store of the holder at `path`, names and order kept. */
@@ -143,6 +161,16 @@ static int fetch_all(const char *path, const struct options *o,
   }
 }
 
+/* A stored descriptor needs a name: refuse "=SPEC" before opening any. */
+static int check_stored_names(const struct options *o)
+{
+  for (int i = 0; i < o->nargs; i++)
+    if (o->args[i][0] == '=')
+      return usage_error("a stored descriptor needs a name of 1 to 255 "
+                         "characters: '%s'", o->args[i]);
+  return 0;
+}
+
 /* A holder outlives its terminal and its many clients' descriptors: as
  * many as the hard limit allows. */
 static void raise_descriptor_limit(void)
@@ -162,8 +190,6 @@ static void log_to_stderr(void *context, const char *text)
   report(holder_socket, text);
 }
 
-static int check_stored_names(const struct options *o);
-
 int command_hold(const struct options *o)
 {
   raise_descriptor_limit();
@@ -177,7 +203,7 @@ int command_hold(const struct options *o)
   if (rc == 0)
     rc = open_specs(o->args, o->nargs, &h);
   if (rc == 0)
-    rc = put_all(store, &h);
+    rc = put_by_name(&h, put_in_store, store, o->socket);
   else
     handoff_close(&h);
   struct fdp_holder holder = {
@@ -241,14 +267,24 @@ static int connect_holder(const struct options *o, long long deadline,
   return connect_trusted(o->socket, &o->trusted, deadline, sock);
 }
 
-/* A stored descriptor needs a name: refuse "=SPEC" before opening any. */
-static int check_stored_names(const struct options *o)
+/* Where `fdpass store` puts descriptors: a holder over a connection, which
+ * gets copies; ours are closed once it has them. */
+struct holder_connection {
+  int sock;
+  long long deadline;
+};
+
+static int put_in_holder(void *to, const char *name, size_t len,
+                         const int *fds, size_t n)
 {
-  for (int i = 0; i < o->nargs; i++)
-    if (o->args[i][0] == '=')
-      return usage_error("a stored descriptor needs a name of 1 to 255 "
-                         "characters: '%s'", o->args[i]);
-  return 0;
+  struct holder_connection *c = to;
+  char terminated[256];
+  snprintf(terminated, sizeof terminated, "%.*s", (int)len, name);
+  int status = fdpass_store(c->sock, terminated, fds, n,
+                            remaining_ms(c->deadline));
+  for (size_t i = 0; i < n && status == FDPASS_OK; i++)
+    close(fds[i]); /* the holder has its copies */
+  return status;
 }
 
 int command_store(const struct options *o)
@@ -260,32 +296,14 @@ int command_store(const struct options *o)
   rc = open_specs(o->args, o->nargs, &h);
   if (rc != 0)
     return rc;
-  long long deadline = deadline_after(o->timeout_ms);
-  int sock = -1;
-  rc = connect_holder(o, deadline, &sock);
-  /* One request per name, its descriptors together, in order. */
-  for (size_t i = 0, at = 0; i < h.nfds && rc == 0;) {
-    size_t len = strcspn(h.names + at, ":");
-    char name[256];
-    snprintf(name, sizeof name, "%.*s", (int)len, h.names + at);
-    size_t n = 0, next = at;
-    while (i + n < h.nfds && strcspn(h.names + next, ":") == len &&
-           !strncmp(h.names + next, name, len) && n < FDPASS_MAX_FDS)
-      next += len + 1, n++;
-    int status = len == 0 ? FDPASS_EINVAL
-                          : fdpass_store(sock, name, h.fds + i, n,
-                                         remaining_ms(deadline));
-    if (status == FDPASS_EINVAL)
-      rc = usage_error("a stored descriptor needs a name of 1 to 255 "
-                       "characters");
-    else if (status != FDPASS_OK)
-      rc = report_status(o->socket, status);
-    i += n;
-    at = next;
-  }
-  if (sock >= 0)
-    close(sock);
-  handoff_close(&h);
+  struct holder_connection c = {-1, deadline_after(o->timeout_ms)};
+  rc = connect_holder(o, c.deadline, &c.sock);
+  if (rc == 0)
+    rc = put_by_name(&h, put_in_holder, &c, o->socket);
+  else
+    handoff_close(&h);
+  if (c.sock >= 0)
+    close(c.sock);
   return rc;
 }
 

@@ -31,6 +31,13 @@ run 0 "$FDPASS" store h.sock b=one # replaced, in its place
 run 0 "$FDPASS" list h.sock
 [ "$(cat out)" = "$(printf 'b\nwith space')" ] || fail "list: $(cat out)"
 
+# A name's descriptors go together, wherever they are on the command line.
+run 0 "$FDPASS" store h.sock g=one h=two g=two
+run 0 "$FDPASS" exec --name g h.sock
+[ "$(cat out)" = "$(printf '3 g file read-only %s/one\n4 g file read-only %s/two' "$scratch" "$scratch")" ] ||
+  fail "exec --name g: $(cat out)"
+run 0 "$FDPASS" remove h.sock g h
+
 # Many names: one store request each, fetched back in frames of 253.
 names=""
 for i in $(seq 300); do names="$names n$i=one"; done
