@@ -211,14 +211,12 @@ static int parse_option(int opt, const char *value, struct options *o)
   }
 }
 
-/* The options and arguments after the verb: 0, -1 after --help, or an
- * exit status. */
-static int parse_arguments(const struct verb *v, int argc, char **argv,
-                           struct options *o)
+/* Options up to the first argument that is not one, or up to "--" (then
+ * consumed; *dashes says so): 0, -1 after --help, or an exit status. */
+static int parse_options(const struct verb *v, int argc, char **argv,
+                         struct options *o, int *dashes)
 {
-  opterr = 0; /* our own messages, with the verb */
-  optind = 1;
-  int opt, index = -1;
+  int opt, index = -1, start = optind;
   while ((opt = getopt_long(argc, argv, "+:h", long_options, &index)) != -1) {
     const char *text = argv[optind - 1];
     if (opt == 'h') {
@@ -241,13 +239,32 @@ static int parse_arguments(const struct verb *v, int argc, char **argv,
     if (rc != 0)
       return rc;
   }
-  if (optind >= argc)
+  *dashes = optind > start && !strcmp(argv[optind - 1], "--");
+  return 0;
+}
+
+/* The options and arguments after the verb, options before or after
+ * SOCKET (`fdpass exec SOCKET --name web -- COMMAND`): 0, -1 after --help,
+ * or an exit status. */
+static int parse_arguments(const struct verb *v, int argc, char **argv,
+                           struct options *o)
+{
+  opterr = 0; /* our own messages, with the verb */
+  optind = 1;
+  int dashes;
+  int rc = parse_options(v, argc, argv, o, &dashes);
+  if (rc != 0)
+    return rc;
+  if (dashes || optind >= argc)
     return usage_error("missing SOCKET (see fdpass --help)");
   o->socket = argv[optind++];
+  rc = parse_options(v, argc, argv, o, &dashes);
+  if (rc != 0)
+    return rc;
   if (v->min_args >= 0) {
     o->args = argv + optind;
     o->nargs = argc - optind;
-    if (o->nargs > 0 && !strcmp(o->args[0], "--"))
+    if (dashes)
       return usage_error("unexpected '--': %s runs no command", v->name);
     if (o->nargs < v->min_args)
       return usage_error("missing %s (see fdpass --help)",
@@ -256,12 +273,12 @@ static int parse_arguments(const struct verb *v, int argc, char **argv,
       return usage_error("unexpected '%s'", o->args[v->max_args]);
     return 0;
   }
-  if (optind < argc && strcmp(argv[optind], "--"))
+  if (!dashes && optind < argc)
     return usage_error("unexpected '%s': a command goes after '--'",
                        argv[optind]);
-  if (optind < argc) {
-    o->command = argv + optind + 1;
-    if (optind + 1 >= argc)
+  if (dashes) {
+    o->command = argv + optind;
+    if (optind >= argc)
       return usage_error("missing COMMAND after '--'");
   }
   return 0;

@@ -18,7 +18,7 @@ run 0 "$FDPASS" list h.sock
 run 0 "$FDPASS" exec --name b h.sock
 [ "$(cat out)" = "$(printf '3 b file read-only %s/two\n4 b file read-only %s/one' "$scratch" "$scratch")" ] ||
   fail "exec --name b: $(cat out)"
-run 0 "$FDPASS" exec --name 'with space' --name a h.sock -- sh -c \
+run 0 "$FDPASS" exec h.sock --name 'with space' --name a -- sh -c \
   'echo "$LISTEN_FDS $LISTEN_FDNAMES"; cat <&3; cat <&4'
 [ "$(cat out)" = "$(printf '2 with space:a\ntwo\none')" ] ||
   fail "exec --name twice: $(cat out)"

@@ -33,6 +33,9 @@ usage_error "fdpass store: unexpected '--': store runs no command" \
 usage_error "fdpass recv: unexpected 'extra': a command goes after '--'" \
   recv s.sock extra
 usage_error "fdpass exec: missing COMMAND after '--'" exec s.sock --
+usage_error "fdpass exec: missing COMMAND after '--'" exec s.sock --name x --
+usage_error "fdpass exec: missing SOCKET" exec -- true
+usage_error "fdpass send: unknown option '--name' for send" send s.sock --name x in
 usage_error "fdpass send: unknown option '--bogus' for send" \
   send --bogus s.sock in
 usage_error "fdpass send: unknown option '-x' for send" send -x s.sock in
