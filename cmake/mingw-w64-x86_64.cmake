@@ -5,14 +5,9 @@
 set(CMAKE_SYSTEM_NAME Windows)
 set(CMAKE_SYSTEM_PROCESSOR x86_64)
 
-set(_fdpass_mingw x86_64-w64-mingw32)
-set(CMAKE_C_COMPILER ${_fdpass_mingw}-gcc)
-set(CMAKE_RC_COMPILER ${_fdpass_mingw}-windres)
-set(CMAKE_FIND_ROOT_PATH /usr/${_fdpass_mingw})
-set(CMAKE_FIND_ROOT_PATH_MODE_PROGRAM NEVER)
-set(CMAKE_FIND_ROOT_PATH_MODE_LIBRARY ONLY)
-set(CMAKE_FIND_ROOT_PATH_MODE_INCLUDE ONLY)
-set(CMAKE_FIND_ROOT_PATH_MODE_PACKAGE ONLY)
+set(_fdpass_triple x86_64-w64-mingw32)
+include(${CMAKE_CURRENT_LIST_DIR}/debian-cross.cmake)
+set(CMAKE_RC_COMPILER ${_fdpass_triple}-windres)
 
 # libgcc linked in, so that libfdpass.dll and the test programs need no
 # DLL but Windows' own (kernel32, ws2_32, msvcrt).

@@ -5,6 +5,7 @@
 #define FDPASS_OPEN_FDS_H
 
 #include <dirent.h>
+#include <stddef.h> /* NULL */
 
 static inline int open_fds(void)
 {

@@ -6,8 +6,10 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <stddef.h> /* offsetof */
+#include <stdint.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -36,6 +38,19 @@ union control {
   struct cmsghdr align;
   unsigned char buf[CMSG_SPACE(sizeof(int) * FDPASS_MAX_FDS) + OPTIONS_SPACE];
 };
+
+/* musl's sendmsg() on 64-bit copies the control data into a 1024-byte
+ * buffer, to clear the padding of its cmsghdr, and fails with ENOMEM above
+ * that: a full message (FDPASS_MAX_FDS descriptors) needs 1032 bytes. The
+ * padding of fdp_os_send's message is zero already, so it goes to the kernel
+ * as it is. glibc, which defines __GLIBC__, lays msghdr out as the kernel
+ * does and has no such limit. */
+#if defined(__linux__) && !defined(__GLIBC__) && SIZE_MAX > UINT_MAX
+#include <sys/syscall.h>
+#define fdp_sendmsg(sock, msg, flags) syscall(SYS_sendmsg, sock, msg, flags)
+#else
+#define fdp_sendmsg(sock, msg, flags) sendmsg(sock, msg, flags)
+#endif
 
 #ifdef MSG_NOSIGNAL
 #define SEND_FLAGS MSG_NOSIGNAL
@@ -100,7 +115,7 @@ int fdp_os_send(int sock, const void *data, size_t len, const int *fds,
   int flags = SEND_FLAGS | (nonblock ? MSG_DONTWAIT : 0);
   ssize_t n;
   do
-    n = sendmsg(sock, &msg, flags);
+    n = fdp_sendmsg(sock, &msg, flags);
   while (n < 0 && errno == EINTR);
   if (n < 0)
     return send_failure(errno, nfds);

@@ -1,0 +1,30 @@
+# Included by tests/CMakeLists.txt in cross builds, whose suites compile
+# against this runner, the part of Criterion's API they use: Criterion hangs
+# under qemu-user, and Debian cannot install it for a second architecture
+# (i386) beside the native one.
+target_sources(fdpass_test_helpers PRIVATE ${CMAKE_CURRENT_LIST_DIR}/runner.c)
+target_include_directories(fdpass_test_helpers
+  PUBLIC ${CMAKE_CURRENT_LIST_DIR})
+
+# The runner's own test: one that passed every test would pass the suites.
+add_executable(runner_selftest ${CMAKE_CURRENT_LIST_DIR}/selftest.c)
+target_link_libraries(runner_selftest PRIVATE fdpass_test_helpers)
+add_test(NAME runner
+  COMMAND sh ${CMAKE_CURRENT_LIST_DIR}/check-selftest.sh
+          ${CMAKE_CROSSCOMPILING_EMULATOR} $<TARGET_FILE:runner_selftest>)
+set_tests_properties(runner PROPERTIES LABELS runner)
+
+# Arguments for every suite: the tests an emulator cannot run faithfully,
+# skipped with the reason (README, Platforms). qemu-user loses truncation
+# (cmake/FdpassTesting.cmake) and has no NETLINK_SOCK_DIAG, without which
+# fdpass_listen probes a path by connecting, as it does off Linux.
+set(_runner_args)
+if(CMAKE_CROSSCOMPILING_EMULATOR)
+  set(_no_diag "qemu-user has no NETLINK_SOCK_DIAG: listen probes instead")
+  foreach(_skip
+      single/many_descriptors_are_etrunc_and_all_closed=${FDPASS_EMULATOR_TRUNCATION}
+      listen/a_refused_second_listener_leaves_no_connection_behind=${_no_diag}
+      listen/a_socket_bound_but_not_listening_is_never_unlinked=${_no_diag})
+    list(APPEND _runner_args --skip "${_skip}")
+  endforeach()
+endif()
