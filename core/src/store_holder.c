@@ -409,15 +409,19 @@ static int serve_request(const struct fdp_holder *h, struct client *c)
   int writes = f->op == FDP_OP_STORE || f->op == FDP_OP_REMOVE;
   size_t skip = writes ? 0 : 8; /* a query's capacities come first */
   const char *name = (const char *)payload + skip;
-  size_t len = f->length - skip;
+  size_t len = f->length >= skip ? f->length - skip : 0;
   int need = writes ? RIGHT_WRITE : RIGHT_READ;
+  /* Store carries descriptors and a name; remove a name; fetch maybe a
+   * name; list none. */
+  int named = len > 0 && fdp_name_is_valid(name, len);
+  int well_formed =
+      f->length >= skip && f->status == 0 && f->flags == 0 &&
+      (f->op == FDP_OP_STORE ? f->nfds > 0 : f->nfds == 0) &&
+      (f->op == FDP_OP_LIST    ? len == 0
+       : f->op == FDP_OP_FETCH ? len == 0 || named
+                               : named);
   int status = FDPASS_OK;
-  if (f->length < skip || (f->op == FDP_OP_LIST && len > 0) ||
-      (f->op != FDP_OP_STORE && f->nfds > 0) ||
-      (f->op == FDP_OP_STORE && f->nfds == 0) ||
-      (f->op != FDP_OP_LIST && f->op != FDP_OP_FETCH &&
-       !fdp_name_is_valid(name, len)) ||
-      (len > 0 && !fdp_name_is_valid(name, len)) || f->status || f->flags)
+  if (!well_formed)
     status = FDPASS_EPROTO;
   else if (!(c->rights & need))
     status = FDPASS_EACCES;
@@ -647,13 +651,15 @@ int fdp_holder_serve(const struct fdp_holder *h)
     if (polled[1].revents & POLLIN) {
       struct client *c = NULL;
       status = accept_client(h, &c);
-      if (status == FDPASS_EMFILE || status == FDPASS_ENOMEM) {
-        accept_paused_until = now + ACCEPT_PAUSE_MS;
-      } else if (status != FDPASS_OK) {
+      /* Only a broken listener ends the holder; anything else (no slot, no
+       * memory, a client gone before it was accepted) pauses accepting. */
+      if (status == FDPASS_EBADF || status == FDPASS_ENOTSOCK ||
+          status == FDPASS_EINVAL)
         break;
-      } else if (c) {
+      if (status != FDPASS_OK)
+        accept_paused_until = now + ACCEPT_PAUSE_MS;
+      else if (c)
         clients[n++] = c;
-      }
       status = FDPASS_OK;
     }
   }
