@@ -50,16 +50,25 @@ static pid_t start_holder_as(const char *where, int uid, const char **args)
   pid_t pid = fork();
   cr_assert(pid >= 0);
   if (pid == 0) {
-    const char *argv[16] = {STORE_HOLDER, where};
+    /* In a cross build, through the emulator (words separated by spaces). */
+    const char *argv[24] = {0};
+    int argc = 0;
+    static char emulator[256];
+    const char *e = getenv("FDPASS_TEST_EMULATOR");
+    snprintf(emulator, sizeof emulator, "%s", e ? e : "");
+    for (char *w = strtok(emulator, " "); w && argc < 8; w = strtok(NULL, " "))
+      argv[argc++] = w;
+    argv[argc++] = STORE_HOLDER;
+    argv[argc++] = where;
     for (int i = 0; args && args[i]; i++)
-      argv[i + 2] = args[i];
+      argv[argc++] = args[i];
     dup2(ready[1], 1);
     if (uid >= 0 && (setresgid(uid, uid, uid) != 0 ||
                      setresuid(uid, uid, uid) != 0))
       _exit(3);
     /* A failed test must not leave its holder behind. */
     prctl(PR_SET_PDEATHSIG, SIGTERM);
-    execv(STORE_HOLDER, (char **)argv);
+    execvp(argv[0], (char **)argv);
     _exit(4);
   }
   close(ready[1]);
