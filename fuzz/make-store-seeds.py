@@ -40,6 +40,7 @@ def holder(calls, *messages):
 
 SEEDS = {
     "client-round-trip": client(
+        message(frame(b"H")),
         message(frame(b"S", b"web", nfds=1), 1),
         message(frame(b"S", b"log", nfds=2), 2),
         message(query(b"F", b"web")), message(query(b"L")),
@@ -50,6 +51,8 @@ SEEDS = {
     "client-half-request": client(message(frame(b"S", b"web", nfds=1)[:7],
                                           1)),
     "client-garbage": client(message(b"\0hello"), message(query(b"L"))),
+    "client-bad-hello": client(message(frame(b"H", b"x")),
+                               message(query(b"L"))),
     "client-bad-names": client(message(frame(b"S", b"a:b", nfds=1), 1),
                                message(frame(b"R", b"")),
                                message(query(b"F", b"x" * 230 + b"\t"))),

@@ -445,7 +445,10 @@ FDPASS_API int fdpass_close(int fd);
 
 /* Connect to the holder listening on `path` and check, before anything is
  * sent, that it runs as this process's effective uid or as root (anyone
- * may listen on an abstract name or a path in a shared directory).
+ * may listen on an abstract name or a path in a shared directory); then
+ * say that this client speaks the protocol, so that it may wait as long as
+ * it likes before its first request (a client that connects otherwise and
+ * stays quiet gets fdpass 1.1's one-message handoff, docs/protocol.md).
  * `*sock` is the connection, close-on-exec, owned by the caller.
  * Returns FDPASS_OK, FDPASS_EINVAL (NULL or empty path, NULL `sock`),
  * FDPASS_ENOENT, FDPASS_ECONNREFUSED (nobody listens), FDPASS_EACCES (no

@@ -199,6 +199,8 @@ int fdpass_connect_holder(const char *path, int *sock)
   if (status == FDPASS_OK && uid != (int64_t)geteuid() && uid != 0)
     status = fdp_fail(FDPASS_EACCES);
 #endif
+  if (status == FDPASS_OK) /* an empty socket buffer: it goes at once */
+    status = send_request(s, FDP_OP_HELLO, "", 0, NULL, 0, -1);
   if (status != FDPASS_OK) {
     fdpass_close(s);
     return status;

@@ -407,22 +407,25 @@ static int serve_request(const struct fdp_holder *h, struct client *c)
   const struct fdp_frame *f = &c->frame;
   const unsigned char *payload = c->in + FDP_WIRE_HEADER;
   int writes = f->op == FDP_OP_STORE || f->op == FDP_OP_REMOVE;
-  size_t skip = writes ? 0 : 8; /* a query's capacities come first */
+  int query = f->op == FDP_OP_FETCH || f->op == FDP_OP_LIST;
+  size_t skip = query ? 8 : 0; /* a query's capacities come first */
   const char *name = (const char *)payload + skip;
   size_t len = f->length >= skip ? f->length - skip : 0;
   int need = writes ? RIGHT_WRITE : RIGHT_READ;
   /* Store carries descriptors and a name; remove a name; fetch maybe a
-   * name; list none. */
+   * name; list and hello none. */
   int named = len > 0 && fdp_name_is_valid(name, len);
   int well_formed =
       f->length >= skip && f->status == 0 && f->flags == 0 &&
       (f->op == FDP_OP_STORE ? f->nfds > 0 : f->nfds == 0) &&
-      (f->op == FDP_OP_LIST    ? len == 0
+      (f->op == FDP_OP_HELLO || f->op == FDP_OP_LIST ? len == 0
        : f->op == FDP_OP_FETCH ? len == 0 || named
                                : named);
   int status = FDPASS_OK;
   if (!well_formed)
     status = FDPASS_EPROTO;
+  else if (f->op == FDP_OP_HELLO)
+    return FDPASS_OK; /* never answered: it only says "no 1.1 handoff" */
   else if (!(c->rights & need))
     status = FDPASS_EACCES;
   else if (c->fds_lost)

@@ -21,6 +21,10 @@
 #define FDP_OP_FETCH 'F'
 #define FDP_OP_LIST 'L'
 #define FDP_OP_REMOVE 'R'
+/* Sent once by fdpass_connect_holder, never answered: "I speak this
+ * protocol", so that the holder never takes the client for one that waits
+ * for fdpass 1.1's one-message handoff, however long it stays quiet. */
+#define FDP_OP_HELLO 'H'
 
 /* Flags: more reply frames follow (fetch of more than 253 descriptors). */
 #define FDP_WIRE_MORE 0x1
