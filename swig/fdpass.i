@@ -1,15 +1,22 @@
 /*
- * fdpass.i - the SWIG interface of libfdpass, shared by the Lua, Ruby and
- * Tcl modules (swig -lua|-ruby|-tcl swig/fdpass.i).
+ * fdpass.i - the part of the SWIG interface of libfdpass that the Lua,
+ * Ruby and Tcl modules share. Each language's file is the entry point
+ * (swig -lua swig/lua.i, -ruby swig/ruby.i, -tcl swig/tcl.i): it names the
+ * module, defines the typemaps of the roles below for its language and
+ * %includes this file, which never looks at the language.
  *
  * It wraps core/include/fdpass.h unchanged. The C functions return a status
  * and give their results through out-parameters; the modules turn that
  * into each language's conventions with typemaps for a few roles, which
- * this file gives to the header's parameters and which lua.i, ruby.i and
- * tcl.i define for their language:
+ * this file gives to the header's parameters:
  *
  *   int DESCRIPTOR                       in: an integer or a native object
  *                                        (Lua file, Ruby IO, Tcl channel)
+ *   int INTEGER                          in: a plain integer (events,
+ *                                        timeouts, flags, modes, codes,
+ *                                        the descriptor `close` takes);
+ *                                        return: an integer
+ *   const char *PATH                     in: a socket path
  *   int *NEW_DESCRIPTOR                  out: an integer descriptor, the
  *                                        call's only result
  *   int *PAIR_END                        out: the same, one of two results
@@ -21,7 +28,6 @@
  *   (int *RECEIVED, size_t *COUNT)       in: most descriptors to receive
  *                                        (optional); out: a list of
  *                                        integers and a "truncated" flag
- *   int INTEGER                          return: an integer
  *   int STATUS                           return: the outputs on success,
  *                                        the language's error otherwise
  *   int PARTIAL_STATUS                   the same, except that FDPASS_ETRUNC
@@ -29,21 +35,35 @@
  *
  * The argout typemaps read the status from SWIG's `result` variable: the
  * out-parameters hold results only when the call delivered them.
+ *
+ * Waiting. The C calls that block wait inside the library, where no
+ * interpreter can run its threads, signal handlers or event loop. So the
+ * modules call them non-blocking and, only when that returns FDPASS_EAGAIN
+ * and the caller did not ask for FDPASS_NONBLOCK, wait the language's way
+ * and try again: the fast path costs nothing. Each language file defines
+ *
+ *   FDPASS_BINDING_WAIT(sock, events, timeout_ms)   fdpass_wait's contract;
+ *                                                   may raise the
+ *                                                   language's exception
+ *   FDPASS_BINDING_BLOCK(sock, events)              the wait of a blocking
+ *                                                   call: FDPASS_OK when
+ *                                                   ready, FDPASS_EAGAIN
+ *                                                   when it must not block
+ *   FDPASS_BINDING_ACCEPT(listener, sock)           fdpass_accept, which
+ *                                                   may still block
  */
-#if defined(SWIGRUBY)
-%module FDPass
-#else
-%module fdpass
-#endif
 
 %begin %{
-/* fileno, fdopen, fcntl under -std=c11. */
+/* fileno, fdopen, fcntl, poll under -std=c11. */
 #define _POSIX_C_SOURCE 200809L
 %}
 
-%{
+/* In the runtime section, which comes before the header section where the
+ * language files' helpers use it. */
+%runtime %{
 #include <fcntl.h>
 #include <limits.h>
+#include <sys/socket.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -59,41 +79,112 @@ static int fdpass_delivered(int status)
 {
   return status == FDPASS_OK || status == FDPASS_ETRUNC;
 }
-%}
 
-#if !defined(SWIGRUBY) /* Ruby has IO.for_fd */
-%{
-/* The mode string ("r", "w", "r+") matching the descriptor's access mode,
- * or NULL when `fd` is not open: fdopen's default in the Lua and Tcl
- * modules. */
-static const char *fdpass_access_mode(int fd)
+/* FDPASS_EAGAIN when `sock` is not ready for `events` now, as the
+ * non-blocking calls say it: accept and wait then wait the language's way. */
+static int fdpass_binding_poll(int sock, int events)
 {
-  int flags = fcntl(fd, F_GETFL);
-  if (flags < 0)
-    return NULL;
-  switch (flags & O_ACCMODE) {
-  case O_RDONLY: return "r";
-  case O_WRONLY: return "w";
-  default: return "r+";
-  }
+  int status = fdpass_wait(sock, events, 0);
+  return status == FDPASS_ETIMEDOUT ? FDPASS_EAGAIN : status;
+}
+
+/* Whether fdpass_accept may be called now: FDPASS_OK when a connection
+ * is there, FDPASS_EAGAIN when the listener has none, so that the language
+ * waits. A socket that does not listen goes straight to fdpass_accept,
+ * which reports it without waiting. */
+static int fdpass_binding_acceptable(int listener)
+{
+  int listening = 0;
+  socklen_t size = sizeof listening;
+  if (getsockopt(listener, SOL_SOCKET, SO_ACCEPTCONN, &listening,
+                 &size) == 0 && listening)
+    return fdpass_binding_poll(listener, FDPASS_READABLE);
+  return FDPASS_OK;
+}
+
+/* send_fds without FDPASS_NONBLOCK: everything or a failure, as in C, by
+ * non-blocking sends; after a short one the descriptors are gone and the
+ * rest follows without them. Returns FDPASS_EAGAIN with `*sent` < `len`
+ * when the language must wait before the next call. */
+static int fdpass_binding_send_some(int sock, const void *data, size_t len,
+                                    size_t *sent, const int *fds,
+                                    size_t nfds, int flags)
+{
+  size_t n = len - *sent;
+  int status = fdpass_send_fds(sock, (const char *)data + *sent, &n,
+                               *sent > 0 ? NULL : fds, *sent > 0 ? 0 : nfds,
+                               flags | FDPASS_NONBLOCK);
+  if (status == FDPASS_OK)
+    *sent += n;
+  if (status == FDPASS_OK && *sent < len)
+    return FDPASS_EAGAIN;
+  return status;
 }
 %}
+
+/* fdpass_send and fdpass_recv are send and recv, with optional flags; a
+ * language file may name them otherwise (FDPASS_SEND, FDPASS_RECV). */
+#ifndef FDPASS_SEND
+#define FDPASS_SEND send
+#define FDPASS_RECV recv
 #endif
+%ignore fdpass_send;
+%ignore fdpass_recv;
+%rename(FDPASS_SEND) fdpass_send_flags;
+%rename(FDPASS_RECV) fdpass_recv_flags;
+
+/* %fdpass_blocking(FUNCTION, EVENTS, FLAGS, CALL): FUNCTION runs CALL, its
+ * non-blocking form, until it stops saying FDPASS_EAGAIN, waiting for
+ * EVENTS in between unless FLAGS asks for FDPASS_NONBLOCK. */
+%define %fdpass_blocking(FUNCTION, EVENTS, FLAGS, CALL)
+%feature("action") FUNCTION %{
+  while ((result = CALL) == FDPASS_EAGAIN && !(FLAGS & FDPASS_NONBLOCK) &&
+         (result = FDPASS_BINDING_BLOCK(arg1, EVENTS)) == FDPASS_OK)
+    ;
+%}
+%enddef
+%fdpass_blocking(fdpass_send_flags, FDPASS_WRITABLE, arg3,
+                 fdpass_send_flags(arg1, arg2, arg3 | FDPASS_NONBLOCK))
+%fdpass_blocking(fdpass_recv_flags, FDPASS_READABLE, arg3,
+                 fdpass_recv_flags(arg1, arg2, arg3 | FDPASS_NONBLOCK))
+%fdpass_blocking(fdpass_recv_fds, FDPASS_READABLE, arg6,
+                 fdpass_recv_fds(arg1, arg2, arg3, arg4, arg5,
+                                 arg6 | FDPASS_NONBLOCK))
+/* The listener is polled, then accepted: the library's accept still
+ * blocks when another process took the connection in between, which is
+ * why a language may make the call its own way. */
+%feature("action") fdpass_accept %{
+  while ((result = fdpass_binding_acceptable(arg1)) == FDPASS_EAGAIN &&
+         (result = FDPASS_BINDING_BLOCK(arg1, FDPASS_READABLE)) == FDPASS_OK)
+    ;
+  if (result == FDPASS_OK)
+    result = FDPASS_BINDING_ACCEPT(arg1, arg2);
+%}
+%feature("action") fdpass_send_fds %{
+  if (arg6 & FDPASS_NONBLOCK) {
+    result = fdpass_send_fds(arg1, arg2, arg3, arg4, arg5, arg6);
+  } else {
+    size_t sent = 0;
+    while ((result = fdpass_binding_send_some(arg1, arg2, *arg3, &sent, arg4,
+                                              arg5, arg6)) == FDPASS_EAGAIN &&
+           (result = FDPASS_BINDING_BLOCK(arg1, FDPASS_WRITABLE)) == FDPASS_OK)
+      ;
+    *arg3 = sent;
+  }
+%}
+%feature("action") fdpass_wait %{
+  result = arg3 < -1 ? fdpass_wait(arg1, arg2, arg3) /* FDPASS_EINVAL */
+                     : fdpass_binding_poll(arg1, arg2);
+  if (result == FDPASS_EAGAIN)
+    result = arg3 == 0 ? FDPASS_ETIMEDOUT
+                       : FDPASS_BINDING_WAIT(arg1, arg2, arg3);
+%}
 
 %include <stdint.i>
 
-#if defined(SWIGLUA)
-%include "lua.i"
-#elif defined(SWIGRUBY)
-%include "ruby.i"
-#elif defined(SWIGTCL)
-%include "tcl.i"
-#else
-#error "fdpass.i: no typemaps for this language (Lua, Ruby and Tcl have them)"
-#endif
-
 /* The header's parameters, by role. */
-%apply int DESCRIPTOR { int sock, int fd, int listener, int descriptor };
+%apply int DESCRIPTOR { int sock, int fd, int listener };
+%apply const char *PATH { const char *path };
 %apply int *NEW_DESCRIPTOR { int *fd, int *sock, int *listener };
 %apply int *PAIR_END { int *a, int *b };
 %apply int64_t *ID { int64_t *pid, int64_t *uid, int64_t *gid };
@@ -101,14 +192,30 @@ static const char *fdpass_access_mode(int fd)
 %apply (const int *FDS, size_t NFDS) { (const int *fds, size_t nfds) };
 %apply (void *BUFFER, size_t *CAPACITY) { (void *buf, size_t *len) };
 %apply (int *RECEIVED, size_t *COUNT) { (int *fds, size_t *nfds) };
+%apply int INTEGER { int events, int timeout_ms, int mode, int code };
 /* Every function returns a status (the ABI's rule, so a new one follows
  * it too), except these. */
-%apply int STATUS { int };
+/* Copied, as `%apply int STATUS { int }` leaves SWIG's own `out` for int. */
+%typemap(out) int = int STATUS;
+%typemap(ret) int = int STATUS;
 %typemap(ret) int INTEGER ""; /* not STATUS's, which `int` now has */
-%apply int INTEGER { int fdpass_version, int fdpass_os_error,
-                     int fdpass_fileno };
+%apply int INTEGER { int fdpass_version, int fdpass_os_error };
 %apply int PARTIAL_STATUS { int fdpass_recv_fds };
+/* Flags are optional (each language's `int flags` typemap reads them). */
 %typemap(default) int flags "$1 = 0;"
+
+/* close takes an integer only: a native object closes itself (file:close,
+ * IO#close, Tcl's close), or it would later close whatever descriptor
+ * got its number. */
+%ignore fdpass_close;
+%rename(close) fdpass_binding_close;
+%apply int INTEGER { int number };
+%inline %{
+static int fdpass_binding_close(int number)
+{
+  return fdpass_close(number);
+}
+%}
 
 /* fdpass.send, fdpass.EBADF: the module or namespace is the prefix. */
 %rename("%(strip:[fdpass_])s") "";
@@ -116,14 +223,3 @@ static const char *fdpass_access_mode(int fd)
 %rename("%(strip:[FDPASS_])s", %$isenumitem) "";
 
 %include "fdpass.h"
-
-#if !defined(SWIGRUBY) /* Ruby objects have their own #fileno */
-%inline %{
-/* fileno(file): the descriptor behind a native object (an integer is its
- * own descriptor). */
-static int fdpass_fileno(int descriptor)
-{
-  return descriptor;
-}
-%}
-#endif

@@ -1,19 +1,30 @@
 /*
- * lua.i - the Lua 5.4 typemaps for fdpass.i's roles.
+ * lua.i - the Lua 5.4 module fdpass: the entry point (swig -lua
+ * -nomoduleglobal swig/lua.i), the typemaps of fdpass.i's roles for Lua,
+ * and fdopen.
  *
  * Integers stay integers (SWIG's own typemaps go through lua_Number), a
- * Lua file handle (io.open, io.tmpfile) is a descriptor, and failures
- * follow io.open: nil, message, name ("EBADF"), so that
- * assert(fdpass.send(s, f)) works. A wrong argument type is a Lua error.
+ * Lua file handle (io.open, io.tmpfile) or any object with a getfd method
+ * (LuaSocket) is a descriptor, and failures follow io.open and luaposix:
+ * nil, message, code (fdpass.EBADF...), so that assert(fdpass.send(s, f))
+ * works and the code compares with the module's constants. A wrong
+ * argument is a Lua error. Blocking calls let Lua's hooks run when a
+ * signal interrupts their wait: the standalone interpreter's SIGINT
+ * handler stops them with "interrupted!", as it stops io.read.
  */
+%module fdpass
 
 %{
-/* Push the io.open-style failure for `status`: nil, message, name. */
+#include <errno.h>
+#include <poll.h>
+#include <time.h>
+
+/* Push the io.open-style failure for `status`: nil, message, code. */
 static int fdpass_lua_failure(lua_State *L, int status)
 {
   lua_pushnil(L);
   lua_pushstring(L, fdpass_strerror(status));
-  lua_pushstring(L, fdpass_errname(status));
+  lua_pushinteger(L, status);
   return 3;
 }
 
@@ -33,15 +44,16 @@ static int fdpass_lua_int(lua_State *L, int arg)
  * `otherwise` when it is nil. */
 static size_t fdpass_lua_capacity(lua_State *L, int arg, size_t otherwise)
 {
-  if (lua_isnil(L, arg))
+  if (lua_isnoneornil(L, arg))
     return otherwise;
-  lua_Integer n = luaL_checkinteger(L, arg);
+  int n = fdpass_lua_int(L, arg);
   luaL_argcheck(L, n >= 0, arg, "capacity must not be negative");
   return (size_t)n;
 }
 
-/* The descriptor at stack `index`: an integer, or an open Lua file.
- * Returns NULL, or why the value is not one (a string on the stack). */
+/* The descriptor at stack `index`: an integer, an open Lua file, or what
+ * the object's getfd method returns (LuaSocket). Returns NULL, or why the
+ * value is not one (a string on the stack). */
 static const char *fdpass_lua_to_descriptor(lua_State *L, int index, int *fd)
 {
   luaL_Stream *file = (luaL_Stream *)luaL_testudata(L, index, LUA_FILEHANDLE);
@@ -51,13 +63,33 @@ static const char *fdpass_lua_to_descriptor(lua_State *L, int index, int *fd)
     *fd = fileno(file->f);
     return NULL;
   }
-  if (lua_type(L, index) != LUA_TNUMBER)
-    return lua_pushfstring(L, "descriptor or file expected, got %s",
-                           luaL_typename(L, index));
-  int exact;
-  lua_Integer n = lua_tointegerx(L, index, &exact);
+  int exact = 0;
+  lua_Integer n = 0;
+  int type = lua_type(L, index);
+  if (type == LUA_TNUMBER) {
+    n = lua_tointegerx(L, index, &exact);
+    if (!exact)
+      return "number has no integer representation";
+  } else if ((type == LUA_TUSERDATA || type == LUA_TTABLE) &&
+             luaL_getmetafield(L, index, "__index") != LUA_TNIL) {
+    lua_pop(L, 1);
+    if (lua_getfield(L, index, "getfd") == LUA_TFUNCTION) {
+      lua_pushvalue(L, index);
+      lua_call(L, 1, 1);
+      if (lua_type(L, -1) == LUA_TNUMBER)
+        n = lua_tointegerx(L, -1, &exact);
+      lua_pop(L, 1);
+      if (!exact)
+        return "getfd returned no integer";
+      if (n < 0) /* LuaSocket's getfd after close */
+        return "attempt to use a closed socket";
+    } else {
+      lua_pop(L, 1);
+    }
+  }
   if (!exact)
-    return "number has no integer representation";
+    return lua_pushfstring(L, "descriptor, file or object with getfd "
+                           "expected, got %s", luaL_typename(L, index));
   if (n < INT_MIN || n > INT_MAX)
     return "descriptor out of range";
   *fd = (int)n;
@@ -91,51 +123,71 @@ static size_t fdpass_lua_descriptors(lua_State *L, int arg, int *fds)
   return n;
 }
 
-/* A Lua file's closef, as io's own: close the stream, report io-style. */
-static int fdpass_lua_fclose(lua_State *L)
+/* A path: a string without NUL bytes. */
+static const char *fdpass_lua_path(lua_State *L, int arg)
 {
-  luaL_Stream *file = (luaL_Stream *)luaL_checkudata(L, 1, LUA_FILEHANDLE);
-  return luaL_fileresult(L, fclose(file->f) == 0, NULL);
+  size_t length;
+  const char *path = luaL_checklstring(L, arg, &length);
+  luaL_argcheck(L, strlen(path) == length, arg, "path contains a NUL byte");
+  return path;
 }
 
-/* A mode io.open accepts: r, w or a, then an optional +, then b's. */
-static int fdpass_lua_valid_mode(const char *mode)
+static int fdpass_lua_nothing(lua_State *L)
 {
-  if (*mode == '\0' || strchr("rwa", *mode++) == NULL)
-    return 0;
-  if (*mode == '+')
-    mode++;
-  return strspn(mode, "b") == strlen(mode);
+  (void)L;
+  return 0;
 }
 
-/* fdpass.fdopen(fd [, mode]): a Lua file that owns `fd` (closing the file
- * closes it). The mode defaults to the descriptor's access mode. */
-static int fdpass_lua_fdopen(lua_State *L)
+static long long fdpass_lua_now_ms(void)
 {
-  int fd = fdpass_lua_int(L, 1);
-  const char *mode = luaL_optstring(L, 2, NULL);
-  luaL_argcheck(L, mode == NULL || fdpass_lua_valid_mode(mode), 2,
-                "invalid mode");
-  const char *access = fdpass_access_mode(fd);
-  if (access == NULL)
-    return fdpass_lua_failure(L, FDPASS_EBADF);
-  luaL_Stream *file = (luaL_Stream *)lua_newuserdatauv(L, sizeof *file, 0);
-  file->closef = NULL; /* a closed file, until fdopen succeeds */
-  luaL_setmetatable(L, LUA_FILEHANDLE);
-  file->f = fdopen(fd, mode != NULL ? mode : access);
-  if (file->f == NULL) /* the mode does not fit the descriptor */
-    return fdpass_lua_failure(L, FDPASS_EINVAL);
-  file->closef = fdpass_lua_fclose;
-  return 1;
+  struct timespec now;
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  return (long long)now.tv_sec * 1000 + now.tv_nsec / 1000000;
 }
+
+/* fdpass_wait's contract, but a signal that interrupts the wait lets the
+ * state's hooks run: lua.c's SIGINT handler sets a hook, which raises
+ * "interrupted!" at the next call, as it does after io.read returns. The
+ * call is to an empty function, so that hooks of any other kind only run
+ * and the wait goes on. */
+static int fdpass_lua_wait(lua_State *L, int sock, int events, int timeout_ms)
+{
+  struct pollfd p = { .fd = sock, .events = 0 };
+  if (events & FDPASS_READABLE)
+    p.events |= POLLIN;
+  if (events & FDPASS_WRITABLE)
+    p.events |= POLLOUT;
+  long long deadline = fdpass_lua_now_ms() + timeout_ms;
+  int left = timeout_ms;
+  for (;;) {
+    int n = poll(&p, 1, left);
+    if (n > 0)
+      return p.revents & POLLNVAL ? FDPASS_EBADF : FDPASS_OK;
+    if (n == 0)
+      return FDPASS_ETIMEDOUT;
+    if (errno != EINTR)
+      return errno == ENOMEM ? FDPASS_ENOMEM : FDPASS_ESYS;
+    if (lua_gethook(L) != NULL) {
+      lua_pushcfunction(L, fdpass_lua_nothing);
+      lua_call(L, 0, 0);
+    }
+    if (timeout_ms >= 0) {
+      long long rest = deadline - fdpass_lua_now_ms();
+      left = rest > 0 ? (int)rest : 0;
+    }
+  }
+}
+#define FDPASS_BINDING_WAIT(sock, events, timeout_ms) \
+  fdpass_lua_wait(L, sock, events, timeout_ms)
+#define FDPASS_BINDING_BLOCK(sock, events) fdpass_lua_wait(L, sock, events, -1)
+#define FDPASS_BINDING_ACCEPT(listener, sock) \
+  fdpass_accept(listener, sock)
 %}
 
-%native(fdopen) int fdpass_lua_fdopen(lua_State *L);
-
-/* Plain integers (events, timeouts, flags, codes) in and out. */
-%typemap(in) int %{ $1 = fdpass_lua_int(L, $input); %}
+%typemap(in) int INTEGER %{ $1 = fdpass_lua_int(L, $input); %}
 %typemap(out) int INTEGER %{ lua_pushinteger(L, $1); SWIG_arg++; %}
-%typemap(in) int flags %{ $1 = lua_isnil(L, $input) ? 0 : fdpass_lua_int(L, $input); %}
+%typemap(in) int flags %{ $1 = lua_isnoneornil(L, $input) ? 0 : fdpass_lua_int(L, $input); %}
+%typemap(in) const char *PATH %{ $1 = (char *)fdpass_lua_path(L, $input); %}
 
 %typemap(in) int DESCRIPTOR %{ $1 = fdpass_lua_descriptor(L, $input); %}
 
@@ -203,3 +255,7 @@ static int fdpass_lua_fdopen(lua_State *L)
   if (!fdpass_delivered($1))
     return fdpass_lua_failure(L, $1);
 %}
+
+%include "fdpass.i"
+%include "fileno.i"
+%include "native.i"

@@ -1,16 +1,32 @@
 /*
- * ruby.i - the Ruby typemaps for fdpass.i's roles.
+ * ruby.i - the Ruby extension fdpass: the entry point (swig -ruby
+ * -initname fdpass swig/ruby.i), the typemaps of fdpass.i's roles for
+ * Ruby, and the native layer (bindings/ruby/native.i).
  *
- * Module FDPass (swig -initname fdpass, so that require "fdpass" loads
- * it): send_fd and recv_fd (FDPass.send would shadow Object#send), the
- * other functions by their C names. Any object with #fileno (IO, File,
- * UNIXSocket) is a descriptor; failures raise FDPass::Error, whose #code
- * is the status (FDPass::EBADF...) and #name its name ("EBADF").
+ * Module FDPass: send_fd and recv_fd (FDPass.send would shadow
+ * Object#send), the other functions by their C names. Any object with
+ * #fileno (IO, File, UNIXSocket) is a descriptor; failures raise
+ * FDPass::Error, whose #code is the status (FDPass::EBADF...) and #name its
+ * name ("EBADF"). Arguments are checked as Ruby's core checks them:
+ * Integers only where an integer goes (a Float is a TypeError), paths
+ * through #to_path without NUL bytes.
+ *
+ * A call that would block waits through rb_wait_for_single_fd, as Ruby's
+ * own IO does: without the global VM lock, interruptible by signals,
+ * Thread#raise, Thread#kill and Timeout, and through the fiber scheduler
+ * when one is set.
  */
-%rename(send_fd) fdpass_send;
-%rename(recv_fd) fdpass_recv;
+%module FDPass
+
+/* FDPass.send would shadow Object#send. */
+#define FDPASS_SEND send_fd
+#define FDPASS_RECV recv_fd
 
 %{
+#include <errno.h>
+#include <ruby/io.h>
+#include <ruby/thread.h>
+
 static VALUE fdpass_rb_error; /* FDPass::Error */
 static ID fdpass_rb_fileno;
 
@@ -20,6 +36,25 @@ static void fdpass_rb_raise(int status)
   rb_iv_set(error, "@code", INT2NUM(status));
   rb_iv_set(error, "@name", rb_str_new_cstr(fdpass_errname(status)));
   rb_exc_raise(error);
+}
+
+/* An Integer `value` as a C int, or a RangeError that names no C type. */
+static int fdpass_rb_int_in_range(VALUE value)
+{
+  long n = FIXNUM_P(value) ? FIX2LONG(value) : LONG_MAX;
+  if (n < INT_MIN || n > INT_MAX)
+    rb_raise(rb_eRangeError, "integer %" PRIsVALUE " out of range", value);
+  return (int)n;
+}
+
+/* `value` as a C int: an Integer in range (NUM2INT would truncate a
+ * Float, and convert nil or true with a message about C types). */
+static int fdpass_rb_int(VALUE value)
+{
+  if (!RB_INTEGER_TYPE_P(value))
+    rb_raise(rb_eTypeError, "no implicit conversion of %s into Integer",
+             NIL_P(value) ? "nil" : rb_obj_classname(value));
+  return fdpass_rb_int_in_range(value);
 }
 
 /* `object` as a descriptor: an Integer, or what its #fileno returns. */
@@ -35,7 +70,7 @@ static int fdpass_rb_descriptor(VALUE object)
                rb_obj_classname(object), rb_obj_classname(fd));
     object = fd;
   }
-  return NUM2INT(object);
+  return fdpass_rb_int_in_range(object);
 }
 
 /* The Array `list` as descriptors, stored in `fds` (room for
@@ -43,7 +78,9 @@ static int fdpass_rb_descriptor(VALUE object)
  * fdpass_send_fds, which refuses it (FDPASS_EINVAL) before reading `fds`. */
 static size_t fdpass_rb_descriptors(VALUE list, int *fds)
 {
-  Check_Type(list, T_ARRAY);
+  if (!RB_TYPE_P(list, T_ARRAY))
+    rb_raise(rb_eTypeError, "no implicit conversion of %s into Array",
+             rb_obj_classname(list));
   long n = RARRAY_LEN(list);
   for (long i = 0; i < n && i < FDPASS_MAX_FDS; i++)
     fds[i] = fdpass_rb_descriptor(rb_ary_entry(list, i));
@@ -55,14 +92,65 @@ static size_t fdpass_rb_capacity(VALUE value, size_t otherwise)
 {
   if (NIL_P(value))
     return otherwise;
-  long n = NUM2LONG(value);
+  int n = fdpass_rb_int(value);
   if (n < 0)
     rb_raise(rb_eArgError, "capacity must not be negative");
   return (size_t)n;
 }
+
+/* fdpass_wait's contract, the Ruby way: rb_wait_for_single_fd releases
+ * the VM lock, raises what interrupts it (signals, Thread#raise, Timeout)
+ * and goes through the fiber scheduler when there is one. */
+static int fdpass_rb_wait(int sock, int events, int timeout_ms)
+{
+  struct timeval tv = { timeout_ms / 1000, timeout_ms % 1000 * 1000 };
+  int ready = rb_wait_for_single_fd(sock,
+      (events & FDPASS_READABLE ? RB_WAITFD_IN : 0) |
+      (events & FDPASS_WRITABLE ? RB_WAITFD_OUT : 0),
+      timeout_ms < 0 ? NULL : &tv);
+  if (ready > 0)
+    return FDPASS_OK;
+  if (ready == 0)
+    return FDPASS_ETIMEDOUT;
+  return errno == EBADF ? FDPASS_EBADF
+       : errno == ENOMEM ? FDPASS_ENOMEM : FDPASS_ESYS;
+}
+#define FDPASS_BINDING_WAIT(sock, events, timeout_ms) \
+  fdpass_rb_wait(sock, events, timeout_ms)
+#define FDPASS_BINDING_BLOCK(sock, events) fdpass_rb_wait(sock, events, -1)
+
+struct fdpass_rb_accept {
+  int listener, *sock, status;
+};
+
+static void *fdpass_rb_accept_call(void *data)
+{
+  struct fdpass_rb_accept *call = data;
+  call->status = fdpass_accept(call->listener, call->sock);
+  return NULL;
+}
+
+/* fdpass_accept without the VM lock, so that other threads run while it
+ * blocks (on a connection that another process took); the thread's
+ * interrupts wait for its return, as the library retries EINTR. With an
+ * interrupt pending Ruby does not make the call, and the interrupt is
+ * raised here. */
+static int fdpass_rb_accept(int listener, int *sock)
+{
+  struct fdpass_rb_accept call = { listener, sock, FDPASS_EAGAIN };
+  rb_thread_call_without_gvl(fdpass_rb_accept_call, &call, RUBY_UBF_IO,
+                             NULL);
+  if (call.status == FDPASS_EAGAIN) /* fdpass_accept never says it */
+    rb_thread_check_ints();
+  return call.status;
+}
+#define FDPASS_BINDING_ACCEPT(listener, sock) \
+  fdpass_rb_accept(listener, sock)
 %}
 
 %init %{
+  /* Its state is set here, once, and only read afterwards. */
+  rb_ext_ractor_safe(true);
   fdpass_rb_fileno = rb_intern("fileno");
   fdpass_rb_error = rb_define_class_under(rb_define_module("FDPass"), "Error",
                                           rb_eStandardError);
@@ -70,8 +158,16 @@ static size_t fdpass_rb_capacity(VALUE value, size_t otherwise)
   rb_define_attr(fdpass_rb_error, "name", 1, 0);
 %}
 
+%typemap(in) int INTEGER %{ $1 = fdpass_rb_int($input); %}
 %typemap(out) int INTEGER "$result = INT2NUM($1);";
+%typemap(in) int flags %{ $1 = NIL_P($input) ? 0 : fdpass_rb_int($input); %}
 %typemap(in) int DESCRIPTOR %{ $1 = fdpass_rb_descriptor($input); %}
+
+/* rb_get_path: #to_path, a String, no NUL byte; the String stays
+ * referenced from the stack for the call. */
+%typemap(in) const char *PATH (VALUE path = Qnil)
+%{ path = rb_get_path($input); $1 = RSTRING_PTR(path); %}
+%typemap(freearg) const char *PATH %{ RB_GC_GUARD(path$argnum); %}
 
 %typemap(in, numinputs=0) int *NEW_DESCRIPTOR (int descriptor = -1)
 %{ $1 = &descriptor; %}
@@ -138,3 +234,6 @@ static size_t fdpass_rb_capacity(VALUE value, size_t otherwise)
   if (!fdpass_delivered($1))
     fdpass_rb_raise($1);
 %}
+
+%include "fdpass.i"
+%include "native.i"

@@ -1,13 +1,21 @@
 /*
- * tcl.i - the Tcl 8.6 typemaps for fdpass.i's roles.
+ * tcl.i - the Tcl 8.6 package fdpass: the entry point (swig -tcl
+ * -namespace swig/tcl.i), the typemaps of fdpass.i's roles for Tcl, and
+ * the native layer (bindings/tcl/native.i).
  *
- * Commands in the fdpass:: namespace (swig -namespace), constants as
- * variables ($fdpass::EBADF). A channel name (file5, sock7, stdout) is a
- * descriptor; failures are Tcl errors with -errorcode
- * {FDPASS EBADF message}. Data is bytes (byte arrays).
+ * Commands in the fdpass:: namespace, also as the ensemble `fdpass`;
+ * constants as read-only variables ($fdpass::EBADF). A channel name (file5,
+ * sock7, stdout) is a descriptor; failures are Tcl errors with -errorcode
+ * {FDPASS EBADF message}; wrong arguments are errors as Tcl's own commands
+ * give them ({TCL WRONGARGS}, {TCL VALUE ...}). Data is bytes (byte
+ * arrays). A blocking call on a non-blocking channel fails with
+ * {FDPASS EAGAIN ...}, and fdpass::wait keeps the event loop running.
  */
+%module fdpass
 
 %{
+#include <errno.h>
+
 /* Fail with the status's message and -errorcode {FDPASS NAME message}. */
 static int fdpass_tcl_failure(Tcl_Interp *interp, int status)
 {
@@ -17,29 +25,106 @@ static int fdpass_tcl_failure(Tcl_Interp *interp, int status)
   return TCL_ERROR;
 }
 
-/* `object` as a descriptor: an integer, or the name of a channel. */
+/* Fail with `message` and -errorcode {TCL VALUE `what`}, as Tcl's own
+ * commands do for a bad value. */
+static int fdpass_tcl_bad_value(Tcl_Interp *interp, const char *what,
+                                Tcl_Obj *message)
+{
+  Tcl_SetObjResult(interp, message);
+  Tcl_SetErrorCode(interp, "TCL", "VALUE", what, NULL);
+  return TCL_ERROR;
+}
+
+/* Tcl's integer type, whose value tcl.h shows in internalRep.longValue:
+ * read there, it costs no call (descriptors go through here a few times
+ * per passed descriptor). */
+static const Tcl_ObjType *fdpass_tcl_int_type;
+
+/* `object` as a C int: an integer from INT_MIN to INT_MAX (Tcl 8.6's
+ * Tcl_GetIntFromObj would wrap 2^31..2^32 into negative numbers). */
+static int fdpass_tcl_int(Tcl_Interp *interp, Tcl_Obj *object, int *value)
+{
+  Tcl_WideInt n;
+  if (object->typePtr != NULL && object->typePtr == fdpass_tcl_int_type)
+    n = object->internalRep.longValue;
+  else if (Tcl_GetWideIntFromObj(interp, object, &n) != TCL_OK)
+    return TCL_ERROR;
+  if (n < INT_MIN || n > INT_MAX)
+    return fdpass_tcl_bad_value(interp, "NUMBER", Tcl_ObjPrintf(
+        "integer \"%s\" out of range", Tcl_GetString(object)));
+  *value = (int)n;
+  return TCL_OK;
+}
+
+/* The channel named by `object`, or NULL when it is an integer or names
+ * none (with an error in `interp`, when not NULL). */
+static Tcl_Channel fdpass_tcl_channel_of(Tcl_Interp *interp, Tcl_Obj *object,
+                                         int *mode)
+{
+  Tcl_WideInt n;
+  if (Tcl_GetWideIntFromObj(NULL, object, &n) == TCL_OK)
+    return NULL;
+  return Tcl_GetChannel(interp, Tcl_GetString(object), mode);
+}
+
+/* The one descriptor of `channel`, or an error: a channel with two (a
+ * read/write command pipeline, a server socket listening on IPv4 and
+ * IPv6) cannot be passed as one descriptor, and passing either alone
+ * would lose the other silently. */
+static int fdpass_tcl_channel_fd(Tcl_Interp *interp, Tcl_Channel channel,
+                                 int *fd)
+{
+  const char *name = Tcl_GetChannelName(channel);
+  const char *type = Tcl_GetChannelType(channel)->typeName;
+  ClientData in = NULL, out = NULL;
+  int has_in = Tcl_GetChannelHandle(channel, TCL_READABLE, &in) == TCL_OK;
+  /* A file channel (open, chan pipe) has one descriptor both ways. */
+  int has_out = (!has_in || strcmp(type, "file") != 0) &&
+      Tcl_GetChannelHandle(channel, TCL_WRITABLE, &out) == TCL_OK;
+  if (!has_in && !has_out)
+    return fdpass_tcl_bad_value(interp, "CHANNEL", Tcl_ObjPrintf(
+        "channel \"%s\" has no descriptor", name));
+  if (has_in && has_out && in != out)
+    return fdpass_tcl_bad_value(interp, "CHANNEL", Tcl_ObjPrintf(
+        "channel \"%s\" has two descriptors, one to read and one to write: "
+        "it cannot be passed as one", name));
+  if (strcmp(type, "tcp") == 0) {
+    Tcl_DString names;
+    Tcl_DStringInit(&names);
+    int count = 0;
+    if (Tcl_GetChannelOption(NULL, channel, "-sockname", &names) == TCL_OK) {
+      Tcl_Obj *list = Tcl_NewStringObj(Tcl_DStringValue(&names), -1);
+      Tcl_IncrRefCount(list);
+      Tcl_ListObjLength(NULL, list, &count);
+      Tcl_DecrRefCount(list);
+    }
+    Tcl_DStringFree(&names);
+    if (count > 3) /* one {address host port} per listening socket */
+      return fdpass_tcl_bad_value(interp, "CHANNEL", Tcl_ObjPrintf(
+          "channel \"%s\" listens on %d sockets (e.g. IPv4 and IPv6): it "
+          "cannot be passed as one; open it with -myaddr for one address",
+          name, count / 3));
+  }
+  *fd = (int)(intptr_t)(has_in ? in : out);
+  return TCL_OK;
+}
+
+/* `object` as a descriptor: an integer, or the name of a channel. A
+ * channel's name starts with a letter, which no integer does: the name
+ * is looked up without trying to parse it as a number first. */
 static int fdpass_tcl_descriptor(Tcl_Interp *interp, Tcl_Obj *object, int *fd)
 {
-  if (Tcl_GetIntFromObj(NULL, object, fd) == TCL_OK)
-    return TCL_OK;
-  const char *name = Tcl_GetString(object);
-  int mode;
-  Tcl_Channel channel = Tcl_GetChannel(interp, name, &mode);
-  ClientData handle;
-  if (channel == NULL) {
-    Tcl_SetObjResult(interp, Tcl_ObjPrintf(
-        "expected a descriptor or a channel but got \"%s\"", name));
-    return TCL_ERROR;
+  if (object->typePtr == NULL || object->typePtr != fdpass_tcl_int_type) {
+    const char *name = Tcl_GetString(object);
+    if ((*name >= 'a' && *name <= 'z') || (*name >= 'A' && *name <= 'Z')) {
+      Tcl_Channel channel = Tcl_GetChannel(interp, name, NULL);
+      if (channel == NULL)
+        return fdpass_tcl_bad_value(interp, "DESCRIPTOR", Tcl_ObjPrintf(
+            "expected a descriptor or a channel but got \"%s\"", name));
+      return fdpass_tcl_channel_fd(interp, channel, fd);
+    }
   }
-  if (Tcl_GetChannelHandle(channel, mode & TCL_READABLE ? TCL_READABLE
-                                                        : TCL_WRITABLE,
-                           &handle) != TCL_OK) {
-    Tcl_SetObjResult(interp, Tcl_ObjPrintf(
-        "channel \"%s\" has no descriptor", name));
-    return TCL_ERROR;
-  }
-  *fd = (int)(intptr_t)handle;
-  return TCL_OK;
+  return fdpass_tcl_int(interp, object, fd);
 }
 
 /* The list `list` as descriptors, stored in `fds` (room for
@@ -69,13 +154,35 @@ static int fdpass_tcl_capacity(Tcl_Interp *interp, Tcl_Obj *object,
   Tcl_WideInt n;
   if (Tcl_GetWideIntFromObj(interp, object, &n) != TCL_OK)
     return TCL_ERROR;
-  if (n < 0 || n > INT_MAX) {
-    Tcl_SetObjResult(interp, Tcl_ObjPrintf(
+  if (n < 0 || n > INT_MAX)
+    return fdpass_tcl_bad_value(interp, "NUMBER", Tcl_ObjPrintf(
         "capacity must be between 0 and %d, got %s", INT_MAX,
         Tcl_GetString(object)));
-    return TCL_ERROR;
-  }
   *capacity = (size_t)n;
+  return TCL_OK;
+}
+
+/* The bytes of `object`, which must be a byte array: a string with a
+ * character above U+00FF has no byte for it (Tcl_GetByteArrayFromObj
+ * would keep the low 8 bits: "\u20ac" would go as "\xac"). */
+static int fdpass_tcl_bytes(Tcl_Interp *interp, Tcl_Obj *object,
+                            const void **bytes, size_t *length)
+{
+  static const Tcl_ObjType *byte_array;
+  if (byte_array == NULL)
+    byte_array = Tcl_GetObjType("bytearray");
+  if (object->typePtr != byte_array || object->bytes != NULL) {
+    /* In Tcl's UTF-8, characters above U+00FF start with 0xC4 or more. */
+    const unsigned char *s = (const unsigned char *)Tcl_GetString(object);
+    for (; *s != '\0'; s++)
+      if (*s >= 0xC4)
+        return fdpass_tcl_bad_value(interp, "BYTES", Tcl_NewStringObj(
+            "data is not bytes: it has a character above \\u00ff (use "
+            "encoding convertto)", -1));
+  }
+  int n;
+  *bytes = Tcl_GetByteArrayFromObj(object, &n);
+  *length = (size_t)n;
   return TCL_OK;
 }
 
@@ -85,58 +192,91 @@ static void fdpass_tcl_append(Tcl_Interp *interp, Tcl_Obj *value)
   Tcl_ListObjAppendElement(NULL, Tcl_GetObjResult(interp), value);
 }
 
-/* The channel mask for a mode "r", "w" or "r+"; 0 for any other. */
-static int fdpass_tcl_mode_mask(const char *mode)
+/* A blocking call's wait: on a channel in non-blocking mode
+ * (fconfigure -blocking 0) FDPASS_EAGAIN, as Tcl's own read gives nothing
+ * there; otherwise the library's wait. */
+static int fdpass_tcl_block(Tcl_Interp *interp, Tcl_Obj *sock_object,
+                            int sock, int events)
 {
-  if (strcmp(mode, "r") == 0)
-    return TCL_READABLE;
-  if (strcmp(mode, "w") == 0)
-    return TCL_WRITABLE;
-  if (strcmp(mode, "r+") == 0)
-    return TCL_READABLE | TCL_WRITABLE;
-  return 0;
+  Tcl_Channel channel = fdpass_tcl_channel_of(interp, sock_object, NULL);
+  if (channel != NULL) {
+    Tcl_DString blocking;
+    Tcl_DStringInit(&blocking);
+    int nonblocking =
+        Tcl_GetChannelOption(NULL, channel, "-blocking", &blocking) ==
+            TCL_OK && strcmp(Tcl_DStringValue(&blocking), "0") == 0;
+    Tcl_DStringFree(&blocking);
+    if (nonblocking)
+      return FDPASS_EAGAIN;
+  }
+  Tcl_ResetResult(interp);
+  return fdpass_wait(sock, events, -1);
 }
 
-/* fdpass::channel fd ?mode?: a channel that owns `fd` (closing the channel
- * closes it). The mode, r, w or r+, defaults to the descriptor's access
- * mode; a mode the descriptor does not allow is FDPASS EINVAL. */
-static int fdpass_tcl_channel(ClientData unused, Tcl_Interp *interp,
-                              int objc, Tcl_Obj *const objv[])
+struct fdpass_tcl_waiter {
+  int ready, timed_out;
+};
+
+static void fdpass_tcl_ready(ClientData data, int mask)
 {
-  (void)unused;
-  int fd;
-  if (objc < 2 || objc > 3) {
-    Tcl_WrongNumArgs(interp, 1, objv, "fd ?mode?");
-    return TCL_ERROR;
-  }
-  if (Tcl_GetIntFromObj(interp, objv[1], &fd) != TCL_OK)
-    return TCL_ERROR;
-  const char *access = fdpass_access_mode(fd);
-  if (access == NULL)
-    return fdpass_tcl_failure(interp, FDPASS_EBADF);
-  int allowed = fdpass_tcl_mode_mask(access);
-  int wanted = objc == 3 ? fdpass_tcl_mode_mask(Tcl_GetString(objv[2]))
-                         : allowed;
-  if (wanted == 0) {
-    Tcl_SetObjResult(interp, Tcl_ObjPrintf(
-        "bad mode \"%s\": must be r, w or r+", Tcl_GetString(objv[2])));
-    return TCL_ERROR;
-  }
-  if (wanted & ~allowed)
-    return fdpass_tcl_failure(interp, FDPASS_EINVAL);
-  Tcl_Channel channel = Tcl_MakeFileChannel((ClientData)(intptr_t)fd, wanted);
-  Tcl_RegisterChannel(interp, channel);
-  Tcl_SetObjResult(interp, Tcl_NewStringObj(Tcl_GetChannelName(channel), -1));
-  return TCL_OK;
+  (void)mask;
+  ((struct fdpass_tcl_waiter *)data)->ready = 1;
 }
+
+static void fdpass_tcl_timed_out(ClientData data)
+{
+  ((struct fdpass_tcl_waiter *)data)->timed_out = 1;
+}
+
+/* fdpass::wait: fdpass_wait's contract, serving the event loop meanwhile
+ * as vwait does (timers, fileevents, after idle), so that a wait stops
+ * no other work of the interpreter. A channel's wait goes through a
+ * channel handler, which leaves its fileevents in place. */
+static int fdpass_tcl_wait(Tcl_Interp *interp, Tcl_Obj *sock_object,
+                           int sock, int events, int timeout_ms)
+{
+  struct fdpass_tcl_waiter waiter = { 0, 0 };
+  int mask = (events & FDPASS_READABLE ? TCL_READABLE : 0) |
+             (events & FDPASS_WRITABLE ? TCL_WRITABLE : 0);
+  Tcl_Channel channel = fdpass_tcl_channel_of(interp, sock_object, NULL);
+  Tcl_ResetResult(interp);
+  if (channel != NULL) { /* kept open while we wait, whoever closes it */
+    Tcl_RegisterChannel(NULL, channel);
+    Tcl_CreateChannelHandler(channel, mask, fdpass_tcl_ready, &waiter);
+  }
+  else
+    Tcl_CreateFileHandler(sock, mask, fdpass_tcl_ready, &waiter);
+  Tcl_TimerToken timer = timeout_ms < 0 ? NULL
+      : Tcl_CreateTimerHandler(timeout_ms, fdpass_tcl_timed_out, &waiter);
+  while (!waiter.ready && !waiter.timed_out)
+    Tcl_DoOneEvent(TCL_ALL_EVENTS);
+  Tcl_ResetResult(interp); /* whatever the event handlers left there */
+  if (timer != NULL)
+    Tcl_DeleteTimerHandler(timer);
+  if (channel != NULL) {
+    Tcl_DeleteChannelHandler(channel, fdpass_tcl_ready, &waiter);
+    Tcl_UnregisterChannel(NULL, channel);
+  } else
+    Tcl_DeleteFileHandler(sock);
+  return waiter.ready ? FDPASS_OK : FDPASS_ETIMEDOUT;
+}
+
+/* The wrappers' `objv[1]` is the socket argument as given. */
+#define FDPASS_BINDING_WAIT(sock, events, timeout_ms) \
+  fdpass_tcl_wait(interp, objv[1], sock, events, timeout_ms)
+#define FDPASS_BINDING_BLOCK(sock, events) \
+  fdpass_tcl_block(interp, objv[1], sock, events)
+#define FDPASS_BINDING_ACCEPT(listener, sock) \
+  fdpass_accept(listener, sock)
 %}
 
-%native(channel) int fdpass_tcl_channel(ClientData, Tcl_Interp *, int,
-                                        Tcl_Obj *const[]);
-
+%typemap(in) int INTEGER
+%{ if (fdpass_tcl_int(interp, $input, &$1) != TCL_OK) SWIG_fail; %}
 %typemap(out) int INTEGER "Tcl_SetObjResult(interp, Tcl_NewIntObj($1));";
+%apply int INTEGER { int flags };
 %typemap(in) int DESCRIPTOR
 %{ if (fdpass_tcl_descriptor(interp, $input, &$1) != TCL_OK) SWIG_fail; %}
+%typemap(in) const char *PATH %{ $1 = Tcl_GetString($input); %}
 
 /* The one result of recv, accept, connect, listen: a plain integer. */
 %typemap(in, numinputs=0) int *NEW_DESCRIPTOR (int descriptor = -1)
@@ -159,8 +299,9 @@ static int fdpass_tcl_channel(ClientData unused, Tcl_Interp *interp,
  * object that holds the data. */
 %typemap(in) (const void *DATA, size_t *LENGTH) (Tcl_Obj *data = NULL, size_t length = 0)
 %{ data = $input; $2 = &length; %}
-%typemap(check) (const void *DATA, size_t *LENGTH) (int size)
-%{ $1 = Tcl_GetByteArrayFromObj(data$argnum, &size); *$2 = (size_t)size; %}
+%typemap(check) (const void *DATA, size_t *LENGTH)
+%{ if (fdpass_tcl_bytes(interp, data$argnum, (const void **)&$1, $2) != TCL_OK)
+     SWIG_fail; %}
 %typemap(argout) (const void *DATA, size_t *LENGTH)
 %{ if (result == FDPASS_OK) Tcl_SetObjResult(interp, Tcl_NewWideIntObj((Tcl_WideInt)*$2)); %}
 
@@ -218,3 +359,7 @@ static int fdpass_tcl_channel(ClientData unused, Tcl_Interp *interp,
   if (!fdpass_delivered($1))
     return fdpass_tcl_failure(interp, $1);
 %}
+
+%include "fdpass.i"
+%include "fileno.i"
+%include "native.i"

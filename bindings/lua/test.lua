@@ -57,14 +57,17 @@ local function eq(actual, expected, what)
   end
 end
 
--- The io.open failure convention: exactly nil, message, name.
+-- The io.open failure convention: exactly nil, message, code, where the
+-- code is the module's constant fdpass[name].
 local function fails(name, ...)
   local n = select("#", ...)
-  local value, message, got = ...
+  local value, message, code = ...
   eq(n, 3, "number of results")
   eq(value, nil, "first result")
-  eq(got, name, "error name")
-  eq(message, fdpass.strerror(fdpass[name]), "message")
+  eq(code, fdpass[name], "error code")
+  eq(math.type(code), "integer", "code type")
+  eq(fdpass.errname(code), name, "error name")
+  eq(message, fdpass.strerror(code), "message")
 end
 
 -- A Lua error whose message contains `pattern` (a plain string).
@@ -106,7 +109,8 @@ test("version and constants are integers", function()
      fdpass.VERSION_MINOR, fdpass.VERSION_PATCH), "version string")
   local names = { "EINVAL", "EBADF", "ENOTSOCK", "ENOTSUP", "EAGAIN",
     "ETIMEDOUT", "ECLOSED", "ENOFD", "ETRUNC", "EMFILE", "ENOMEM", "EACCES",
-    "ENOENT", "EADDRINUSE", "ESYS", "ECONNREFUSED", "ENAMETOOLONG" }
+    "ENOENT", "EADDRINUSE", "ESYS", "ECONNREFUSED", "ENAMETOOLONG", "EPROTO",
+    "ENONAME", "ENOTCONN", "EREFUSED" }
   for i, name in ipairs(names) do
     eq(fdpass[name], -i, name)
     eq(math.type(fdpass[name]), "integer", name .. " type")
@@ -231,12 +235,14 @@ end)
 
 test("wrong types are Lua errors", function()
   local a, b = assert(fdpass.socketpair())
-  raises("descriptor or file expected, got table", fdpass.send, a, {})
-  raises("descriptor or file expected, got string", fdpass.send, "3", a)
-  raises("expected 1..1 args, got 0", fdpass.recv)
+  raises("descriptor, file or object with getfd expected, got table",
+         fdpass.send, a, {})
+  raises("descriptor, file or object with getfd expected, got string",
+         fdpass.send, "3", a)
+  raises("expected 1..2 args, got 0", fdpass.recv)
   raises("number has no integer representation", fdpass.send, a, 1.5)
   raises("descriptor out of range", fdpass.send, a, 2 ^ 40 // 1)
-  raises("element 2: descriptor or file expected, got boolean",
+  raises("element 2: descriptor, file or object with getfd expected, got boolean",
          fdpass.send_fds, a, "x", { a, true })
   raises("table expected", fdpass.send_fds, a, "x", 5)
   raises("string expected", fdpass.send_fds, a, {}, {})
@@ -246,6 +252,9 @@ test("wrong types are Lua errors", function()
   file:close()
   raises("attempt to use a closed file", fdpass.send, a, file)
   raises("attempt to use a closed file", fdpass.send_fds, a, "x", { file })
+  raises("integer expected, got FILE*", fdpass.close, io.stdout)
+  raises("path contains a NUL byte", fdpass.connect, dir .. "/x\0y")
+  raises("string expected, got nil", fdpass.connect, nil)
   fdpass.close(a)
   fdpass.close(b)
 end)
@@ -258,6 +267,7 @@ test("wait", function()
   eq(fdpass.wait(b, fdpass.READABLE | fdpass.WRITABLE, -1), true, "readable")
   fdpass.close(assert(fdpass.recv(b)))
   fails("EINVAL", fdpass.wait(b, 0, 0))
+  fails("EINVAL", fdpass.wait(b, fdpass.READABLE, -2))
   fdpass.close(a)
   fdpass.close(b)
 end)
@@ -278,6 +288,11 @@ test("listen, connect, accept, peer_credentials", function()
   os.remove(path)
   fails("ENOENT", fdpass.connect(path))
   fails("ENOENT", fdpass.listen(dir .. "/no/such/dir.sock"))
+  local a, b = assert(fdpass.socketpair())
+  fails("EINVAL", fdpass.accept(a)) -- not listening: at once, no wait
+  fails("EBADF", fdpass.accept(-1))
+  fdpass.close(a)
+  fdpass.close(b)
 end)
 
 test("listen_mode", function()
@@ -337,6 +352,110 @@ test("round trip with another process", function()
   fdpass.close(sock)
   fdpass.close(listener)
   os.remove(path)
+end)
+
+test("the failure's third value is the module's code", function()
+  eq(select(3, fdpass.recv(-1)), fdpass.EBADF, "code")
+  local _, message, code = fdpass.recv(-1)
+  eq(message, "bad file descriptor", "message")
+  eq(fdpass.errname(code), "EBADF", "errname")
+end)
+
+-- The standalone interpreter turns SIGINT into "interrupted!" at the next
+-- call; a second interpreter blocks in recv on a socket nobody writes to,
+-- and SIGINT must end it as it ends io.read.
+test("SIGINT interrupts a blocked recv", function()
+  local code = [[
+    local fdpass = require "fdpass"
+    local a, b = assert(fdpass.socketpair())
+    local stat = assert(io.open("/proc/self/stat"))
+    print(stat:read("n"))
+    stat:close()
+    io.stdout:flush()
+    print("recv returned", fdpass.recv(b))
+  ]]
+  local child = assert(io.popen(string.format("exec '%s' -e '%s' 2>&1",
+                                              arg[-1], code)))
+  local child_pid = assert(math.tointeger(child:read("n")))
+  assert(os.execute("kill -INT " .. child_pid))
+  local output = child:read("a")
+  local ok, how, status = child:close()
+  eq(ok, nil, "the child failed")
+  eq(how .. " " .. status, "exit 1", "how the child ended")
+  assert(output:find("interrupted!", 1, true), output)
+  assert(not output:find("recv returned", 1, true), output)
+end)
+
+test("recv and send take flags: NONBLOCK, NOCLOEXEC", function()
+  local a, b = assert(fdpass.socketpair())
+  fails("EAGAIN", fdpass.recv(b, fdpass.NONBLOCK))
+  local file = io.tmpfile()
+  eq(fdpass.send(a, file, fdpass.NONBLOCK), true, "non-blocking send")
+  local fd = assert(fdpass.recv(b, fdpass.NONBLOCK | fdpass.NOCLOEXEC))
+  eq(is_cloexec(fd), false, "NOCLOEXEC")
+  fdpass.close(fd)
+  -- Fill the socket: a non-blocking send then says EAGAIN.
+  local full
+  for _ = 1, 100000 do
+    local ok, _, code = fdpass.send(a, file, fdpass.NONBLOCK)
+    if not ok then
+      full = code
+      break
+    end
+  end
+  eq(full, fdpass.EAGAIN, "a full socket")
+  file:close()
+  fdpass.close(a)
+  fdpass.close(b)
+end)
+
+test("objects with a getfd method are descriptors", function()
+  local a, b = assert(fdpass.socketpair())
+  local file = io.tmpfile()
+  local socket_like = setmetatable({}, { __index = {
+    getfd = function() return fdpass.fileno(file) end } })
+  local closed = setmetatable({}, { __index = { getfd = function() return -1 end } })
+  assert(fdpass.send(a, socket_like))
+  assert(fdpass.send_fds(a, "x", { socket_like }))
+  local copy = fdpass.fdopen(assert(fdpass.recv(b)), "w")
+  copy:write("through getfd")
+  copy:close()
+  local _, fds = fdpass.recv_fds(b)
+  fdpass.close(fds[1])
+  eq(read_all(file), "through getfd", "bytes")
+  raises("attempt to use a closed socket", fdpass.send, a, closed)
+  file:close()
+  fdpass.close(a)
+  fdpass.close(b)
+end)
+
+test("module metadata: _VERSION, read-only constants, no globals", function()
+  local code = [[
+    local before = {}
+    for name in pairs(_G) do before[name] = true end
+    require "fdpass"
+    for name in pairs(_G) do
+      if not before[name] then print(name) end
+    end
+  ]]
+  local child = assert(io.popen(string.format("'%s' -e '%s'", arg[-1], code)))
+  eq(child:read("a"), "", "new globals")
+  child:close()
+  eq(fdpass._VERSION, "fdpass " .. fdpass.version_string(), "_VERSION")
+  raises("attempt to set fdpass.EBADF", function() fdpass.EBADF = 7 end)
+  raises("attempt to set fdpass._VERSION", function() fdpass._VERSION = "x" end)
+  eq(fdpass.EBADF, -2, "EBADF unchanged")
+  local seen = {}
+  for name in pairs(fdpass) do
+    seen[name] = true
+  end
+  assert(seen.EBADF and seen.send and seen._VERSION, "pairs lists everything")
+end)
+
+test("close takes an integer; a file closes itself", function()
+  local file = io.tmpfile()
+  raises("integer expected, got FILE*", fdpass.close, file)
+  assert(file:close())
 end)
 
 local failed = 0

@@ -8,13 +8,16 @@
 require 'fileutils'
 require 'minitest/autorun'
 require 'fdpass'
+require 'pathname'
 require 'socket'
+require 'timeout'
 require 'tmpdir'
 
 class FDPassTest < Minitest::Test
   ERROR_NAMES = %w[EINVAL EBADF ENOTSOCK ENOTSUP EAGAIN ETIMEDOUT ECLOSED
                    ENOFD ETRUNC EMFILE ENOMEM EACCES ENOENT EADDRINUSE ESYS
-                   ECONNREFUSED ENAMETOOLONG].freeze
+                   ECONNREFUSED ENAMETOOLONG EPROTO ENONAME ENOTCONN
+                   EREFUSED].freeze
 
   def count_fds
     Dir.children('/proc/self/fd').size
@@ -178,15 +181,35 @@ class FDPassTest < Minitest::Test
       assert_raises(TypeError) { FDPass.send_fd(a, {}) }
       assert_raises(TypeError) { FDPass.send_fd('3', a) }
       assert_raises(TypeError) { FDPass.send_fd(a, 1.5) }
+      assert_raises(TypeError) { FDPass.recv_fds(b, 1.5) }
+      assert_raises(TypeError) { FDPass.recv_fds(b, 16, 1.5) }
+      assert_raises(TypeError) { FDPass.wait(a, 1.0, 0) }
+      assert_raises(TypeError) { FDPass.recv_fd(b, 1.0) }
+      r, w = IO.pipe
+      assert_raises(TypeError) { FDPass.close(w) } # IO#close closes an IO
+      w.close
+      r.close
       assert_raises(TypeError) { FDPass.send_fd(a, Struct.new(:fileno).new(nil)) }
       assert_raises(RangeError) { FDPass.send_fd(a, 2**40) }
       assert_raises(ArgumentError) { FDPass.recv_fd }
+      messages = [
+        -> { FDPass.recv_fd }, -> { FDPass.wait(a, 1) }, -> { FDPass.socketpair(1) },
+        -> { FDPass.send_fd(a, 2**40) }, -> { FDPass.send_fd(a, 2**70) },
+        -> { FDPass.recv_fds(b, 'x') }, -> { FDPass.send_fds(a, 'x', 5) },
+        -> { FDPass.send_fds(a, 5) }, -> { FDPass.wait(a, nil, 0) }
+      ].map { |call| assert_raises(ArgumentError, TypeError, RangeError, &call).message }
+      assert_equal ['wrong number of arguments (given 0, expected 1..2)',
+                    'wrong number of arguments (given 2, expected 3)',
+                    'wrong number of arguments (given 1, expected 0)'], messages[0, 3]
+      messages.each { |message| refute_match(/\b(int|long|size_t|char)\b|for \d/, message) }
       assert_raises(TypeError) { FDPass.send_fds(a, 'x', [a, true]) }
       assert_raises(TypeError) { FDPass.send_fds(a, 'x', 5) }
       assert_raises(TypeError) { FDPass.send_fds(a, [], []) }
       assert_raises(ArgumentError) { FDPass.recv_fds(b, -1) }
       assert_raises(TypeError) { FDPass.wait(a, 'readable', 0) }
-      r, w = IO.pipe
+      assert_raises(TypeError) { FDPass.connect(nil) }
+      error = assert_raises(ArgumentError) { FDPass.connect("a\0b") }
+      assert_match(/null byte/, error.message)
       w.close
       assert_raises(IOError) { FDPass.send_fd(a, w) }
       assert_raises(IOError) { FDPass.send_fds(a, 'x', [w]) }
@@ -218,6 +241,9 @@ class FDPassTest < Minitest::Test
     assert_fdpass_error('ENOENT') { FDPass.connect(path) }
     assert_fdpass_error('ENOENT') { FDPass.listen(File.join(@dir, 'no/dir.sock')) }
     assert_fdpass_error('EBADF') { FDPass.close(listener) }
+    with_pair do |a, _|
+      assert_fdpass_error('EINVAL') { FDPass.accept(a) } # not listening: no wait
+    end
   end
 
   def test_listen_mode
@@ -227,6 +253,216 @@ class FDPassTest < Minitest::Test
     FDPass.close(listener)
     File.unlink(path)
     assert_fdpass_error('EINVAL') { FDPass.listen_mode(path, 0o1777) }
+  end
+
+  # A thread blocked in recv_fd, waiting as Ruby's own IO waits: `sleep`.
+  def blocked_thread(&block)
+    thread = Thread.new(&block)
+    thread.report_on_exception = false
+    Thread.pass until thread.stop? || !thread.alive?
+    thread
+  end
+
+  def test_a_blocked_call_lets_other_threads_run
+    with_pair do |a, b|
+      receiver = blocked_thread { FDPass.recv_fd(b) }
+      assert_equal 'sleep', receiver.status # not holding the VM lock
+      counted = 0
+      1000.times { counted += 1; Thread.pass } # this thread runs meanwhile
+      assert_equal 1000, counted
+      FDPass.send_fd(a, a)
+      FDPass.close(receiver.value)
+      waiter = blocked_thread { FDPass.wait(b, FDPass::READABLE, -1) }
+      assert_equal 'sleep', waiter.status
+      FDPass.send_fd(a, a)
+      assert_nil waiter.value
+      FDPass.close(FDPass.recv_fd(b))
+    end
+  end
+
+  def test_blocked_calls_are_interruptible
+    path = File.join(@dir, 'accept.sock')
+    listener = FDPass.listen(path)
+    with_pair do |_, b|
+      assert_raises(Timeout::Error) { Timeout.timeout(0.05) { FDPass.recv_fd(b) } }
+      assert_raises(Timeout::Error) { Timeout.timeout(0.05) { FDPass.recv_fds(b) } }
+      assert_raises(Timeout::Error) { Timeout.timeout(0.05) { FDPass.recv_io(b) } }
+      assert_raises(Timeout::Error) { Timeout.timeout(0.05) { FDPass.accept(listener) } }
+      assert_raises(Timeout::Error) do
+        Timeout.timeout(0.05) { FDPass.wait(b, FDPass::READABLE, -1) }
+      end
+      raised = blocked_thread { FDPass.recv_fd(b) }
+      raised.raise(RuntimeError, 'raised into the thread')
+      assert_equal 'raised into the thread', assert_raises(RuntimeError) { raised.join }.message
+      killed = blocked_thread { FDPass.recv_fds(b) }
+      killed.kill.join
+      refute killed.alive?
+    end
+    FDPass.close(listener)
+  end
+
+  def test_a_full_socket_blocks_send_until_read_and_send_fds_sends_everything
+    with_pair do |a, b|
+      assert_fdpass_error('EAGAIN') { FDPass.recv_fd(b, FDPass::NONBLOCK) }
+      r, w = IO.pipe
+      sent = 0
+      loop do
+        FDPass.send_fd(a, w, FDPass::NONBLOCK)
+        sent += 1
+      rescue FDPass::Error => e
+        assert_equal 'EAGAIN', e.name
+        break
+      end
+      sender = blocked_thread { FDPass.send_fd(a, w) }
+      assert_equal 'sleep', sender.status
+      sent.times { FDPass.close(FDPass.recv_fd(b)) }
+      assert_nil sender.value
+      FDPass.close(FDPass.recv_fd(b))
+      big = 'x' * (4 << 20)
+      writer = Thread.new { FDPass.send_fds(a, big, [w]) }
+      data, fds = FDPass.recv_fds(b, big.size)
+      fds.each { |fd| FDPass.close(fd) }
+      data << FDPass.recv_fds(b, big.size)[0] while data.size < big.size
+      assert_equal big.size, writer.value
+      assert_equal big, data
+      r.close
+      w.close
+    end
+  end
+
+  # A second Ruby blocks in recv_fd on a socket nobody writes to; SIGINT
+  # and SIGTERM end it as they end a blocked IO#read.
+  def test_signals_end_a_blocked_call
+    code = <<~RUBY
+      require 'fdpass'
+      a, b = FDPass.socketpair
+      puts 'blocking'
+      $stdout.flush
+      begin
+        FDPass.recv_fd(b)
+      rescue Exception => e
+        puts e.class.name
+        raise
+      end
+    RUBY
+    { 'INT' => 'Interrupt', 'TERM' => 'SignalException' }.each do |signal, exception|
+      IO.popen([RbConfig.ruby, '-e', code], err: File::NULL) do |child|
+        assert_equal "blocking\n", child.gets
+        state = '' # running until it waits in the kernel
+        state = File.read("/proc/#{child.pid}/stat")[/\) (\w)/, 1] until state == 'S'
+        Process.kill(signal, child.pid)
+        assert_equal "#{exception}\n", child.gets
+      end
+      assert_equal Signal.list[signal], $?.termsig
+    end
+  end
+
+  # A scheduler whose io_wait records what it is asked, then waits.
+  class RecordingScheduler
+    attr_reader :waits
+
+    def initialize
+      @waits = Queue.new
+    end
+
+    def io_wait(io, events, timeout)
+      @waits << [io.fileno, events]
+      IO.select([io], nil, nil, timeout) && events
+    end
+
+    def fiber(&block)
+      Fiber.new(blocking: false, &block).tap(&:resume)
+    end
+
+    def kernel_sleep(*) = nil
+    def block(*) = nil
+    def unblock(*) = nil
+    def close = nil
+  end
+
+  def test_waits_go_through_the_fiber_scheduler
+    with_pair do |a, b|
+      scheduler = RecordingScheduler.new
+      received = Queue.new
+      thread = Thread.new do
+        Fiber.set_scheduler(scheduler)
+        Fiber.schedule { received << FDPass.recv_fd(b) }
+      end
+      assert_equal [b, IO::READABLE], scheduler.waits.pop
+      FDPass.send_fd(a, a)
+      thread.join
+      FDPass.close(received.pop)
+    end
+  end
+
+  def test_ractor_safe
+    with_pair do |a, b|
+      warning = $stderr
+      $stderr = StringIO.new # "Ractor is experimental"
+      ractor = Ractor.new(a, b) do |x, y|
+        FDPass.send_fd(x, x)
+        fd = FDPass.recv_fd(y)
+        FDPass.close(fd)
+        begin
+          FDPass.recv_fd(-1)
+        rescue FDPass::Error => e
+          [fd.is_a?(Integer), e.name, FDPass::EBADF, FDPass::VERSION]
+        end
+      end
+      $stderr = warning
+      assert_equal [true, 'EBADF', -2, FDPass.version_string], ractor.take
+    end
+  end
+
+  def test_recv_io_returns_native_objects
+    with_pair do |a, b|
+      server = TCPServer.new('127.0.0.1', 0)
+      local_a, local_b = UNIXSocket.pair
+      r, w = IO.pipe
+      FDPass.send_fd(a, server)
+      FDPass.send_fd(a, local_a)
+      FDPass.send_fd(a, w)
+      FDPass.send_fd(a, w)
+      FDPass.send_fd(a, w)
+      copy = FDPass.recv_io(b, TCPServer)
+      assert_instance_of TCPServer, copy
+      assert_equal server.addr, copy.addr
+      other = FDPass.recv_io(b, UNIXSocket)
+      assert_instance_of UNIXSocket, other
+      other.write('through the copy')
+      assert_equal 'through the copy', local_b.readpartial(100)
+      writer = FDPass.recv_io(b, IO, 'w')
+      assert_instance_of IO, writer
+      writer.write('x')
+      writer.close
+      fd = FDPass.recv_io(b, nil)
+      assert_kind_of Integer, fd
+      FDPass.close(fd)
+      failing = Class.new { def self.for_fd(*) = raise(ArgumentError, 'refused') }
+      before = count_fds
+      assert_raises(ArgumentError) { FDPass.recv_io(b, failing) }
+      assert_equal before, count_fds # recv_io closed what for_fd refused
+      assert_raises(ArgumentError) { FDPass.recv_io }
+      w.close
+      assert_equal 'x', r.read
+      [copy, other, server, local_a, local_b, r].each(&:close)
+    end
+  end
+
+  def test_paths_take_to_path
+    path = Pathname.new(File.join(@dir, 'pathname.sock'))
+    listener = FDPass.listen(path)
+    client = FDPass.connect(path)
+    [client, listener].each { |fd| FDPass.close(fd) }
+  end
+
+  def test_namespace
+    refute Object.const_defined?(:SWIG)
+    assert_empty global_variables.grep(/swig/i)
+    assert_equal FDPass.version_string, FDPass::VERSION
+    FDPass.constants.map { |name| FDPass.const_get(name) }
+          .reject { |value| value.is_a?(Module) }
+          .each { |value| assert value.frozen?, "#{value.inspect} is frozen" }
   end
 
   def test_round_trip_with_another_process

@@ -26,6 +26,11 @@ namespace import tcltest::test
 tcltest::configure -verbose {pass error}
 set dir [lindex $argv 0]
 
+# Tcl's notifier opens its descriptors on the event loop's first use:
+# here, not during a test that counts them.
+after 0 {set ::notifier_ready 1}
+vwait ::notifier_ready
+
 proc count_fds {} {
     llength [glob -nocomplain -directory /proc/self/fd *]
 }
@@ -78,7 +83,7 @@ proc read_file {path} {
 fdtest version {version and constants} {
     set names {EINVAL EBADF ENOTSOCK ENOTSUP EAGAIN ETIMEDOUT ECLOSED ENOFD
         ETRUNC EMFILE ENOMEM EACCES ENOENT EADDRINUSE ESYS ECONNREFUSED
-        ENAMETOOLONG}
+        ENAMETOOLONG EPROTO ENONAME ENOTCONN EREFUSED}
     set i 0
     foreach name $names {
         incr i
@@ -226,8 +231,8 @@ fdtest wrong-types {wrong arguments are Tcl errors} {
     {unmatched open brace in list} \
     {capacity must be between 0 and 2147483647, got -1} \
     {expected integer but got "x"} \
-    {TypeError in method 'wait', argument 2 of type 'int'} \
-    {Wrong number of arguments :fdpass::recv sock  argument 1} \
+    {expected integer but got "readable"} \
+    {wrong # args: should be "fdpass::recv sock ?flags?"} \
     {bad mode "x": must be r, w or r+} \
     {wrong # args: should be "fdpass::channel fd ?mode?"}]
 
@@ -252,14 +257,15 @@ fdtest local-sockets {listen, connect, accept, peer_credentials} {
     set server [fdpass::accept $listener]
     lassign [fdpass::peer_credentials $server] pid uid gid
     lappend results [expr {$pid == [pid]}] [string is integer -strict $uid] \
-        [string is integer -strict $gid]
+        [string is integer -strict $gid] \
+        [lindex [errorcode {fdpass::accept $client}] 1]
     fdpass::close $listener
     fdpass::close $client
     fdpass::close $server
     file delete $path
     lappend results [lindex [errorcode {fdpass::connect $path}] 1] \
         [lindex [errorcode {fdpass::listen [file join $::dir no dir.sock]}] 1]
-} {EADDRINUSE 1 1 1 ENOENT ENOENT}
+} {EADDRINUSE 1 1 1 EINVAL ENOENT ENOENT}
 
 fdtest listen-mode {fdpass::listen_mode} {
     set path [file join $::dir mode.sock]
@@ -286,11 +292,142 @@ fdtest channel-fileno {fdpass::channel and fdpass::fileno} {
     close $writer
     lappend results [read_file $path] \
         [errorcode {fdpass::channel 9999}] \
-        [lindex [errorcode {fdpass::channel $a w+}] 0]
+        [errorcode {fdpass::channel $a w+}]
     fdpass::close $a
     fdpass::close $b
     return $results
-} {EINVAL 1 1 0 appended {FDPASS EBADF {bad file descriptor}} NONE}
+} {EINVAL 1 1 0 appended {FDPASS EBADF {bad file descriptor}} {TCL VALUE MODE}}
+
+fdtest channel-owned {channel on a descriptor a channel owns: an error, no abort} {
+    lassign [fdpass::socketpair] a b
+    set sa [fdpass::channel $a]
+    set results [list [errorcode {fdpass::channel $a}] [message {fdpass::channel $a}]]
+    # The way users got there: the descriptor closed under its channel,
+    # then a received descriptor gets its number.
+    fdpass::close $b
+    lassign [fdpass::socketpair] c d
+    fdpass::close [fdpass::fileno $sa]
+    fdpass::send $c $c
+    set fd [fdpass::recv $d]
+    lappend results [expr {$fd == $a}] [lindex [errorcode {fdpass::channel $fd}] 1]
+    fdpass::close $fd
+    catch {close $sa} ;# its descriptor is gone already
+    fdpass::close $c
+    fdpass::close $d
+    return $results
+} [list {FDPASS EINVAL {invalid argument}} "descriptor $a belongs to channel \"file$a\" already" 1 EINVAL]
+
+fdtest several-descriptors {channels with two descriptors are refused} {
+    set pipeline [open |[list [info nameofexecutable]] r+]
+    set server [socket -server nothing -myaddr 127.0.0.1 0]
+    lassign [fdpass::socketpair] a b
+    set results [list [errorcode {fdpass::send $a $pipeline}] \
+        [string match "channel \"$pipeline\" has two descriptors, one to read and one to write: it cannot be passed as one" [message {fdpass::fileno $pipeline}]] \
+        [lindex [errorcode {fdpass::send_fds $a x [list $pipeline]}] 2]]
+    # One address, one descriptor: passed whole.
+    fdpass::send $a $server
+    set copy [fdpass::recv $b]
+    lappend results [string is integer -strict $copy]
+    fdpass::close $copy
+    # The default server socket listens on every address family this
+    # machine has: refused when that is more than one.
+    set dual [socket -server nothing 0]
+    set families [expr {[llength [fconfigure $dual -sockname]] / 3}]
+    lappend results [expr {$families == 1 || [lindex [errorcode {fdpass::send $a $dual}] 2] eq "CHANNEL"}]
+    close $dual
+    close $server
+    close $pipeline
+    fdpass::close $a
+    fdpass::close $b
+    return $results
+} {{TCL VALUE CHANNEL} 1 CHANNEL 1 1}
+
+fdtest nonblocking {non-blocking channels, recv flags, NONBLOCK} {
+    lassign [fdpass::socketpair] a b
+    set sb [fdpass::channel $b]
+    fconfigure $sb -blocking 0
+    set results [list [errorcode {fdpass::recv $sb}] \
+        [lindex [errorcode {fdpass::recv_fds $sb}] 1] \
+        [lindex [errorcode {fdpass::recv $b $fdpass::NONBLOCK}] 1]]
+    fdpass::send $a $a $fdpass::NONBLOCK
+    set fd [fdpass::recv $sb $fdpass::NOCLOEXEC]
+    lappend results [is_cloexec $fd]
+    fdpass::close $fd
+    close $sb
+    fdpass::close $a
+    return $results
+} {{FDPASS EAGAIN {operation would block}} EAGAIN EAGAIN 0}
+
+fdtest wait-event-loop {fdpass::wait serves the event loop} {
+    lassign [fdpass::socketpair] a b
+    set ::ticks 0
+    proc tick {} {incr ::ticks; set ::tick [after 1 tick]}
+    tick
+    # A timer fires during the wait and sends what the wait waits for.
+    after 20 [list fdpass::send $a $a]
+    set waited [fdpass::wait $b $fdpass::READABLE -1]
+    after cancel $::tick
+    set ticked [expr {$::ticks > 1}]
+    fdpass::close [fdpass::recv $b]
+    # A timeout is one too; the loop ran meanwhile.
+    set ::ticks 0
+    tick
+    set timeout [lindex [errorcode {fdpass::wait $b $fdpass::READABLE 50}] 1]
+    after cancel $::tick
+    # A channel's fileevent survives a wait on that channel.
+    set sb [fdpass::channel $b]
+    set ::events 0
+    fileevent $sb readable {incr ::events; fdpass::close [fdpass::recv $::sb]}
+    set ::sb $sb
+    after 10 [list fdpass::send $a $a]
+    fdpass::wait $sb $fdpass::READABLE -1
+    update ;# in case the fileevent comes after the wait's handler
+    close $sb
+    fdpass::close $a
+    list $waited $ticked $timeout [expr {$::ticks > 1}] $::events
+} {{} 1 ETIMEDOUT 1 1}
+
+fdtest arguments {wrong arguments: Tcl's error codes} {
+    lassign [fdpass::socketpair] a b
+    set results [list \
+        [errorcode {fdpass::send $a}] \
+        [message {fdpass::send $a}] \
+        [message {fdpass::send_fds}] \
+        [errorcode {fdpass::send $a 2147483648}] \
+        [errorcode {fdpass::send $a 4294967295}] \
+        [errorcode {fdpass::wait $a x 0}] \
+        [errorcode {fdpass::recv_fds $b -1}] \
+        [errorcode {fdpass::close stdout}] \
+        [errorcode {fdpass::wait $a 1 0 extra}]]
+    fdpass::close $a
+    fdpass::close $b
+    return $results
+} {{TCL WRONGARGS} {wrong # args: should be "fdpass::send sock fd ?flags?"} {wrong # args: should be "fdpass::send_fds sock data ?fds? ?flags?"} {TCL VALUE NUMBER} {TCL VALUE NUMBER} {TCL VALUE NUMBER} {TCL VALUE NUMBER} {TCL VALUE NUMBER} {TCL WRONGARGS}}
+
+fdtest bytes {send_fds takes bytes, refuses characters above U+00FF} {
+    lassign [fdpass::socketpair] a b
+    set results [list [errorcode {fdpass::send_fds $a "\u20ac"}]]
+    fdpass::send_fds $a [encoding convertto utf-8 "\u20ac"]
+    lappend results [encoding convertfrom utf-8 [lindex [fdpass::recv_fds $b] 0]]
+    fdpass::send_fds $a "\xe9t\xe9"
+    lappend results [expr {[lindex [fdpass::recv_fds $b] 0] eq "\xe9t\xe9"}]
+    fdpass::close $a
+    fdpass::close $b
+    return $results
+} [list {TCL VALUE BYTES} "\u20ac" 1]
+
+fdtest ensemble {the fdpass ensemble, exports, read-only constants} {
+    lassign [fdpass socketpair] a b
+    fdpass send $a $a
+    fdpass close [fdpass recv $b]
+    fdpass close $a
+    fdpass close $b
+    namespace eval ::importer { namespace import ::fdpass::version_string }
+    list [expr {"send" in [namespace eval ::fdpass {namespace export}] ||
+                "\[a-z\]*" in [namespace eval ::fdpass {namespace export}]}] \
+        [expr {[::importer::version_string] eq [fdpass version_string]}] \
+        [message {set fdpass::EBADF 7}] $fdpass::EBADF
+} {1 1 {can't set "fdpass::EBADF": fdpass constants are read-only} -2}
 
 fdtest round-trip {round trip with another process} {
     set path [file join $::dir round-trip.sock]

@@ -21,35 +21,75 @@
  * released. New functions are added in a new symbol version node.
  *
  * Native Windows (docs/windows.md) keeps these signatures; there:
- *  - `sock` is a Winsock SOCKET of a connected stream socket (e.g. loopback
- *    TCP) cast to int. Microsoft documents that kernel handles have 32
- *    significant bits (so that 32- and 64-bit processes can share them):
- *    the library relies on this and sign-extends `sock` back to a SOCKET,
- *    so INVALID_SOCKET is -1 and any socket handle fits.
+ *  - `sock` is the end of a named pipe (fdpass_socketpair, fdpass_listen,
+ *    fdpass_accept, fdpass_connect) or the SOCKET of a connected stream
+ *    socket (e.g. loopback TCP), cast to int; the library tells them
+ *    apart. Microsoft documents that kernel handles have 32 significant
+ *    bits (so that 32- and 64-bit processes can share them): the library
+ *    relies on this and sign-extends `sock` back to a handle, so
+ *    INVALID_SOCKET is -1 and any handle fits.
+ *  - Trust: over a named pipe the receiver takes handles only from the
+ *    process the kernel names as its peer (GetNamedPipeClientProcessId /
+ *    GetNamedPipeServerProcessId): a message naming any other process is
+ *    FDPASS_EACCES and nothing is taken, so a peer can hand over only its
+ *    own handles. A receiver holds PROCESS_DUP_HANDLE on its sender, which
+ *    is power over all the sender's handles: pipes admit only their
+ *    creator's user unless fdpass_listen_mode says otherwise. Over TCP
+ *    (IO::FDPass's protocol) the receiver trusts the peer: it checks the
+ *    sender's pid against the owner of the connection that the TCP table
+ *    names, but where it names none (pid 0, as some Wine versions report;
+ *    IPv4-mapped addresses) any process that can connect can make the
+ *    receiver take, and close, a handle of any process it may open,
+ *    itself included. Use named pipes; keep TCP for IO::FDPass peers you
+ *    trust.
  *  - `fd` is a C runtime descriptor of msvcrt.dll (_open, _pipe,
  *    _open_osfhandle...), as IO::FDPass uses; received descriptors come
  *    from _open_osfhandle. An application whose C runtime is another DLL
  *    (e.g. the UCRT) has its own descriptor table: it passes raw handles
- *    with fdpass_send_handle/fdpass_recv_handle instead.
+ *    with fdpass_send_handle/fdpass_recv_handle instead, and sockets with
+ *    fdpass_send_socket/fdpass_recv_socket.
  *  - close-on-exec means not inherited: a received handle is not
  *    inheritable and its descriptor has _O_NOINHERIT, unless
  *    FDPASS_NOCLOEXEC.
- *  - fdpass_send/fdpass_recv speak IO::FDPass's Win32 protocol (the
- *    sender's process id, then a HANDLE value for the receiver to
- *    duplicate); every other message travels as one frame and is received
- *    whole, as on a SOCK_SEQPACKET socket: data beyond the buffer is
- *    dropped and reported as FDPASS_ETRUNC. The sender must still run
- *    when the receiver receives (FDPASS_ECLOSED otherwise).
+ *  - Over TCP, fdpass_send/fdpass_recv speak IO::FDPass's Win32 protocol
+ *    (the sender's process id, then a HANDLE value for the receiver to
+ *    duplicate); every other message, and every message over a pipe,
+ *    travels as one frame and is received whole, as on a SOCK_SEQPACKET
+ *    socket: data beyond the buffer is dropped and reported as
+ *    FDPASS_ETRUNC. The sender must still run when the receiver receives
+ *    (FDPASS_ECLOSED otherwise).
+ *  - FDPASS_NONBLOCK on a receive consumes nothing until the whole
+ *    message has arrived (over TCP: up to 64 KiB of it), so a peer that
+ *    stalls mid-message never blocks it: FDPASS_EAGAIN meanwhile.
+ *  - The receives (fdpass_recv, fdpass_recv_flags, fdpass_recv_fds and
+ *    the Windows-only ones below) also return FDPASS_EACCES (the message
+ *    names a process other than the peer, or one this process may not
+ *    open) and FDPASS_EPROTO (the peer does not speak the protocol; the
+ *    connection is out of step, close it).
  *  - An invalid or closed socket is FDPASS_ENOTSOCK (Winsock cannot tell
- *    the two apart); fdpass_os_error() is a GetLastError() or
- *    WSAGetLastError() code.
- *  - fdpass_socketpair gives a connected loopback TCP pair; fdpass_close
- *    closes a C runtime descriptor (close sockets with closesocket);
- *    fdpass_listen, fdpass_connect and fdpass_peer_credentials return
- *    FDPASS_ENOTSUP.
+ *    the two apart); a byte-mode pipe (e.g. from _pipe) is FDPASS_ENOTSUP;
+ *    fdpass_os_error() is a GetLastError() or WSAGetLastError() code.
+ *  - fdpass_listen, fdpass_listen_mode and fdpass_connect take a pipe
+ *    name, `\\.\pipe\NAME` or a bare NAME that maps to it (another
+ *    machine's pipe is FDPASS_EINVAL; remote clients are refused). A name
+ *    in use is FDPASS_EADDRINUSE. The creating user may always connect;
+ *    the mode's write bits widen that: 0020 the user's primary group,
+ *    0002 everyone; other bits mean nothing. fdpass_connect waits
+ *    while the listener is not in fdpass_accept; FDPASS_ENOENT when no
+ *    pipe has the name.
+ *  - fdpass_socketpair gives a connected named pipe pair;
+ *    fdpass_socketpair_tcp a loopback TCP pair, for where a SOCKET is
+ *    needed (e.g. to talk to IO::FDPass). fdpass_close closes a C runtime
+ *    descriptor (close pipe ends with CloseHandle, sockets with
+ *    closesocket).
+ *  - fdpass_peer_credentials gives the peer's pid (pipes: the kernel's;
+ *    TCP: the TCP table's, -1 where it reports 0); uid and gid
+ *    are -1: Windows identifies users by SID.
  *  - Winsock is started once, on first use (the only global state).
  *  - Link libfdpass.a with FDPASS_STATIC defined (CMake's
- *    fdpass::fdpass_static does it) and with ws2_32.
+ *    fdpass::fdpass_static does it, and so does
+ *    `pkg-config --static --cflags`) and with ws2_32, iphlpapi, ntdll and
+ *    advapi32 (`pkg-config --static --libs fdpass`).
  */
 #ifndef FDPASS_H
 #define FDPASS_H
@@ -290,23 +330,58 @@ FDPASS_API int fdpass_recv_fds(int sock, void *buf, size_t *len, int *fds,
 #ifdef _WIN32
 /*
  * Windows only: fdpass_send and fdpass_recv for raw handles, with the same
- * wire format (IO::FDPass's). `sock` is a SOCKET and `handle` a HANDLE,
+ * wire format. `sock` is a pipe end or a SOCKET and `handle` a HANDLE,
  * given as the types they are defined as, so that this header needs no
  * Windows headers. The sender keeps `handle`; the receiver gets a new,
  * non-inheritable handle to the same object, owned by the caller.
  * fdpass_send_handle returns FDPASS_OK, FDPASS_EBADF (INVALID_SOCKET, or
  * `handle` is not an open handle), FDPASS_ENOTSOCK, FDPASS_ENOTSUP (not a
- * stream socket), FDPASS_ECLOSED, FDPASS_ENOMEM, FDPASS_ESYS.
+ * stream socket or message-mode pipe), FDPASS_ECLOSED, FDPASS_ENOMEM,
+ * FDPASS_ESYS.
  * fdpass_recv_handle returns FDPASS_OK, FDPASS_ENOFD, FDPASS_ETRUNC,
  * FDPASS_ECLOSED (end of stream, or the sender exited before the handle
- * could be taken), FDPASS_EACCES (this process may not duplicate the
- * sender's handles), FDPASS_EBADF (INVALID_SOCKET, or the sender named no
- * open handle), FDPASS_ENOTSOCK, FDPASS_ENOTSUP (not a stream socket, or
- * the peer does not speak the protocol), FDPASS_EINVAL (`handle` is
+ * could be taken), FDPASS_EACCES (the message names a process that is not
+ * the peer, or that this process may not open), FDPASS_EBADF
+ * (INVALID_SOCKET, or the sender named no open handle), FDPASS_ENOTSOCK,
+ * FDPASS_ENOTSUP (not a stream socket or message-mode pipe), FDPASS_EPROTO
+ * (the peer does not speak the protocol), FDPASS_EINVAL (`handle` is
  * NULL), FDPASS_ESYS.
  */
 FDPASS_API int fdpass_send_handle(uintptr_t sock, void *handle);
 FDPASS_API int fdpass_recv_handle(uintptr_t sock, void **handle);
+
+/*
+ * Windows only: pass a SOCKET `s` the Winsock way, which layered service
+ * providers support (a socket passed as a handle or a descriptor is not):
+ * the sender calls WSADuplicateSocketW for the receiver's process, as the
+ * kernel names it over a pipe (over TCP, as the TCP table does), and the
+ * receiver makes its own SOCKET with WSASocketW(FROM_PROTOCOL_INFO), not
+ * inherited. Use these for sockets, fdpass_send_handle for other handles,
+ * fdpass_send for C runtime descriptors. The sender keeps `s`; close both
+ * with closesocket. Not IO::FDPass's protocol.
+ * fdpass_send_socket returns FDPASS_OK, FDPASS_EBADF (`s` or `sock` is
+ * INVALID_SOCKET, or `s` is no socket), FDPASS_ENOTSOCK, FDPASS_ENOTSUP
+ * (`sock` is not a stream socket or message-mode pipe, or its peer's
+ * process is unknown), FDPASS_ECLOSED, FDPASS_ENOMEM, FDPASS_ESYS.
+ * fdpass_recv_socket returns FDPASS_OK, FDPASS_ENOFD (the message carried
+ * no socket; it is consumed), FDPASS_ETRUNC (it carried handles: they
+ * are closed), FDPASS_ECLOSED, FDPASS_EACCES (the message names a process
+ * that is not the peer), FDPASS_EBADF, FDPASS_ENOTSOCK, FDPASS_ENOTSUP,
+ * FDPASS_EPROTO, FDPASS_EINVAL (`s` is NULL), FDPASS_EMFILE,
+ * FDPASS_ENOMEM, FDPASS_ESYS.
+ */
+FDPASS_API int fdpass_send_socket(uintptr_t sock, uintptr_t s);
+FDPASS_API int fdpass_recv_socket(uintptr_t sock, uintptr_t *s);
+
+/*
+ * Windows only: a connected loopback TCP pair (SOCKETs, not inherited),
+ * for where a SOCKET is needed; a stranger who connects to its
+ * short-lived listener first is turned away. fdpass_socketpair gives a
+ * named pipe pair, whose peer the kernel names: prefer it.
+ * Returns FDPASS_OK, FDPASS_EINVAL (NULL pointer), FDPASS_EMFILE,
+ * FDPASS_ENOMEM, FDPASS_ESYS.
+ */
+FDPASS_API int fdpass_socketpair_tcp(uintptr_t *a, uintptr_t *b);
 #endif
 
 /* ------------------------------------------------------------------ */

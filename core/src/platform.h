@@ -91,8 +91,19 @@ int fdp_os_close(int fd);
 int fdp_os_listen(const char *path, int mode, int *listener);
 int fdp_os_connect(const char *path, int *sock);
 
-/* A connected pair of close-on-exec local stream sockets. */
+/* A connected pair of close-on-exec local stream sockets (on Windows a
+ * named pipe pair). */
 int fdp_os_socketpair(int *a, int *b);
+
+/* Windows only (fdpass_send_socket/fdpass_recv_socket): a SOCKET the
+ * Winsock way, WSADuplicateSocketW for the peer's process and
+ * WSASocketW(FROM_PROTOCOL_INFO) in it. POSIX does not define them. */
+int fdp_os_send_socket(int sock, uintptr_t s);
+int fdp_os_recv_socket(int sock, uintptr_t *s);
+
+/* Windows only (fdpass_socketpair_tcp): a connected loopback TCP pair,
+ * for where a SOCKET is really needed. POSIX does not define it. */
+int fdp_os_socketpair_tcp(int *a, int *b);
 
 /* accept(2) giving a close-on-exec socket; FDPASS_EAGAIN when none is
  * pending on a non-blocking listener. */

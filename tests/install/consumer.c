@@ -4,7 +4,7 @@
 
 #include <stdio.h>
 #include <string.h>
-#ifdef _WIN32 /* msvcrt: a pipe of C runtime descriptors, over loopback TCP */
+#ifdef _WIN32 /* msvcrt: a pipe of C runtime descriptors, over a named pipe */
 #include <fcntl.h>
 #include <io.h>
 #define pipe(p) _pipe(p, 64, _O_BINARY)

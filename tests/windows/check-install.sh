@@ -1,11 +1,12 @@
 #!/bin/sh
-# check-install.sh BUILD_DIR CONSUMER_DIR TOOLCHAIN EMULATOR: install the
-# Windows build into a temporary prefix, check that the DLL, its import
-# library, the static library and the header are there, then build the
-# consumer project (tests/install) against them with find_package(fdpass)
-# and run both programs through EMULATOR (Wine).
+# check-install.sh BUILD_DIR CONSUMER_DIR TOOLCHAIN EMULATOR CC OBJDUMP:
+# install the Windows build into a temporary prefix, check that the DLL,
+# its import library, the static library and the header are there, then
+# build the consumer project (tests/install) against them with
+# find_package(fdpass), and its program alone with CC -static and
+# pkg-config --static, and run all three through EMULATOR (Wine).
 set -eu
-build=$1 consumer=$2 toolchain=$3 emulator=$4
+build=$1 consumer=$2 toolchain=$3 emulator=$4 cc=$5 objdump=$6
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 prefix=$tmp/prefix
@@ -18,7 +19,7 @@ done
 
 # The DLL exports exactly the functions the header declares (with the
 # Windows-only ones), and nothing else.
-x86_64-w64-mingw32-objdump -p "$prefix/bin/libfdpass.dll" |
+"$objdump" -p "$prefix/bin/libfdpass.dll" |
   sed -n 's/^[[:space:]]*\[ *[0-9]*\] \([A-Za-z_0-9]*\)$/\1/p' | sort > "$tmp/exported"
 grep -o 'FDPASS_API [^(]*(' "$prefix/include/fdpass.h" |
   grep -o 'fdpass_[a-z0-9_]*' | sort > "$tmp/declared"
@@ -32,10 +33,17 @@ cmake --build "$tmp/consumer" > "$tmp/build.log"
 cp "$prefix/bin/libfdpass.dll" "$tmp/consumer/"
 "$emulator" "$tmp/consumer/consumer_shared.exe"
 "$emulator" "$tmp/consumer/consumer_static.exe"
-if x86_64-w64-mingw32-objdump -p "$tmp/consumer/consumer_static.exe" |
-  grep -qi 'DLL Name: libfdpass'; then
-  echo "check-install: the static consumer imports libfdpass.dll" >&2
-  exit 1
-fi
+# pkg-config's static flags alone link a fully static program.
+flags=$(PKG_CONFIG_LIBDIR="$prefix/lib/pkgconfig" pkg-config --static \
+  --cflags --libs fdpass)
+"$cc" -static -o "$tmp/consumer_pkgconfig.exe" "$consumer/consumer.c" $flags
+"$emulator" "$tmp/consumer_pkgconfig.exe"
+for exe in "$tmp/consumer/consumer_static.exe" "$tmp/consumer_pkgconfig.exe"; do
+  if "$objdump" -p "$exe" | grep -qi 'DLL Name: libfdpass'; then
+    echo "check-install: $exe imports libfdpass.dll" >&2
+    exit 1
+  fi
+done
 echo "check-install: DLL ($(wc -l < "$tmp/exported") exports), import and" \
-  "static libraries, header installed; find_package consumers built and ran"
+  "static libraries, header installed; find_package consumers and a" \
+  "pkg-config --static one built and ran"
