@@ -1,24 +1,26 @@
 /*
- * commands.c - the four subcommands: send, recv, hold and exec.
+ * commands.c - the verbs. Each parses nothing (main.c did) and does
+ * little: the handoff and the store's protocol are in handoff.c and the
+ * library, SPECs in spec.c, the command's start in launch.c.
  */
-#define _POSIX_C_SOURCE 200809L
+#define _GNU_SOURCE
 
-#include "cli.h"
+#include "commands.h"
+#include "launch.h"
+#include "report.h"
+#include "spec.h"
 
+#include <fdpass.h>
+
+#include "store.h" /* the library's holder, in the static library */
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
-/* Large (names for FDPASS_MAX_FDS descriptors), so not on the stack. */
-static struct handoff handoff;
-
-/* Remove the socket file we listened on; an abstract name has none. */
-static void stop_listening(int listener, const char *path)
-{
-  close(listener);
-  if (path[0] != '@')
-    unlink(path);
-}
-
-/* What a command does with the descriptors it received. */
+/* What a verb does with the descriptors it received. */
 static int deliver(const struct options *o, struct handoff *h)
 {
   return o->command ? launch(o->command, h) : print_handoff(h);
@@ -26,71 +28,328 @@ static int deliver(const struct options *o, struct handoff *h)
 
 int command_send(const struct options *o)
 {
-  int rc = open_specs(o->specs, o->nspecs, &handoff);
+  struct handoff h = {0};
+  if (o->nargs > FDPASS_MAX_FDS)
+    return usage_error("%d specs: one message carries at most %d", o->nargs,
+                       FDPASS_MAX_FDS);
+  int rc = open_specs(o->args, o->nargs, &h);
   if (rc != 0)
     return rc;
   long long deadline = deadline_after(o->timeout_ms);
   int sock;
-  rc = connect_until(o->socket, deadline, &sock);
+  rc = connect_trusted(o->socket, &o->trusted, deadline, &sock);
   if (rc == 0) {
-    rc = send_handoff(sock, o->socket, &handoff);
+    rc = send_handoff(sock, o->socket, &h);
     if (rc == 0)
-      rc = await_confirmation(sock, o->socket, deadline);
+      rc = await_delivery(sock, o->socket, deadline);
     close(sock);
   }
-  handoff_close(&handoff);
+  handoff_close(&h);
   return rc;
 }
 
 int command_recv(const struct options *o)
 {
+  struct handoff h = {0};
   int listener, sock;
-  int rc = listen_on(o->socket, &listener);
+  int rc = listen_on(o->socket, 0600, -1, &listener);
   if (rc != 0)
     return rc;
   long long deadline = deadline_after(o->timeout_ms);
-  rc = accept_allowed(listener, o, deadline, &sock);
+  rc = accept_allowed(listener, o->socket, &o->allowed, deadline, &sock);
   if (rc == 0) {
-    rc = receive_handoff(sock, o->socket, deadline, &handoff);
-    if (rc == 0)
-      confirm_handoff(sock);
+    rc = receive_handoff(sock, o->socket, deadline, &h);
     close(sock);
   }
   stop_listening(listener, o->socket);
-  if (rc == WAIT_SIGNALLED)
-    return report(o->socket, "stopped by a signal before a handoff");
-  return rc != 0 ? rc : deliver(o, &handoff);
+  return rc != 0 ? rc : deliver(o, &h);
+}
+
+/* Where the descriptors of one name go (the holder's store, or a holder
+ * over a connection); FDPASS_OK when they were taken. */
+typedef int put_fn(void *to, const char *name, size_t len, const int *fds,
+                   size_t n);
+
+/* Hand the descriptors of `h` to `put`, those of each name together, names
+ * in the order of their first descriptor. What `put` took is no longer
+ * ours; the rest is closed. */
+static int put_by_name(struct handoff *h, put_fn *put, void *to,
+                       const char *what)
+{
+  const char *names = h->names ? h->names : "";
+  size_t *at = malloc((h->nfds + 1) * sizeof *at); /* where name i starts */
+  int rc = at ? 0 : report_errno("names", ENOMEM);
+  for (size_t i = 0, offset = 0; at && i < h->nfds; i++) {
+    at[i] = offset;
+    offset += strcspn(names + offset, ":") + 1;
+  }
+  for (size_t i = 0; i < h->nfds && rc == 0; i++) {
+    if (h->fds[i] < 0)
+      continue; /* went with an earlier one of its name */
+    const char *name = names + at[i];
+    size_t len = strcspn(name, ":"), n = 0, same[FDPASS_MAX_FDS + 1];
+    int group[FDPASS_MAX_FDS];
+    for (size_t j = i; j < h->nfds && n <= FDPASS_MAX_FDS; j++)
+      if (h->fds[j] >= 0 && strcspn(names + at[j], ":") == len &&
+          !memcmp(names + at[j], name, len)) {
+        if (n < FDPASS_MAX_FDS)
+          group[n] = h->fds[j];
+        same[n++] = j;
+      }
+    char label[256];
+    snprintf(label, sizeof label, "%.*s", (int)len, name);
+    int status = len == 0 || n > FDPASS_MAX_FDS
+                     ? FDPASS_EINVAL
+                     : put(to, name, len, group, n);
+    if (len == 0)
+      rc = usage_error("a stored descriptor needs a name of 1 to 255 "
+                       "characters");
+    else if (n > FDPASS_MAX_FDS)
+      rc = report(label, "more than 253 descriptors under one name");
+    else if (status != FDPASS_OK)
+      rc = report_status(what, status);
+    for (size_t k = 0; k < n && rc == 0; k++)
+      h->fds[same[k]] = -1; /* taken */
+  }
+  free(at);
+  handoff_close(h);
+  return rc;
+}
+
+static int put_in_store(void *store, const char *name, size_t len,
+                        const int *fds, size_t n)
+{
+  return fdp_store_put(store, name, len, fds, n);
+}
+
+/* The whole store of the holder at `path`, names and order kept. */
+static int fetch_all(const char *path, const struct options *o,
+                     struct handoff *h)
+{
+  int sock;
+  long long deadline = deadline_after(o->timeout_ms);
+  int rc = connect_trusted(path, &o->trusted, deadline, &sock);
+  if (rc != 0)
+    return rc;
+  size_t cap = FDPASS_MAX_FDS;
+  for (;;) {
+    int *fds = malloc(cap * sizeof *fds);
+    char *names = malloc(cap * 256);
+    size_t n = cap;
+    int status = fds && names ? fdpass_fetch(sock, NULL, fds, &n, names,
+                                             cap * 256,
+                                             remaining_ms(deadline))
+                              : FDPASS_ENOMEM;
+    if (status == FDPASS_OK) {
+      for (size_t i = 0, at = 0; i < n; i++) {
+        size_t len = strcspn(names + at, ":");
+        if (rc == 0)
+          rc = handoff_add(h, fds[i], names + at, len);
+        else
+          close(fds[i]);
+        at += len + 1;
+      }
+    }
+    free(fds);
+    free(names);
+    if (status == FDPASS_ETRUNC && n > cap) {
+      cap = n; /* stored meanwhile: ask again with room for all */
+      continue;
+    }
+    close(sock);
+    return status == FDPASS_OK ? rc : report_status(path, status);
+  }
+}
+
+/* A stored descriptor needs a name: refuse "=SPEC" before opening any. */
+static int check_stored_names(const struct options *o)
+{
+  for (int i = 0; i < o->nargs; i++)
+    if (o->args[i][0] == '=')
+      return usage_error("a stored descriptor needs a name of 1 to 255 "
+                         "characters: '%s'", o->args[i]);
+  return 0;
+}
+
+/* A holder outlives its terminal and its many clients' descriptors: as
+ * many as the hard limit allows. */
+static void raise_descriptor_limit(void)
+{
+  struct rlimit limit;
+  if (getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
+    limit.rlim_cur = limit.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &limit);
+  }
+}
+
+static const char *holder_socket;
+
+static void log_to_stderr(void *context, const char *text)
+{
+  (void)context;
+  report(holder_socket, text);
 }
 
 int command_hold(const struct options *o)
 {
-  int rc = open_specs(o->specs, o->nspecs, &handoff);
-  if (rc != 0)
-    return rc;
-  int listener, sock;
-  rc = listen_on(o->socket, &listener);
-  if (rc != 0) {
-    handoff_close(&handoff);
-    return rc;
+  raise_descriptor_limit();
+  struct fdp_store *store = fdp_store_new();
+  if (store == NULL)
+    return report_errno(o->socket, ENOMEM);
+  struct handoff h = {0};
+  int rc = check_stored_names(o);
+  if (rc == 0 && o->from)
+    rc = fetch_all(o->from, o, &h);
+  if (rc == 0)
+    rc = open_specs(o->args, o->nargs, &h);
+  if (rc == 0)
+    rc = put_by_name(&h, put_in_store, store, o->socket);
+  else
+    handoff_close(&h);
+  struct fdp_holder holder = {
+      .stop_fd = stop_fd(), .store = store, .legacy_ms = 250,
+      .log = log_to_stderr,
+      .access = {o->read_uids.uids, o->write_uids.uids, o->read_gids.uids,
+                 o->write_gids.uids, (size_t)o->read_uids.nuids,
+                 (size_t)o->write_uids.nuids, (size_t)o->read_gids.nuids,
+                 (size_t)o->write_gids.nuids}};
+  holder_socket = o->socket;
+  if (rc == 0)
+    rc = listen_on(o->socket, o->mode, o->gid, &holder.listener);
+  if (rc == 0) {
+    int status = fdp_holder_serve(&holder);
+    stop_listening(holder.listener, o->socket);
+    if (status != FDPASS_OK)
+      rc = report_status(o->socket, status);
   }
-  /* Serve until a signal; a client that fails is its own problem. */
-  while ((rc = accept_allowed(listener, o, NO_DEADLINE, &sock)) == 0) {
-    (void)send_handoff(sock, o->socket, &handoff);
-    close(sock);
-  }
-  stop_listening(listener, o->socket);
-  handoff_close(&handoff);
-  return rc == WAIT_SIGNALLED ? 0 : rc;
+  fdp_store_free(store);
+  return rc;
 }
 
 int command_exec(const struct options *o)
 {
-  int sock;
+  struct handoff h = {0};
+  if (o->nnames == 0) {
+    int rc = fetch_all(o->socket, o, &h);
+    return rc != 0 ? rc : deliver(o, &h);
+  }
+  int sock = -1;
   long long deadline = deadline_after(o->timeout_ms);
-  int rc = connect_until(o->socket, deadline, &sock);
+  int rc = connect_trusted(o->socket, &o->trusted, deadline, &sock);
+  for (int i = 0; i < o->nnames && rc == 0; i++) {
+    int fds[FDPASS_MAX_FDS];
+    size_t n = FDPASS_MAX_FDS;
+    int status = fdpass_fetch(sock, o->names[i], fds, &n, NULL, 0,
+                              remaining_ms(deadline));
+    if (status != FDPASS_OK) {
+      rc = report_status(o->names[i], status);
+      break;
+    }
+    for (size_t j = 0; j < n; j++)
+      if (rc == 0)
+        rc = handoff_add(&h, fds[j], o->names[i], strlen(o->names[i]));
+      else
+        close(fds[j]);
+  }
+  if (sock >= 0)
+    close(sock);
+  if (rc != 0) {
+    handoff_close(&h);
+    return rc;
+  }
+  return deliver(o, &h);
+}
+
+/* Connect for store, list or remove. */
+static int connect_holder(const struct options *o, long long deadline,
+                          int *sock)
+{
+  return connect_trusted(o->socket, &o->trusted, deadline, sock);
+}
+
+/* Where `fdpass store` puts descriptors: a holder over a connection, which
+ * gets copies; ours are closed once it has them. */
+struct holder_connection {
+  int sock;
+  long long deadline;
+};
+
+static int put_in_holder(void *to, const char *name, size_t len,
+                         const int *fds, size_t n)
+{
+  struct holder_connection *c = to;
+  char terminated[256];
+  snprintf(terminated, sizeof terminated, "%.*s", (int)len, name);
+  int status = fdpass_store(c->sock, terminated, fds, n,
+                            remaining_ms(c->deadline));
+  for (size_t i = 0; i < n && status == FDPASS_OK; i++)
+    close(fds[i]); /* the holder has its copies */
+  return status;
+}
+
+int command_store(const struct options *o)
+{
+  struct handoff h = {0};
+  int rc = check_stored_names(o);
   if (rc != 0)
     return rc;
-  rc = receive_handoff(sock, o->socket, deadline, &handoff);
+  rc = open_specs(o->args, o->nargs, &h);
+  if (rc != 0)
+    return rc;
+  struct holder_connection c = {-1, deadline_after(o->timeout_ms)};
+  rc = connect_holder(o, c.deadline, &c.sock);
+  if (rc == 0)
+    rc = put_by_name(&h, put_in_holder, &c, o->socket);
+  else
+    handoff_close(&h);
+  if (c.sock >= 0)
+    close(c.sock);
+  return rc;
+}
+
+int command_list(const struct options *o)
+{
+  long long deadline = deadline_after(o->timeout_ms);
+  int sock;
+  int rc = connect_holder(o, deadline, &sock);
+  if (rc != 0)
+    return rc;
+  size_t size = 4096;
+  char *names = NULL;
+  int status;
+  do {
+    free(names);
+    size *= 4;
+    names = malloc(size);
+    status = names ? fdpass_list(sock, names, size, remaining_ms(deadline))
+                   : FDPASS_ENOMEM;
+  } while (status == FDPASS_ETRUNC);
   close(sock);
-  return rc != 0 ? rc : deliver(o, &handoff);
+  if (status == FDPASS_OK) {
+    for (char *p = names; *p; p += strcspn(p, ":") + (p[strcspn(p, ":")] != 0))
+      printf("%.*s\n", (int)strcspn(p, ":"), p);
+    if (fflush(stdout) != 0 || ferror(stdout))
+      rc = report_errno("stdout", errno);
+  } else {
+    rc = report_status(o->socket, status);
+  }
+  free(names);
+  return rc;
+}
+
+int command_remove(const struct options *o)
+{
+  long long deadline = deadline_after(o->timeout_ms);
+  int sock = -1;
+  int rc = connect_holder(o, deadline, &sock);
+  for (int i = 0; i < o->nargs && rc == 0; i++) {
+    int status = fdpass_remove(sock, o->args[i], remaining_ms(deadline));
+    if (status == FDPASS_EINVAL)
+      rc = usage_error("bad name '%s'", o->args[i]);
+    else if (status != FDPASS_OK)
+      rc = report_status(o->args[i], status);
+  }
+  if (sock >= 0)
+    close(sock);
+  return rc;
 }

@@ -1,18 +1,23 @@
 /*
- * handoff.c - the wire protocol of the fdpass command and all its waiting.
+ * handoff.c - see handoff.h.
  *
  * A handoff is one message: a 0 byte carrying every descriptor, followed
  * by their names ("web:unknown") unless none is named, then the end of the
  * sender's stream. One unnamed descriptor is thus exactly IO::FDPass's
  * format. A receiver that accepted (recv) confirms with one byte.
  *
- * Waits end at a deadline, and, after setup_signals(1), at SIGTERM or
+ * Waits end at a deadline, and, after setup_signals(1, ...), at SIGTERM or
  * SIGINT, which a handler turns into a byte on a pipe that every wait
  * watches (the library retries EINTR, so it cannot be interrupted).
  */
-#define _POSIX_C_SOURCE 200809L
+#define _GNU_SOURCE
 
-#include "cli.h"
+#include "handoff.h"
+#include "report.h"
+
+#include <fdpass.h>
+
+#include "platform.h" /* the library's clock: one for the project */
 
 #include <errno.h>
 #include <fcntl.h>
@@ -21,12 +26,65 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#ifdef __linux__
+#include <linux/sockios.h> /* SIOCOUTQ */
+#endif
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
-/* The signals this file takes over, and what they did before. */
-static const int handled_signals[] = {SIGPIPE, SIGTERM, SIGINT};
+int handoff_add(struct handoff *h, int fd, const char *name, size_t len)
+{
+  if (h->nfds == h->cap) {
+    size_t cap = h->cap ? h->cap * 2 : 16;
+    int *fds = realloc(h->fds, cap * sizeof *fds);
+    if (fds == NULL) {
+      close(fd);
+      return report_errno("descriptors", ENOMEM);
+    }
+    h->fds = fds;
+    h->cap = cap;
+  }
+  char *names = realloc(h->names, h->names_len + len + 2);
+  if (names == NULL) {
+    close(fd);
+    return report_errno("descriptors", ENOMEM);
+  }
+  h->names = names;
+  if (h->nfds > 0)
+    names[h->names_len++] = ':';
+  memcpy(names + h->names_len, name, len);
+  h->names_len += len;
+  names[h->names_len] = '\0';
+  h->fds[h->nfds++] = fd;
+  return 0;
+}
+
+void handoff_close(struct handoff *h)
+{
+  for (size_t i = 0; i < h->nfds; i++)
+    if (h->fds[i] >= 0)
+      close(h->fds[i]);
+  free(h->fds);
+  free(h->names);
+  *h = (struct handoff){0};
+}
+
+int fdname_is_valid(const char *name, size_t len)
+{
+  if (len > 255)
+    return 0;
+  for (size_t i = 0; i < len; i++)
+    if (name[i] < ' ' || name[i] > '~' || name[i] == ':')
+      return 0;
+  return 1;
+}
+
+/* ---- signals and waiting -------------------------------------------- */
+
+static const int handled_signals[] = {SIGPIPE, SIGHUP, SIGTERM, SIGINT};
 #define NSIGNALS (sizeof handled_signals / sizeof handled_signals[0])
 static struct sigaction original_actions[NSIGNALS];
 static int signal_pipe[2] = {-1, -1};
@@ -40,7 +98,7 @@ static void on_stop_signal(int signal_number)
   errno = saved;
 }
 
-int setup_signals(int catch_stop)
+int setup_signals(int catch_stop, int ignore_hangup)
 {
   struct sigaction ignore = {0}, stop = {0};
   ignore.sa_handler = SIG_IGN;
@@ -51,17 +109,22 @@ int setup_signals(int catch_stop)
     sigaction(handled_signals[i], NULL, &original_actions[i]);
   /* A peer that goes away is a status code, never a killed process. */
   sigaction(SIGPIPE, &ignore, NULL);
+  if (ignore_hangup)
+    sigaction(SIGHUP, &ignore, NULL);
   if (!catch_stop)
     return 0;
-  if (pipe(signal_pipe) != 0 || set_cloexec(signal_pipe[0]) != 0 ||
-      set_cloexec(signal_pipe[1]) != 0 ||
-      fcntl(signal_pipe[1], F_SETFL, O_NONBLOCK) != 0)
+  if (pipe2(signal_pipe, O_CLOEXEC | O_NONBLOCK) != 0)
     return report_errno("signal pipe", errno);
   /* A signal the caller ignores (SIGINT in a background job) stays so. */
-  for (size_t i = 1; i < NSIGNALS; i++)
+  for (size_t i = 2; i < NSIGNALS; i++)
     if (original_actions[i].sa_handler != SIG_IGN)
       sigaction(handled_signals[i], &stop, NULL);
   return 0;
+}
+
+int stop_fd(void)
+{
+  return signal_pipe[0];
 }
 
 void restore_signals(void)
@@ -75,69 +138,77 @@ void restore_signals(void)
     }
 }
 
-static long long now_ms(void)
-{
-  struct timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
-}
-
 long long deadline_after(long timeout_ms)
 {
-  return timeout_ms < 0 ? NO_DEADLINE : now_ms() + timeout_ms;
+  return timeout_ms < 0 ? NO_DEADLINE : fdp_os_now_ms() + timeout_ms;
 }
 
-/* Milliseconds left for poll(2): -1 without a deadline, 0 when past it. */
-static int remaining_ms(long long deadline)
+int remaining_ms(long long deadline)
 {
   if (deadline == NO_DEADLINE)
     return -1;
-  long long left = deadline - now_ms();
+  long long left = deadline - fdp_os_now_ms();
   return left <= 0 ? 0 : left > INT_MAX ? INT_MAX : (int)left;
 }
 
-int wait_readable(int fd, long long deadline)
+/* Wait until `fd` is readable, for at most `slice_ms` (-1: until the
+ * deadline). 0 when readable, -1 when the slice ended first, else an exit
+ * status (reported: the deadline, a stop signal, an error). */
+static int wait_readable(int fd, long long deadline, int slice_ms,
+                         const char *what, const char *waiting_for)
 {
   for (;;) {
     struct pollfd watched[2] = {{.fd = fd, .events = POLLIN},
                                 {.fd = signal_pipe[0], .events = POLLIN}};
-    int ready = poll(watched, signal_pipe[0] >= 0 ? 2 : 1,
-                     remaining_ms(deadline));
+    int left = remaining_ms(deadline);
+    int timeout = slice_ms >= 0 && (left < 0 || slice_ms < left) ? slice_ms
+                                                                 : left;
+    int ready = poll(watched, signal_pipe[0] >= 0 ? 2 : 1, timeout);
     if (ready < 0 && errno != EINTR)
-      return FDPASS_ESYS;
-    if (watched[1].revents)
-      return WAIT_SIGNALLED;
+      return report_errno(what, errno);
+    if (ready > 0 && watched[1].revents)
+      return report(what, "stopped by a signal before a handoff");
     if (ready > 0)
-      return FDPASS_OK;
-    if (ready == 0)
-      return FDPASS_ETIMEDOUT;
+      return 0;
+    if (ready == 0 && timeout == slice_ms && timeout != left)
+      return -1;
+    if (ready == 0) {
+      char text[128];
+      snprintf(text, sizeof text, "timed out waiting for %s", waiting_for);
+      return report(what, text);
+    }
   }
 }
 
-/* wait_readable, reporting a timeout or failure against `what`. */
-static int wait_or_report(int fd, long long deadline, const char *what,
-                          const char *waiting_for)
+/* ---- connecting and listening --------------------------------------- */
+
+static int is_regular_file(const char *path)
 {
-  int status = wait_readable(fd, deadline);
-  if (status == FDPASS_OK || status == WAIT_SIGNALLED)
-    return status;
-  if (status == FDPASS_ETIMEDOUT) {
-    char text[128];
-    snprintf(text, sizeof text, "timed out waiting for %s", waiting_for);
-    return report(what, text);
-  }
-  return report_errno(what, errno);
+  struct stat st;
+  return path[0] != '@' && stat(path, &st) == 0 && !S_ISSOCK(st.st_mode);
 }
 
-int connect_until(const char *path, long long deadline, int *sock)
+static int trusted_uid(const struct peers *p, int64_t uid)
+{
+  if (uid == (int64_t)geteuid() || uid == 0)
+    return 1;
+  for (int i = 0; i < p->nuids; i++)
+    if (p->uids[i] == uid)
+      return 1;
+  return 0;
+}
+
+int connect_trusted(const char *path, const struct peers *trusted,
+                    long long deadline, int *sock)
 {
   struct timespec pause = {0, 1000000}; /* 1 ms, doubling up to 64 ms */
-  for (;;) {
-    int status = fdpass_connect(path, sock);
-    if (status == FDPASS_OK)
-      return 0;
+  int status;
+  while ((status = fdpass_connect(path, sock)) != FDPASS_OK) {
+    *sock = -1;
     int nobody_listens =
         status == FDPASS_ENOENT || status == FDPASS_ECONNREFUSED;
+    if (nobody_listens && is_regular_file(path))
+      return report(path, "not a socket but a file");
     if (!nobody_listens || deadline == NO_DEADLINE)
       return report_status(path, status);
     if (remaining_ms(deadline) == 0)
@@ -146,56 +217,87 @@ int connect_until(const char *path, long long deadline, int *sock)
     if (pause.tv_nsec < 64000000)
       pause.tv_nsec *= 2;
   }
+  /* Whoever listens gets our descriptors or runs our command: anyone can
+   * take an abstract name, or a path in a shared directory, first. */
+  int64_t pid, uid;
+  status = fdpass_peer_credentials(*sock, &pid, &uid, NULL);
+  if (status == FDPASS_OK && trusted_uid(trusted, uid))
+    return 0;
+  close(*sock);
+  *sock = -1;
+  if (status != FDPASS_OK)
+    return report(path, "cannot tell who listens; refused");
+  char text[200];
+  snprintf(text, sizeof text,
+           "refused: process %lld listening here runs as uid %lld, neither "
+           "ours nor root (--peer-uid %lld trusts it)",
+           (long long)pid, (long long)uid, (long long)uid);
+  return report(path, text);
 }
 
-int listen_on(const char *path, int *listener)
+int listen_on(const char *path, int mode, long long gid, int *listener)
 {
+  /* 0600 until the group is right, so that no other group's member can
+   * connect in between. */
   int status = fdpass_listen(path, listener);
-  return status == FDPASS_OK ? 0 : report_status(path, status);
-}
-
-static int is_allowed(const struct options *o, int64_t uid)
-{
-  if (uid == (int64_t)geteuid())
-    return 1;
-  for (int i = 0; i < o->nallowed; i++)
-    if (o->allowed_uids[i] == uid)
-      return 1;
+  if (status == FDPASS_EADDRINUSE && is_regular_file(path))
+    return report(path, "not a socket but a file (left alone)");
+  if (status != FDPASS_OK)
+    return report_status(path, status);
+  if (path[0] == '@')
+    return 0;
+  if ((gid >= 0 && chown(path, (uid_t)-1, (gid_t)gid) != 0) ||
+      chmod(path, (mode_t)mode) != 0) {
+    int error = errno;
+    stop_listening(*listener, path);
+    return report_errno(path, error);
+  }
   return 0;
 }
 
-int accept_allowed(int listener, const struct options *o,
-                   long long deadline, int *sock)
+void stop_listening(int listener, const char *path)
+{
+  close(listener);
+  if (path[0] != '@')
+    unlink(path);
+}
+
+int accept_allowed(int listener, const char *path,
+                   const struct peers *allowed, long long deadline,
+                   int *sock)
 {
   for (;;) {
-    int rc = wait_or_report(listener, deadline, o->socket, "a connection");
+    int rc = wait_readable(listener, deadline, -1, path, "a connection");
     if (rc != 0)
       return rc;
     int status = fdpass_accept(listener, sock);
     if (status != FDPASS_OK)
-      return report_status(o->socket, status);
+      return report_status(path, status);
     int64_t pid, uid;
     status = fdpass_peer_credentials(*sock, &pid, &uid, NULL);
-    if (status == FDPASS_OK && is_allowed(o, uid))
+    if (status == FDPASS_OK &&
+        (uid == (int64_t)geteuid() || trusted_uid(allowed, uid)))
       return 0;
     char text[160];
     if (status == FDPASS_OK)
       snprintf(text, sizeof text,
-               "refused process %lld of uid %lld (only uid %lld and "
+               "refused process %lld of uid %lld (only uid %lld, root and "
                "--allow-uid are served)",
                (long long)pid, (long long)uid, (long long)geteuid());
     else
       snprintf(text, sizeof text, "refused a client of unknown identity: %s",
                fdpass_strerror(status));
-    report(o->socket, text);
+    report(path, text);
     close(*sock);
   }
 }
 
-static int all_unnamed(const char *names)
+/* ---- the handoff ---------------------------------------------------- */
+
+static int all_unnamed(const struct handoff *h)
 {
   size_t n = strlen(UNNAMED);
-  for (const char *p = names; *p; p += n + (p[n] == ':'))
+  for (const char *p = h->names; *p; p += n + (p[n] == ':'))
     if (strncmp(p, UNNAMED, n) != 0 || (p[n] != ':' && p[n] != '\0'))
       return 0;
   return 1;
@@ -203,63 +305,105 @@ static int all_unnamed(const char *names)
 
 int send_handoff(int sock, const char *peer, const struct handoff *h)
 {
-  char message[1 + sizeof h->names] = {0};
-  size_t len = 1;
-  if (!all_unnamed(h->names)) {
-    len += strlen(h->names);
-    memcpy(message + 1, h->names, len - 1);
-  }
+  size_t len = 1 + (all_unnamed(h) ? 0 : h->names_len);
+  char *message = malloc(len);
+  if (message == NULL)
+    return report_errno(peer, ENOMEM);
+  message[0] = 0;
+  memcpy(message + 1, h->names, len - 1);
   int status = fdpass_send_fds(sock, message, &len, h->fds, h->nfds, 0);
+  free(message);
   return status == FDPASS_OK ? 0 : report_status(peer, status);
 }
 
-/* Check the names a handoff brought (`len` bytes, not terminated) and keep
- * them in `h`; no names means every descriptor is unnamed. */
-static int take_names(const char *peer, const char *names, size_t len,
-                      struct handoff *h)
+int await_delivery(int sock, const char *peer, long long deadline)
 {
-  h->names[0] = '\0';
-  if (len == 0) {
-    for (size_t i = 0; i < h->nfds; i++)
-      strcat(strcat(h->names, i ? ":" : ""), UNNAMED);
-    return 0;
+  if (shutdown(sock, SHUT_WR) != 0)
+    return report_errno(peer, errno);
+  for (int slice = 1;; slice = slice < 64 ? slice * 2 : 64) {
+    int rc = wait_readable(sock, deadline, slice, peer,
+                           "the receiver to take the descriptors");
+    if (rc > 0)
+      return rc;
+    if (rc < 0) {
+      /* Quiet, but has it read everything? (IO::FDPass never answers.)
+       * Elsewhere, wait for its answer or its hanging up. */
+#ifdef SIOCOUTQ
+      int unread;
+      if (ioctl(sock, SIOCOUTQ, &unread) == 0 && unread == 0)
+        return 0;
+#endif
+      continue;
+    }
+    char byte;
+    size_t len = 1, nfds = 0;
+    int status = fdpass_recv_fds(sock, &byte, &len, NULL, &nfds, 0);
+    if (status == FDPASS_OK)
+      return 0; /* confirmed */
+    /* A receiver that closes with our message unread resets the
+     * connection; one that read it all just ends the stream. */
+    if (status == FDPASS_ECLOSED && fdpass_os_error() != ECONNRESET)
+      return 0;
+    if (status == FDPASS_ECLOSED)
+      return report(peer, "the receiver closed the connection without "
+                          "taking the descriptors (refused? see its "
+                          "message)");
+    return report_status(peer, status);
   }
+}
+
+/* Check the names a handoff brought (`len` bytes, not terminated) and keep
+ * them; no names means every descriptor is unnamed. */
+static int take_names(const char *peer, const char *names, size_t len,
+                      const int *fds, size_t nfds, struct handoff *h)
+{
   size_t count = 0;
-  for (size_t start = 0, end; start <= len; start = end + 1) {
+  for (size_t start = 0, end; len > 0 && start <= len; start = end + 1) {
     const char *colon = memchr(names + start, ':', len - start);
     end = colon ? (size_t)(colon - names) : len;
-    if (!name_is_valid(names + start, end - start))
+    if (!fdname_is_valid(names + start, end - start))
       return report(peer, "the descriptor names are malformed");
     count++;
   }
-  if (count != h->nfds)
+  if (len > 0 && count != nfds)
     return report(peer, "the number of names differs from the number of "
                         "descriptors");
-  memcpy(h->names, names, len);
-  h->names[len] = '\0';
+  for (size_t i = 0, start = 0; i < nfds; i++) {
+    size_t n = len ? strcspn(names + start, ":") : strlen(UNNAMED);
+    if (len > 0 && start + n > len)
+      n = len - start;
+    int rc = handoff_add(h, fds[i], len ? names + start : UNNAMED, n);
+    if (rc != 0) {
+      for (size_t j = i + 1; j < nfds; j++)
+        close(fds[j]);
+      return rc;
+    }
+    start += n + 1;
+  }
   return 0;
 }
 
 int receive_handoff(int sock, const char *peer, long long deadline,
                     struct handoff *h)
 {
-  char data[1 + sizeof h->names];
-  size_t total = 0;
-  int none[1];
-  h->nfds = 0;
+  static char data[2 + FDPASS_MAX_FDS * 256]; /* and a final NUL */
+  int fds[FDPASS_MAX_FDS];
+  size_t nfds = 0, total = 0;
   int rc = 0;
   for (;;) {
-    rc = wait_or_report(sock, deadline, peer, "the descriptors");
+    rc = wait_readable(sock, deadline, -1, peer, "the descriptors");
     if (rc != 0)
       break;
-    size_t len = sizeof data - total;
-    size_t nfds = total == 0 ? FDPASS_MAX_FDS : 0;
+    size_t len = sizeof data - 1 - total;
+    size_t got = 0, cap = total == 0 ? FDPASS_MAX_FDS : 0;
     if (len == 0) {
       rc = report(peer, "the descriptor names are too long");
       break;
     }
+    got = cap;
+    int none[1];
     int status = fdpass_recv_fds(sock, data + total, &len,
-                                 total == 0 ? h->fds : none, &nfds, 0);
+                                 total == 0 ? fds : none, &got, 0);
     if (status == FDPASS_ECLOSED && total > 0)
       break; /* the end of the names */
     if (status == FDPASS_ETRUNC && total > 0) {
@@ -267,7 +411,7 @@ int receive_handoff(int sock, const char *peer, long long deadline,
       break;
     }
     if (status == FDPASS_ETRUNC)
-      h->nfds = nfds; /* closed below */
+      nfds = got; /* closed below */
     if (status == FDPASS_ECLOSED) {
       rc = report(peer, "the connection closed before any descriptor came "
                         "(refused? see the other side's message)");
@@ -278,7 +422,7 @@ int receive_handoff(int sock, const char *peer, long long deadline,
       break;
     }
     if (total == 0) {
-      h->nfds = nfds;
+      nfds = got;
       if (nfds == 0 || data[0] != 0) {
         rc = report(peer, nfds == 0 ? fdpass_strerror(FDPASS_ENOFD)
                                     : "not a handoff (first byte not 0)");
@@ -287,40 +431,19 @@ int receive_handoff(int sock, const char *peer, long long deadline,
     }
     total += len;
   }
-  if (rc == 0)
-    rc = take_names(peer, data + 1, total - 1, h);
-  if (rc != 0)
+  if (rc == 0) {
+    data[total] = '\0';
+    rc = take_names(peer, data + 1, total - 1, fds, nfds, h);
+    nfds = 0; /* taken or closed */
+  }
+  for (size_t i = 0; i < nfds; i++)
+    close(fds[i]);
+  if (rc != 0) {
     handoff_close(h);
-  return rc;
-}
-
-void confirm_handoff(int sock)
-{
-  size_t len = 1;
-  /* The sender may be gone already; the handoff is complete all the same. */
-  (void)fdpass_send_fds(sock, "", &len, NULL, 0, FDPASS_NONBLOCK);
-}
-
-int await_confirmation(int sock, const char *peer, long long deadline)
-{
-  if (shutdown(sock, SHUT_WR) != 0)
-    return report_errno(peer, errno);
-  int rc = wait_or_report(sock, deadline, peer, "the receiver to confirm");
-  if (rc != 0)
     return rc;
-  char byte;
-  size_t len = 1, nfds = 0;
-  int status = fdpass_recv_fds(sock, &byte, &len, NULL, &nfds, 0);
-  if (status == FDPASS_ECLOSED)
-    return report(peer, "the receiver closed the connection without "
-                        "confirming (refused, or failed: see its message)");
-  return status == FDPASS_OK ? 0 : report_status(peer, status);
-}
-
-void handoff_close(struct handoff *h)
-{
-  for (size_t i = 0; i < h->nfds; i++)
-    if (h->fds[i] >= 0)
-      close(h->fds[i]);
-  h->nfds = 0;
+  }
+  size_t one = 1;
+  /* The sender may be gone already; the handoff is complete all the same. */
+  (void)fdpass_send_fds(sock, "", &one, NULL, 0, FDPASS_NONBLOCK);
+  return 0;
 }

@@ -4,7 +4,14 @@
  */
 #define _POSIX_C_SOURCE 200809L
 
-#include "cli.h"
+#include "launch.h"
+#include "handoff.h"
+#include "report.h"
+
+#include <fdpass.h>
+
+#include "access.h"   /* fdp_access_mode, shared with the modules */
+#include "platform.h" /* fdp_os_set_cloexec, the library's own */
 
 #include <arpa/inet.h>
 #include <dirent.h>
@@ -21,11 +28,6 @@
 /* The first descriptor handed to a command, as in sd_listen_fds(3). */
 #define FIRST_FD 3
 
-int set_cloexec(int fd)
-{
-  int flags = fcntl(fd, F_GETFD);
-  return flags < 0 ? -1 : fcntl(fd, F_SETFD, flags | FD_CLOEXEC);
-}
 
 /* Make every descriptor from `lowest` up close-on-exec: whatever this
  * process inherited or opened must not reach the command. */
@@ -35,14 +37,14 @@ static void cloexec_from(int lowest)
   if (dir == NULL) { /* no /proc: try every possible number */
     long max = sysconf(_SC_OPEN_MAX);
     for (int fd = lowest; fd < (max > 0 ? max : 1024); fd++)
-      set_cloexec(fd);
+      fdp_os_set_cloexec(fd);
     return;
   }
   struct dirent *entry;
   while ((entry = readdir(dir)) != NULL) {
     int fd = atoi(entry->d_name);
     if (fd >= lowest && fd != dirfd(dir))
-      set_cloexec(fd);
+      fdp_os_set_cloexec(fd);
   }
   closedir(dir);
 }
@@ -84,11 +86,13 @@ int launch(char **command, struct handoff *h)
   snprintf(pid, sizeof pid, "%ld", (long)getpid()); /* exec keeps the pid */
   if (setenv("LISTEN_FDS", count, 1) != 0 ||
       setenv("LISTEN_PID", pid, 1) != 0 ||
-      setenv("LISTEN_FDNAMES", h->names, 1) != 0)
+      setenv("LISTEN_FDNAMES", h->names ? h->names : "", 1) != 0)
     rc = report_errno("environment", errno);
   else {
     execvp(command[0], command);
-    rc = report_errno(command[0], errno);
+    int error = errno;
+    report_errno(command[0], error);
+    rc = error == ENOENT ? EXIT_NOT_FOUND : EXIT_CANNOT_RUN;
   }
   handoff_close(h);
   return rc;
@@ -96,19 +100,14 @@ int launch(char **command, struct handoff *h)
 
 static const char *access_mode(int fd)
 {
-  int flags = fcntl(fd, F_GETFL);
-  if (flags < 0)
+  int mode = fdp_access_mode(fd);
+  if (mode < 0)
     return "unknown";
-  if (flags & O_APPEND)
+  if (mode & FDP_ACCESS_APPEND)
     return "append";
-  switch (flags & O_ACCMODE) {
-  case O_RDONLY:
+  if (mode == FDP_ACCESS_READ)
     return "read-only";
-  case O_WRONLY:
-    return "write-only";
-  default:
-    return "read-write";
-  }
+  return mode == FDP_ACCESS_WRITE ? "write-only" : "read-write";
 }
 
 /* "tcp listening 127.0.0.1:8080", "unix connected @name", ... */
@@ -192,7 +191,7 @@ static void describe(int fd, char *out, size_t size)
 
 int print_handoff(struct handoff *h)
 {
-  const char *name = h->names;
+  const char *name = h->names ? h->names : "";
   for (size_t i = 0; i < h->nfds; i++) {
     size_t name_len = strcspn(name, ":");
     char description[4200];

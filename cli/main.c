@@ -1,121 +1,124 @@
 /*
- * main.c - the fdpass command: reads the command line, sets up the
- * process and runs a subcommand. Messages are formatted here.
+ * main.c - the fdpass command: reads the command line (getopt_long), sets
+ * up the process and runs one verb of commands.c.
  */
-#define _POSIX_C_SOURCE 200809L
+#define _GNU_SOURCE
 
-#include "cli.h"
+#include "commands.h"
+#include "report.h"
+
+#include <fdpass.h>
 
 #include <errno.h>
 #include <fcntl.h>
+#include <getopt.h>
+#include <grp.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
 static const char help[] =
-  "Usage: fdpass send [--timeout SECONDS] SOCKET SPEC...\n"
+  "Usage: fdpass send [--timeout SECONDS] [--peer-uid UID]... SOCKET SPEC...\n"
   "       fdpass recv [--timeout SECONDS] [--allow-uid UID]... SOCKET\n"
   "                   [-- COMMAND [ARG...]]\n"
-  "       fdpass hold [--allow-uid UID]... SOCKET SPEC...\n"
-  "       fdpass exec [--timeout SECONDS] SOCKET [-- COMMAND [ARG...]]\n"
+  "       fdpass hold [--allow-uid UID]... [--read-uid UID]... [--write-uid UID]...\n"
+  "                   [--read-gid GID]... [--write-gid GID]... [--mode MODE]\n"
+  "                   [--group GROUP] [--from OLD] SOCKET [SPEC...]\n"
+  "       fdpass exec [--timeout SECONDS] [--peer-uid UID]... [--name NAME]...\n"
+  "                   SOCKET [-- COMMAND [ARG...]]\n"
+  "       fdpass store [--timeout SECONDS] [--peer-uid UID]... SOCKET NAME=SPEC...\n"
+  "       fdpass list [--timeout SECONDS] [--peer-uid UID]... SOCKET\n"
+  "       fdpass remove [--timeout SECONDS] [--peer-uid UID]... SOCKET NAME...\n"
   "       fdpass --help | --version\n"
   "\n"
   "Pass open file descriptors between processes over a local socket.\n"
   "\n"
-  "  send  connect to SOCKET and pass the SPECs' descriptors in one message\n"
-  "  recv  listen on SOCKET, receive one sender's descriptors and exec\n"
-  "        COMMAND with them as descriptors 3, 4, ... and LISTEN_FDS,\n"
-  "        LISTEN_PID and LISTEN_FDNAMES set (systemd socket activation);\n"
-  "        without a COMMAND, print them\n"
-  "  hold  open the SPECs once and give every client of SOCKET a copy,\n"
-  "        until SIGTERM or SIGINT; the socket file is then removed\n"
-  "  exec  receive the descriptors of the holder at SOCKET and exec\n"
-  "        COMMAND with them as recv does; without a COMMAND, print them\n"
+  "  send    connect to SOCKET and pass the SPECs' descriptors in one message\n"
+  "  recv    listen on SOCKET, receive one sender's descriptors and exec\n"
+  "          COMMAND with them as descriptors 3, 4, ... and LISTEN_FDS,\n"
+  "          LISTEN_PID and LISTEN_FDNAMES set (systemd socket activation);\n"
+  "          without a COMMAND, print them\n"
+  "  hold    keep descriptors under names (the SPECs, those of the holder\n"
+  "          at OLD, and what clients store) and serve store, fetch, list and\n"
+  "          remove on SOCKET until SIGTERM or SIGINT; the socket file is then\n"
+  "          removed\n"
+  "  exec    fetch the descriptors of the holder at SOCKET (all, or those of\n"
+  "          each --name) and exec COMMAND with them as recv does; without a\n"
+  "          COMMAND, print them\n"
+  "  store   store the SPECs' descriptors in the holder under their names\n"
+  "  list    print the name of every descriptor the holder keeps, in order\n"
+  "  remove  make the holder close and forget the NAMEs' descriptors\n"
   "\n"
   "SOCKET  a path, or @NAME in Linux's abstract namespace\n"
-  "SPEC    [NAME=]PATH[:w|:rw|:a]  a file, read-only without a suffix\n"
+  "SPEC    [NAME=]PATH[:w|:rw|:a|:trunc]  a file, read-only without a suffix;\n"
+  "                                only :trunc truncates\n"
   "        [NAME=]fd:N             this process's descriptor N\n"
   "        [NAME=]tcp:HOST:PORT    a listening TCP socket (tcp6:[HOST]:PORT)\n"
   "        [NAME=]unix:PATH        a listening local socket\n"
   "\n"
-  "  --timeout SECONDS  wait at most this long for a listener (send, exec)\n"
-  "                     or a connection (recv), and for the transfer\n"
-  "  --allow-uid UID    also serve this user (recv, hold; default: only\n"
-  "                     the same uid)\n"
+  "  --timeout SECONDS  wait at most this long for a listener (send, exec,\n"
+  "                     store, list, remove) or a connection (recv), and for\n"
+  "                     the transfer\n"
+  "  --peer-uid UID     trust a peer of this uid besides ours and root\n"
+  "  --allow-uid UID    also serve this user (recv; hold: reading)\n"
+  "  --read-uid UID, --write-uid UID, --read-gid GID, --write-gid GID\n"
+  "                     (hold) who may fetch and list, who may store and remove\n"
+  "  --mode MODE        (hold) the socket file's mode, e.g. 0660 (default 0600)\n"
+  "  --group GROUP      (hold) the socket file's group\n"
+  "  --from OLD         (hold) start with everything the holder at OLD keeps\n"
+  "  --name NAME        (exec) only the descriptors stored under NAME\n"
   "\n"
-  "Exit status: 0 done, 1 failure, 2 usage error. See fdpass(1).\n";
+  "Exit status: 0 done, 1 failure, 2 usage error, 126 COMMAND cannot run,\n"
+  "127 COMMAND not found. See fdpass(1).\n";
 
-/* The running subcommand, for messages ("fdpass send: ..."). */
-static const char *subcommand_name;
-
-static void print_prefix(void)
-{
-  fprintf(stderr, "fdpass%s%s: ", subcommand_name ? " " : "",
-          subcommand_name ? subcommand_name : "");
-}
-
-int report(const char *what, const char *text)
-{
-  print_prefix();
-  fprintf(stderr, "%s: %s\n", what, text);
-  return EXIT_FAILURE;
-}
-
-int report_status(const char *what, int status)
-{
-  return report(what, fdpass_strerror(status));
-}
-
-int report_errno(const char *what, int error)
-{
-  return report(what, strerror(error));
-}
-
-int usage_error(const char *format, ...)
-{
-  va_list args;
-  va_start(args, format);
-  print_prefix();
-  vfprintf(stderr, format, args);
-  fputc('\n', stderr);
-  va_end(args);
-  return EXIT_USAGE;
-}
-
-static const struct subcommand {
-  const char *name;
-  int (*run)(const struct options *o);
-  int takes_specs;     /* SPEC... (send, hold), else [-- COMMAND...] */
-  int takes_timeout;   /* --timeout */
-  int checks_peers;    /* --allow-uid */
-  int catches_signals; /* cleans up its socket file on SIGTERM/SIGINT */
-} subcommands[] = {
-  {"send", command_send, 1, 1, 0, 0},
-  {"recv", command_recv, 0, 1, 1, 1},
-  {"hold", command_hold, 1, 0, 1, 1},
-  {"exec", command_exec, 0, 1, 0, 0},
+enum {
+  SEND = 1 << 0, RECV = 1 << 1, HOLD = 1 << 2, EXEC = 1 << 3,
+  STORE = 1 << 4, LIST = 1 << 5, REMOVE = 1 << 6,
+  CONNECTS = SEND | EXEC | STORE | LIST | REMOVE
 };
 
-/* "--name VALUE" or "--name=VALUE" at argv[*i]: the value, or NULL if
- * argv[*i] is not that option. Advances *i past a separate value. */
-static const char *option_value(const char *name, int argc, char **argv,
-                                int *i, int *missing)
-{
-  size_t n = strlen(name);
-  if (strncmp(argv[*i], name, n) != 0)
-    return NULL;
-  if (argv[*i][n] == '=')
-    return argv[*i] + n + 1;
-  if (argv[*i][n] != '\0')
-    return NULL;
-  if (*i + 1 >= argc) {
-    *missing = 1;
-    return NULL;
-  }
-  return argv[++*i];
-}
+static const struct verb {
+  const char *name;
+  int bit;
+  int (*run)(const struct options *o);
+  int min_args; /* after SOCKET; -1: [-- COMMAND...] instead */
+  int max_args;
+} verbs[] = {
+  {"send", SEND, command_send, 1, 1 << 30},
+  {"recv", RECV, command_recv, -1, 0},
+  {"hold", HOLD, command_hold, 0, 1 << 30},
+  {"exec", EXEC, command_exec, -1, 0},
+  {"store", STORE, command_store, 1, 1 << 30},
+  {"list", LIST, command_list, 0, 0},
+  {"remove", REMOVE, command_remove, 1, 1 << 30},
+};
+
+enum { OPT_TIMEOUT = 256, OPT_PEER_UID, OPT_ALLOW_UID, OPT_READ_UID,
+       OPT_WRITE_UID, OPT_READ_GID, OPT_WRITE_GID, OPT_MODE, OPT_GROUP,
+       OPT_FROM, OPT_NAME };
+
+static const struct option long_options[] = {
+  {"help", no_argument, NULL, 'h'},
+  {"timeout", required_argument, NULL, OPT_TIMEOUT},
+  {"peer-uid", required_argument, NULL, OPT_PEER_UID},
+  {"allow-uid", required_argument, NULL, OPT_ALLOW_UID},
+  {"read-uid", required_argument, NULL, OPT_READ_UID},
+  {"write-uid", required_argument, NULL, OPT_WRITE_UID},
+  {"read-gid", required_argument, NULL, OPT_READ_GID},
+  {"write-gid", required_argument, NULL, OPT_WRITE_GID},
+  {"mode", required_argument, NULL, OPT_MODE},
+  {"group", required_argument, NULL, OPT_GROUP},
+  {"from", required_argument, NULL, OPT_FROM},
+  {"name", required_argument, NULL, OPT_NAME},
+  {NULL, 0, NULL, 0},
+};
+
+/* The verbs that take each option (indexed like long_options). */
+static const int option_verbs[] = {
+  ~0, SEND | RECV | EXEC | STORE | LIST | REMOVE | HOLD, CONNECTS | HOLD,
+  RECV | HOLD, HOLD, HOLD, HOLD, HOLD, HOLD, HOLD, HOLD, EXEC,
+};
 
 static int parse_timeout(const char *text, long *ms)
 {
@@ -133,63 +136,149 @@ static int parse_timeout(const char *text, long *ms)
   return 0;
 }
 
-static int parse_uid(const char *text, struct options *o)
+/* A numeric uid or gid for option `option`, added to `p`. */
+static int parse_id(const char *option, const char *text, struct peers *p)
 {
   char *end;
   errno = 0;
-  unsigned long long uid = strtoull(text, &end, 10);
-  if (end == text || *end || errno || text[0] == '-' || uid >= 0xffffffffULL)
-    return usage_error("bad --allow-uid '%s': expected a numeric uid", text);
-  if (o->nallowed == MAX_ALLOWED_UIDS)
-    return usage_error("at most %d --allow-uid options", MAX_ALLOWED_UIDS);
-  o->allowed_uids[o->nallowed++] = (int64_t)uid;
+  unsigned long long id = strtoull(text, &end, 10);
+  if (end == text || *end || errno || text[0] == '-' || id >= 0xffffffffULL)
+    return usage_error("bad --%s '%s': expected a numeric id", option, text);
+  if (p->nuids == MAX_UIDS)
+    return usage_error("at most %d --%s options", MAX_UIDS, option);
+  p->uids[p->nuids++] = (int64_t)id;
   return 0;
 }
 
-/* The options and arguments after the subcommand's name. */
-static int parse_arguments(const struct subcommand *sub, int argc,
-                           char **argv, struct options *o)
+static int parse_mode(const char *text, int *mode)
 {
-  int i = 2;
-  for (; i < argc && argv[i][0] == '-' && strcmp(argv[i], "--"); i++) {
-    int missing = 0, rc;
-    const char *value;
-    if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-      fputs(help, stdout);
-      return -1;
-    } else if (sub->takes_timeout &&
-               (value = option_value("--timeout", argc, argv, &i,
-                                     &missing))) {
-      if ((rc = parse_timeout(value, &o->timeout_ms)) != 0)
-        return rc;
-    } else if (sub->checks_peers &&
-               (value = option_value("--allow-uid", argc, argv, &i,
-                                     &missing))) {
-      if ((rc = parse_uid(value, o)) != 0)
-        return rc;
-    } else if (missing) {
-      return usage_error("%s needs a value", argv[i]);
-    } else {
-      return usage_error("unknown option '%s' for %s (see fdpass --help)",
-                         argv[i], sub->name);
-    }
-  }
-  if (i >= argc)
-    return usage_error("missing SOCKET (see fdpass --help)");
-  o->socket = argv[i++];
-  if (sub->takes_specs) {
-    o->specs = argv + i;
-    o->nspecs = argc - i;
-    if (o->nspecs == 0)
-      return usage_error("missing SPEC (see fdpass --help)");
+  char *end;
+  errno = 0;
+  long value = strtol(text, &end, 8);
+  if (end == text || *end || errno || value < 0 || value > 0777)
+    return usage_error("bad --mode '%s': expected octal permissions, e.g. "
+                       "0660", text);
+  *mode = (int)value;
+  return 0;
+}
+
+static int parse_group(const char *text, long long *gid)
+{
+  struct peers one = {.nuids = 0};
+  struct group *g = getgrnam(text);
+  if (g != NULL) {
+    *gid = g->gr_gid;
     return 0;
   }
-  if (i < argc && strcmp(argv[i], "--"))
+  if (text[0] < '0' || text[0] > '9')
+    return usage_error("bad --group '%s': no such group", text);
+  int rc = parse_id("group", text, &one);
+  *gid = one.uids[0];
+  return rc;
+}
+
+static int parse_option(int opt, const char *value, struct options *o)
+{
+  switch (opt) {
+  case OPT_TIMEOUT:
+    return parse_timeout(value, &o->timeout_ms);
+  case OPT_PEER_UID:
+    return parse_id("peer-uid", value, &o->trusted);
+  case OPT_ALLOW_UID: /* recv: may send to us; hold: may read */
+    if (parse_id("allow-uid", value, &o->allowed) != 0)
+      return EXIT_USAGE;
+    return parse_id("allow-uid", value, &o->read_uids);
+  case OPT_READ_UID:
+    return parse_id("read-uid", value, &o->read_uids);
+  case OPT_WRITE_UID:
+    return parse_id("write-uid", value, &o->write_uids);
+  case OPT_READ_GID:
+    return parse_id("read-gid", value, &o->read_gids);
+  case OPT_WRITE_GID:
+    return parse_id("write-gid", value, &o->write_gids);
+  case OPT_MODE:
+    return parse_mode(value, &o->mode);
+  case OPT_GROUP:
+    return parse_group(value, &o->gid);
+  case OPT_FROM:
+    o->from = value;
+    return 0;
+  default: /* OPT_NAME */
+    if (o->nnames == MAX_NAMES)
+      return usage_error("at most %d --name options", MAX_NAMES);
+    o->names[o->nnames++] = value;
+    return 0;
+  }
+}
+
+/* Options up to the first argument that is not one, or up to "--" (then
+ * consumed; *dashes says so): 0, -1 after --help, or an exit status. */
+static int parse_options(const struct verb *v, int argc, char **argv,
+                         struct options *o, int *dashes)
+{
+  int opt, index = -1, start = optind;
+  while ((opt = getopt_long(argc, argv, "+:h", long_options, &index)) != -1) {
+    const char *text = argv[optind - 1];
+    if (opt == 'h') {
+      fputs(help, stdout);
+      return -1;
+    }
+    if (opt == ':')
+      return usage_error("%s needs a value", text);
+    if (opt == '?' && optopt && optopt < 256)
+      return usage_error("unknown option '-%c' for %s (see fdpass --help)",
+                         optopt, v->name);
+    index = opt == '?' ? -1 : opt - OPT_TIMEOUT + 1;
+    if (index < 0) /* argv[optind - 1] is the option itself */
+      return usage_error("unknown option '%.*s' for %s (see fdpass --help)",
+                         (int)strcspn(text, "="), text, v->name);
+    if (!(option_verbs[index] & v->bit))
+      return usage_error("unknown option '--%s' for %s (see fdpass --help)",
+                         long_options[index].name, v->name);
+    int rc = parse_option(opt, optarg, o);
+    if (rc != 0)
+      return rc;
+  }
+  *dashes = optind > start && !strcmp(argv[optind - 1], "--");
+  return 0;
+}
+
+/* The options and arguments after the verb, options before or after
+ * SOCKET (`fdpass exec SOCKET --name web -- COMMAND`): 0, -1 after --help,
+ * or an exit status. */
+static int parse_arguments(const struct verb *v, int argc, char **argv,
+                           struct options *o)
+{
+  opterr = 0; /* our own messages, with the verb */
+  optind = 1;
+  int dashes;
+  int rc = parse_options(v, argc, argv, o, &dashes);
+  if (rc != 0)
+    return rc;
+  if (dashes || optind >= argc)
+    return usage_error("missing SOCKET (see fdpass --help)");
+  o->socket = argv[optind++];
+  rc = parse_options(v, argc, argv, o, &dashes);
+  if (rc != 0)
+    return rc;
+  if (v->min_args >= 0) {
+    o->args = argv + optind;
+    o->nargs = argc - optind;
+    if (dashes)
+      return usage_error("unexpected '--': %s runs no command", v->name);
+    if (o->nargs < v->min_args)
+      return usage_error("missing %s (see fdpass --help)",
+                         v->bit == REMOVE ? "NAME" : "SPEC");
+    if (o->nargs > v->max_args)
+      return usage_error("unexpected '%s'", o->args[v->max_args]);
+    return 0;
+  }
+  if (!dashes && optind < argc)
     return usage_error("unexpected '%s': a command goes after '--'",
-                       argv[i]);
-  if (i < argc) {
-    o->command = argv + i + 1;
-    if (i + 1 >= argc)
+                       argv[optind]);
+  if (dashes) {
+    o->command = argv + optind;
+    if (optind >= argc)
       return usage_error("missing COMMAND after '--'");
   }
   return 0;
@@ -208,7 +297,7 @@ static int open_standard_descriptors(void)
 int main(int argc, char **argv)
 {
   if (argc < 2)
-    return usage_error("missing subcommand (see fdpass --help)");
+    return usage_error("missing verb (see fdpass --help)");
   if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
     fputs(help, stdout);
     return 0;
@@ -217,21 +306,20 @@ int main(int argc, char **argv)
     printf("fdpass %s\n", fdpass_version_string());
     return 0;
   }
-  const struct subcommand *sub = NULL;
-  for (size_t i = 0; i < sizeof subcommands / sizeof subcommands[0]; i++)
-    if (!strcmp(argv[1], subcommands[i].name))
-      sub = &subcommands[i];
-  if (sub == NULL)
-    return usage_error("unknown subcommand '%s' (see fdpass --help)",
-                       argv[1]);
-  subcommand_name = sub->name;
+  const struct verb *v = NULL;
+  for (size_t i = 0; i < sizeof verbs / sizeof verbs[0]; i++)
+    if (!strcmp(argv[1], verbs[i].name))
+      v = &verbs[i];
+  if (v == NULL)
+    return usage_error("unknown verb '%s' (see fdpass --help)", argv[1]);
+  report_set_verb(v->name);
 
-  struct options o = {.timeout_ms = -1};
-  int rc = parse_arguments(sub, argc, argv, &o);
+  struct options o = {.timeout_ms = -1, .mode = 0600, .gid = -1};
+  int rc = parse_arguments(v, argc - 1, argv + 1, &o);
   if (rc != 0)
     return rc < 0 ? 0 : rc;
   rc = open_standard_descriptors();
   if (rc == 0)
-    rc = setup_signals(sub->catches_signals);
-  return rc != 0 ? rc : sub->run(&o);
+    rc = setup_signals(v->bit & (RECV | HOLD), v->bit == HOLD);
+  return rc != 0 ? rc : v->run(&o);
 }

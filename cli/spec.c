@@ -1,6 +1,8 @@
 /*
  * spec.c - SPECs, the descriptors a user names on the command line:
- *   PATH, PATH:w, PATH:rw, PATH:a   a file (read-only without a suffix)
+ *   PATH, PATH:w, PATH:rw, PATH:a, PATH:trunc
+ *                                   a file (read-only without a suffix;
+ *                                   only :trunc truncates, as in systemd)
  *   fd:N                            the caller's descriptor N
  *   tcp:HOST:PORT, tcp6:[HOST]:PORT a listening TCP socket
  *   unix:PATH                       a listening local socket
@@ -8,7 +10,11 @@
  */
 #define _POSIX_C_SOURCE 200809L
 
-#include "cli.h"
+#include "spec.h"
+#include "handoff.h"
+#include "report.h"
+
+#include <fdpass.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -26,11 +32,11 @@ enum kind { FILE_SPEC, FD_SPEC, TCP_SPEC, TCP6_SPEC, UNIX_SPEC };
 struct spec {
   const char *text; /* as given, for messages */
   enum kind kind;
-  char name[NAME_MAX_LEN + 1];
+  char name[256];
   char target[PATH_MAX]; /* path, host or socket path */
   char port[6];
   int open_flags; /* FILE_SPEC */
-  int truncate;   /* FILE_SPEC opened with :w, truncated once all are open */
+  int truncate;   /* :trunc, truncated once all are open */
   int fd;         /* FD_SPEC */
 };
 
@@ -39,20 +45,11 @@ static const struct {
   int flags;
   int truncate;
 } file_modes[] = {
-  {":w", O_WRONLY | O_CREAT, 1},
+  {":w", O_WRONLY | O_CREAT, 0},
   {":rw", O_RDWR | O_CREAT, 0},
   {":a", O_WRONLY | O_CREAT | O_APPEND, 0},
+  {":trunc", O_WRONLY | O_CREAT, 1},
 };
-
-int name_is_valid(const char *name, size_t len)
-{
-  if (len == 0 || len > NAME_MAX_LEN)
-    return 0;
-  for (size_t i = 0; i < len; i++)
-    if (name[i] <= ' ' || name[i] >= 127 || name[i] == ':')
-      return 0;
-  return 1;
-}
 
 static int copy_target(struct spec *s, const char *from, size_t len)
 {
@@ -119,10 +116,9 @@ static int parse_spec(const char *text, struct spec *s)
   /* NAME= is a prefix without '/' or ':' before the first '='. */
   size_t prefix = strcspn(text, "=/:");
   if (text[prefix] == '=') {
-    if (!name_is_valid(text, prefix))
-      return usage_error("bad spec '%s': a name is 1 to %d printable "
-                         "characters without ':' or space", text,
-                         NAME_MAX_LEN);
+    if (!fdname_is_valid(text, prefix))
+      return usage_error("bad spec '%s': a name is at most 255 characters "
+                         "from space to '~', without ':'", text);
     memcpy(s->name, text, prefix);
     s->name[prefix] = '\0';
     text += prefix + 1;
@@ -178,8 +174,8 @@ static int open_tcp(const struct spec *s, int *out)
     return rc == EAI_SYSTEM ? report_errno(s->text, errno)
                             : report(s->text, gai_strerror(rc));
   int one = 1;
-  int fd = socket(address->ai_family, SOCK_STREAM, 0);
-  int ok = fd >= 0 && set_cloexec(fd) == 0 &&
+  int fd = socket(address->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  int ok = fd >= 0 &&
            setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) == 0 &&
            /* IPv6 only, so that tcp: and tcp6: on one port can coexist. */
            (s->kind == TCP_SPEC ||
@@ -259,30 +255,25 @@ static int open_parsed(struct spec *specs, int n, int *fds)
 
 int open_specs(char **texts, int n, struct handoff *h)
 {
-  if (n > FDPASS_MAX_FDS)
-    return usage_error("%d specs: one message carries at most %d", n,
-                       FDPASS_MAX_FDS);
-  struct spec *specs = calloc((size_t)n, sizeof *specs);
-  if (specs == NULL)
-    return report("specs", strerror(ENOMEM));
-  int rc = 0;
+  struct spec *specs = calloc((size_t)n + 1, sizeof *specs);
+  int *fds = calloc((size_t)n + 1, sizeof *fds);
+  int rc = specs && fds ? 0 : report_errno("specs", ENOMEM);
   for (int i = 0; i < n && rc == 0; i++)
     rc = parse_spec(texts[i], &specs[i]);
-
-  h->nfds = 0;
-  h->names[0] = '\0';
-  if (rc == 0) {
-    for (int i = 0; i < n; i++)
-      h->fds[i] = -1;
-    rc = open_parsed(specs, n, h->fds);
-    h->nfds = (size_t)n;
-    if (rc != 0)
-      handoff_close(h);
-  }
+  for (int i = 0; i < n; i++)
+    fds[i] = -1;
+  if (rc == 0)
+    rc = open_parsed(specs, n, fds);
   for (int i = 0; i < n && rc == 0; i++) {
-    strcat(h->names, i ? ":" : "");
-    strcat(h->names, specs[i].name);
+    rc = handoff_add(h, fds[i], specs[i].name, strlen(specs[i].name));
+    fds[i] = -1;
   }
+  for (int i = 0; fds && i < n; i++)
+    if (fds[i] >= 0)
+      close(fds[i]);
+  if (rc != 0)
+    handoff_close(h);
   free(specs);
+  free(fds);
   return rc;
 }

@@ -487,6 +487,109 @@ FDPASS_API int fdpass_connect(const char *path, int *sock);
  * error reported by close). */
 FDPASS_API int fdpass_close(int fd);
 
+/* ------------------------------------------------------------------ */
+/* Descriptor store                                                    */
+/* ------------------------------------------------------------------ */
+
+/*
+ * A holder (`fdpass hold`, see fdpass(1)) keeps descriptors under names
+ * for processes that come and go, like systemd's file descriptor store and
+ * s6-fdholderd. These functions speak its protocol (docs/protocol.md) over
+ * any connected local socket; one connection carries any number of
+ * requests in sequence. Since 1.2.
+ *
+ * A name is 1 to 255 printable ASCII characters (space to '~') without
+ * ':', as systemd's file descriptor names; a bad name is FDPASS_EINVAL
+ * before anything is sent. `timeout_ms` bounds the whole exchange as in
+ * fdpass_wait (-1 waits forever): FDPASS_ETIMEDOUT. Every request takes
+ * effect entirely or not at all; whatever fails, no descriptor is left
+ * open on either side but the ones a successful call returns.
+ *
+ * What the codes of every request mean: FDPASS_EINVAL, a bad argument;
+ * FDPASS_EBADF, FDPASS_ENOTSOCK, FDPASS_ENOTSUP (not a local socket),
+ * FDPASS_ENOTCONN, a bad `sock`; FDPASS_ETIMEDOUT; FDPASS_ECLOSED, the
+ * holder hung up; FDPASS_EPROTO, the peer does not speak the protocol or
+ * broke it (every descriptor it sent was closed); FDPASS_EACCES, the
+ * holder refuses the request (no read right for fetch and list, no write
+ * right for store and remove); FDPASS_ENOMEM, the holder (or this process)
+ * is out of memory; FDPASS_ESYS. After FDPASS_ETIMEDOUT, FDPASS_ECLOSED,
+ * FDPASS_EPROTO, FDPASS_ESYS, or FDPASS_EMFILE from fdpass_fetch, the
+ * connection is out of step: close it. After any other code it carries
+ * the next request.
+ */
+
+/* Connect to the holder listening on `path` and check, before anything is
+ * sent, that it runs as this process's effective uid or as root (anyone
+ * may listen on an abstract name or a path in a shared directory); then
+ * say that this client speaks the protocol, so that it may wait as long as
+ * it likes before its first request (a client that connects otherwise and
+ * stays quiet gets fdpass 1.1's one-message handoff, docs/protocol.md).
+ * `*sock` is the connection, close-on-exec, owned by the caller.
+ * Returns FDPASS_OK, FDPASS_EINVAL (NULL or empty path, NULL `sock`),
+ * FDPASS_ENOENT, FDPASS_ECONNREFUSED (nobody listens), FDPASS_EACCES (no
+ * permission to connect, or the holder runs as another user: nothing was
+ * sent, the connection is closed), FDPASS_ENAMETOOLONG, FDPASS_ENOTSUP
+ * (the OS cannot tell who listens), FDPASS_EMFILE, FDPASS_ECLOSED (the
+ * holder hung up at once), FDPASS_ENOMEM, FDPASS_ESYS. */
+FDPASS_API int fdpass_connect_holder(const char *path, int *sock);
+
+/* Store copies of `nfds` (1..FDPASS_MAX_FDS) descriptors `fds` under
+ * `name`, replacing what was stored under that name (whose descriptors
+ * the holder closes; the name keeps its place in the holder's order). The
+ * caller keeps its descriptors. All or nothing.
+ * Returns FDPASS_OK, FDPASS_EINVAL (bad name, NULL `fds`, `nfds` 0 or
+ * over FDPASS_MAX_FDS, `timeout_ms` below -1), FDPASS_EBADF (bad `sock` or
+ * descriptor in `fds`), FDPASS_ENOTSOCK, FDPASS_ENOTSUP, FDPASS_ENOTCONN,
+ * FDPASS_EREFUSED (the holder's socket refuses descriptors),
+ * FDPASS_ETIMEDOUT, FDPASS_ECLOSED, FDPASS_EPROTO, FDPASS_EACCES,
+ * FDPASS_EMFILE (the holder has no descriptor slot for all of them:
+ * nothing stored), FDPASS_ENOMEM (the holder is out of memory: nothing
+ * stored), FDPASS_ESYS. */
+FDPASS_API int fdpass_store(int sock, const char *name, const int *fds,
+                            size_t nfds, int timeout_ms);
+
+/* Take copies of the descriptors stored under `name` (NULL: all of them),
+ * in the holder's order: names in the order they were first stored, each
+ * name's descriptors in the order they were stored. `*nfds` in: the
+ * capacity of `fds`; out: how many came. `names` (may be NULL) receives
+ * each descriptor's name, colon-separated as in LISTEN_FDNAMES, with a
+ * terminating NUL, in at most `names_size` bytes. The descriptors are new,
+ * close-on-exec and owned by the caller.
+ * If the descriptors or the names do not fit, nothing is delivered (the
+ * holder sends none), FDPASS_ETRUNC is returned and `*nfds` says how many
+ * there are; room for names of 256 bytes each always suffices. An empty
+ * store fetched whole gives FDPASS_OK with `*nfds` 0.
+ * Returns FDPASS_OK, FDPASS_ETRUNC, FDPASS_ENONAME (nothing is stored under
+ * `name`), FDPASS_EINVAL (bad name, NULL `nfds`, NULL `fds` with a
+ * capacity, `names` with `names_size` 0, `timeout_ms` below -1),
+ * FDPASS_EBADF, FDPASS_ENOTSOCK, FDPASS_ENOTSUP, FDPASS_ENOTCONN,
+ * FDPASS_ETIMEDOUT, FDPASS_ECLOSED, FDPASS_EPROTO, FDPASS_EACCES,
+ * FDPASS_EMFILE (the holder has no slot for the copies it sends, or this
+ * process none for receiving them: all closed), FDPASS_ENOMEM,
+ * FDPASS_ESYS. On failure `names` holds nothing meaningful. */
+FDPASS_API int fdpass_fetch(int sock, const char *name, int *fds,
+                            size_t *nfds, char *names, size_t names_size,
+                            int timeout_ms);
+
+/* The name of every stored descriptor, colon-separated, in the holder's
+ * order, with a terminating NUL ("" when the store is empty), in at most
+ * `names_size` bytes of `names`.
+ * Returns FDPASS_OK, FDPASS_ETRUNC (they do not fit: nothing delivered),
+ * FDPASS_EINVAL (NULL `names`, `names_size` 0, `timeout_ms` below -1),
+ * FDPASS_EBADF, FDPASS_ENOTSOCK, FDPASS_ENOTSUP, FDPASS_ENOTCONN,
+ * FDPASS_ETIMEDOUT, FDPASS_ECLOSED, FDPASS_EPROTO, FDPASS_EACCES,
+ * FDPASS_ENOMEM, FDPASS_ESYS. On failure `names` holds nothing
+ * meaningful. */
+FDPASS_API int fdpass_list(int sock, char *names, size_t names_size,
+                           int timeout_ms);
+
+/* Forget `name`; the holder closes its copies.
+ * Returns FDPASS_OK, FDPASS_ENONAME (nothing is stored under `name`),
+ * FDPASS_EINVAL (bad name, `timeout_ms` below -1), FDPASS_EBADF,
+ * FDPASS_ENOTSOCK, FDPASS_ENOTSUP, FDPASS_ENOTCONN, FDPASS_ETIMEDOUT,
+ * FDPASS_ECLOSED, FDPASS_EPROTO, FDPASS_EACCES, FDPASS_ESYS. */
+FDPASS_API int fdpass_remove(int sock, const char *name, int timeout_ms);
+
 #ifdef __cplusplus
 }
 #endif

@@ -29,15 +29,15 @@ failure "fdpass exec: @fdpass-nobody-$$: connection refused (nobody listens)" \
 # good handoff that follows, and the :w file must not be truncated.
 start "$FDPASS" recv --timeout 30 r.sock > printed
 recv=$started
-failure "fdpass send: nosuch.txt: No such file or directory" \
+failure "fdpass send: nosuch.txt: no such file or directory" \
   send --timeout 30 r.sock keep:w nosuch.txt
-failure "fdpass send: fd:9: Bad file descriptor" send r.sock keep:w fd:9
-failure "fdpass send: tcp:192.0.2.1:0: Cannot assign requested address" \
+failure "fdpass send: fd:9: bad file descriptor" send r.sock keep:w fd:9
+failure "fdpass send: tcp:192.0.2.1:0: cannot assign requested address" \
   send r.sock keep:w tcp:192.0.2.1:0
 failure "fdpass send: unix:nodir/x.sock: no such file or directory" \
   send r.sock keep:w unix:nodir/x.sock
-failure "fdpass send: .:w: Is a directory" send r.sock keep:w .:w
-[ "$(cat keep)" = keep ] || fail "a failed send truncated keep:w"
+failure "fdpass send: .:w: is a directory" send r.sock keep:trunc .:w
+[ "$(cat keep)" = keep ] || fail "a failed send truncated keep:trunc"
 run 0 "$FDPASS" send --timeout 30 r.sock good=in
 finish "$recv"
 [ "$(cat printed)" = "3 good file read-only $scratch/in" ] ||
@@ -48,13 +48,21 @@ start "$FDPASS" hold holder.sock tcp:127.0.0.1:0
 holder=$started
 run 0 "$FDPASS" exec --timeout 30 holder.sock
 port=$(sed -n 's/^3 unknown tcp listening 127\.0\.0\.1:\([0-9]*\)$/\1/p' out)
-failure "fdpass send: tcp:127.0.0.1:$port: Address already in use" \
+failure "fdpass send: tcp:127.0.0.1:$port: address already in use" \
   send holder.sock "tcp:127.0.0.1:$port"
 failure "fdpass recv: holder.sock: address already in use" recv holder.sock
 failure "fdpass hold: holder.sock: address already in use" hold holder.sock in
 [ -S holder.sock ] || fail "a failed listen removed the holder's socket"
-failure "fdpass exec: no-such-command-x: No such file or directory" \
-  exec holder.sock -- no-such-command-x
+# COMMAND not found: 127; found but not runnable: 126 (as env and nohup).
+run 127 "$FDPASS" exec holder.sock -- no-such-command-x
+expect_err "fdpass exec: no-such-command-x: no such file or directory"
+printf 'echo no\n' > not-executable
+run 126 "$FDPASS" exec holder.sock -- ./not-executable
+expect_err "fdpass exec: ./not-executable: permission denied"
+start "$FDPASS" recv --timeout 30 r2.sock -- ./not-executable 2> r2.err
+r2=$started
+run 0 "$FDPASS" send --timeout 30 r2.sock in
+finish "$r2" 126
 run 0 "$FDPASS" exec holder.sock # the holder still serves
 kill -TERM "$holder"
 finish "$holder"
@@ -79,6 +87,16 @@ grep -q "^3 unknown file read-only $scratch/in\$" printed ||
 kill -TERM "$holder"
 finish "$holder"
 
+# A file in SOCKET's place is named as such, and left alone.
+printf 'precious\n' > file.sock
+failure "fdpass hold: file.sock: not a socket but a file (left alone)" \
+  hold file.sock in
+failure "fdpass recv: file.sock: not a socket but a file (left alone)" \
+  recv file.sock
+failure "fdpass send: file.sock: not a socket but a file" send file.sock in
+failure "fdpass list: file.sock: not a socket but a file" list file.sock
+[ "$(cat file.sock)" = precious ] || fail "the file in SOCKET's place changed"
+
 # Peers that break the protocol.
 # fake MODE EXPECTED_TEXT ARGS...: fake-peer.py in MODE, fdpass ARGS fails.
 fake() {
@@ -89,20 +107,22 @@ fake() {
   failure "$text" "$@"
   finish "$started"
 }
-fake close "fdpass exec: fake.sock: the connection closed before any descriptor came" \
+fake close "fdpass exec: fake.sock: connection closed by peer" \
   exec --timeout 30 fake.sock
-fake no-fds "fdpass exec: fake.sock: message carried no descriptor" \
-  exec --timeout 30 fake.sock
-fake bad-byte "fdpass exec: fake.sock: not a handoff (first byte not 0)" \
-  exec --timeout 30 fake.sock
-fake bad-names "fdpass exec: fake.sock: the number of names differs" \
-  exec --timeout 30 fake.sock
-fake bad-name "fdpass exec: fake.sock: the descriptor names are malformed" \
-  exec --timeout 30 fake.sock
-fake second-message "fdpass exec: fake.sock: a second message brought descriptors" \
-  exec --timeout 30 fake.sock
-fake silent "fdpass exec: fake.sock: timed out waiting for the descriptors" \
-  exec --timeout 0.3 fake.sock
-fake no-confirm "fdpass send: fake.sock: the receiver closed the connection without confirming" \
+for mode in no-fds bad-byte bad-names bad-name second-message; do
+  fake $mode "fdpass exec: fake.sock: peer does not speak the protocol" \
+    exec --timeout 30 fake.sock
+  fake $mode "fdpass list: fake.sock: peer does not speak the protocol" \
+    list --timeout 30 fake.sock
+done
+fake silent "fdpass exec: fake.sock: timed out" exec --timeout 0.3 fake.sock
+fake silent "fdpass store: fake.sock: timed out" \
+  store --timeout 0.3 fake.sock x=in
+fake close-unread "fdpass send: fake.sock: the receiver closed the connection without taking the descriptors" \
   send --timeout 30 fake.sock in
+# A receiver that takes the descriptors and hangs up without confirming,
+# as IO::FDPass's does, got them: success.
+start "$PYTHON" "$CLI_TESTS/fake-peer.py" fake2.sock no-confirm
+run 0 "$FDPASS" send --timeout 30 fake2.sock in
+finish "$started"
 passed "every failure: exit 1, one line, nothing sent, sockets intact"

@@ -18,11 +18,18 @@ man=$prefix/share/man/man1/fdpass.1
 ! ldd "$fdpass" | grep -q libfdpass || fail "$fdpass needs libfdpass.so"
 [ "$("$fdpass" --version)" = "fdpass $version" ] || fail "--version"
 
+grep -q "^\.TH FDPASS 1 .*\"libfdpass $version\"" "$man" ||
+  fail "the man page does not carry version $version"
+for section in ENVIRONMENT SECURITY NOTES; do
+  grep -q "^\.SH $section" "$man" || fail "the man page lacks $section"
+done
 warnings=$(groff -man -ww -z -Tutf8 "$man" 2>&1)
 [ -z "$warnings" ] || fail "the man page has warnings: $warnings"
 "$fdpass" --help > /dev/null
-for word in send recv hold exec --timeout --allow-uid --help --version \
-  LISTEN_FDS LISTEN_PID LISTEN_FDNAMES tcp: tcp6: unix: fd: :w :rw :a; do
+for word in send recv hold exec store list remove --timeout --allow-uid \
+  --peer-uid --read-uid --write-uid --read-gid --write-gid --mode --group \
+  --from --name --help --version LISTEN_FDS LISTEN_PID LISTEN_FDNAMES \
+  tcp: tcp6: unix: fd: :w :rw :a :trunc 126 127; do
   "$fdpass" --help | grep -q -- "$word" ||
     fail "--help does not mention $word"
   sed 's/\\-/-/g' "$man" | grep -q -- "$word" ||

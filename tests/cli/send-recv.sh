@@ -13,7 +13,7 @@ start "$FDPASS" recv --timeout 30 r.sock -- sh -c '
   cat <&3; cat <&4; echo written >&5
   ls /proc/$$/fd; exit 7' > command.out 9< a
 recv=$started
-run 0 "$FDPASS" send --timeout 30 r.sock first=a b log=w:w
+run 0 "$FDPASS" send --timeout 30 r.sock first=a b log=w:trunc
 [ ! -s out ] && [ ! -s err ] || fail "send printed: $(cat out err)"
 finish "$recv" 7 # the command's own status
 [ ! -e r.sock ] || fail "recv left its socket file"
@@ -25,7 +25,7 @@ finish "$recv" 7 # the command's own status
 [ "$count" = 3 ] || fail "LISTEN_FDS=$count"
 [ "$names" = first:unknown:log ] || fail "LISTEN_FDNAMES=$names"
 [ "$line1 $line2" = "first second" ] || fail "read '$line1 $line2'"
-[ "$(cat w)" = written ] || fail "the :w file holds '$(cat w)'"
+[ "$(cat w)" = written ] || fail "the :trunc file holds '$(cat w)'"
 fds=$(tail -n +4 command.out | sort -n | tr '\n' ' ')
 [ "$fds" = "0 1 2 3 4 5 " ] || fail "the command had descriptors $fds"
 

@@ -73,7 +73,7 @@ os.close(read_end)
 done = subprocess.run([sys.argv[1], "exec", sys.argv[2]], stdout=write_end,
                       stderr=subprocess.PIPE, text=True)
 assert done.returncode == 1, done
-assert done.stderr == "fdpass exec: stdout: Broken pipe\n", done.stderr
+assert done.stderr == "fdpass exec: stdout: broken pipe\n", done.stderr
 END
 start "$PYTHON" "$CLI_TESTS/fake-peer.py" fake.sock close
 run 1 "$FDPASS" send --timeout 30 fake.sock in

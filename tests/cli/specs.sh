@@ -11,7 +11,7 @@ printf 'line 1\n' > a
 mkfifo p
 exec 7<> p # fd:7, a FIFO this shell reads from afterwards
 abstract="@fdpass-cli-specs-$$"
-specs="r=in w=w:w rw=rw:rw a=a:a fd=fd:7 t4=tcp:127.0.0.1:0 u=unix:u.sock
+specs="r=in w=w:trunc rw=rw:rw a=a:a fd=fd:7 t4=tcp:127.0.0.1:0 u=unix:u.sock
   ua=unix:$abstract"
 if "$PYTHON" -c 'import socket; socket.socket(socket.AF_INET6).bind(("::1", 0))' \
   2> /dev/null; then
@@ -37,7 +37,7 @@ cat > expected <<END
 END
 case $specs in *t6=*) echo "11 t6 tcp6 listening [::1]:PORT" >> expected ;; esac
 diff expected printed > diff.out || fail "exec printed: $(cat diff.out)"
-[ "$(cat w)" = "" ] || fail ":w did not truncate: $(cat w)"
+[ "$(cat w)" = "" ] || fail ":trunc did not truncate: $(cat w)"
 
 run 0 "$FDPASS" exec holder.sock -- "$PYTHON" "$CLI_TESTS/use-fds.py"
 cat > expected <<END
@@ -62,4 +62,12 @@ kill -TERM "$holder"
 finish "$holder"
 [ -S u.sock ] || fail "the unix: socket file went away with the holder"
 [ ! -e holder.sock ] || fail "the holder left its socket file"
+# :w writes without truncating (systemd's convention); only :trunc truncates.
+printf 'keep this\n' > k
+start "$FDPASS" hold k.sock k=k:w
+holder=$started
+run 0 "$FDPASS" exec --timeout 30 k.sock -- sh -c 'printf X >&3'
+[ "$(cat k)" = "Xeep this" ] || fail ":w truncated: $(cat k)"
+kill -TERM "$holder"
+finish "$holder"
 passed "every kind of SPEC printed and used through hold and exec"

@@ -1,0 +1,19 @@
+/*
+ * launch.h - what happens to received descriptors: exec a command with
+ * them the way systemd's socket activation does, or print them.
+ */
+#ifndef FDPASS_CLI_LAUNCH_H
+#define FDPASS_CLI_LAUNCH_H
+
+struct handoff;
+
+/* Exec `command` with the descriptors of `h` as 3, 4, ... and LISTEN_FDS,
+ * LISTEN_PID, LISTEN_FDNAMES set; every other descriptor above 2 is
+ * closed by the exec. Returns only on failure: EXIT_NOT_FOUND (127) when
+ * COMMAND is not found, EXIT_CANNOT_RUN (126) when it cannot be run. */
+int launch(char **command, struct handoff *h);
+
+/* Print one line per descriptor of `h`, then close them. */
+int print_handoff(struct handoff *h);
+
+#endif

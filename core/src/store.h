@@ -1,0 +1,59 @@
+/*
+ * store.h - the descriptor holder inside the library: a store of named
+ * descriptors and the loop that serves it (docs/protocol.md). Internal,
+ * not exported: the fdpass command links the static library and is a
+ * thin layer over this. POSIX only.
+ */
+#ifndef FDPASS_STORE_H
+#define FDPASS_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct fdp_store;
+
+/* An empty store; NULL when out of memory. */
+struct fdp_store *fdp_store_new(void);
+
+/* Close every stored descriptor and free the store. */
+void fdp_store_free(struct fdp_store *s);
+
+/* Store `fds` (1..FDPASS_MAX_FDS) under `name` (`len` bytes), replacing
+ * what was there (the name keeps its place in the order). On success the
+ * store owns `fds`; on failure (FDPASS_EINVAL for a bad name or count,
+ * FDPASS_ENOMEM) the caller still does. */
+int fdp_store_put(struct fdp_store *s, const char *name, size_t len,
+                  const int *fds, size_t nfds);
+
+/* How many descriptors are stored. */
+size_t fdp_store_count(const struct fdp_store *s);
+
+/* Who may do what besides the holder's own uid and root, which may do
+ * everything. Read: fetch and list; write: store and remove. A gid
+ * matches the client's effective gid. */
+struct fdp_holder_access {
+  const int64_t *read_uids, *write_uids, *read_gids, *write_gids;
+  size_t nread_uids, nwrite_uids, nread_gids, nwrite_gids;
+};
+
+struct fdp_holder {
+  int listener;   /* a listening local socket */
+  int stop_fd;    /* serve until this is readable (-1: forever) */
+  struct fdp_store *store;
+  struct fdp_holder_access access;
+  /* A client that sends no request within this many milliseconds gets
+   * the one-message handoff of every descriptor, as IO::FDPass receivers
+   * and fdpass 1.1 expect, and is disconnected; -1: never. */
+  int legacy_ms;
+  /* Refused clients and broken requests, one line each (may be NULL). */
+  void (*log)(void *context, const char *text);
+  void *log_context;
+};
+
+/* Serve store, fetch, list and remove to any number of clients at once,
+ * until h->stop_fd becomes readable: FDPASS_OK then. Each client has
+ * deadlines, so one that stalls delays no other. A failure of one client
+ * ends that client only; the listener failing returns its status. */
+int fdp_holder_serve(const struct fdp_holder *h);
+
+#endif

@@ -1,0 +1,504 @@
+/*
+ * test_store.c - the descriptor store: fdpass_connect_holder, fdpass_store,
+ * fdpass_fetch, fdpass_list and fdpass_remove against the library's holder
+ * running as a real process (store_holder), and against hostile holders
+ * and clients. Descriptor counts are checked in this process (FD_TEST) and
+ * in the holder's (/proc/PID/fd).
+ */
+#define _GNU_SOURCE
+
+#include "helpers.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../core/src/store_wire.h"
+
+static char dir[64], path[128];
+
+static void make_dir(void)
+{
+  strcpy(dir, "/tmp/fdpass-store-XXXXXX");
+  cr_assert_not_null(mkdtemp(dir));
+  snprintf(path, sizeof path, "%s/holder.sock", dir);
+}
+
+static void remove_dir(void)
+{
+  char command[128];
+  snprintf(command, sizeof command, "rm -rf '%s'", dir);
+  cr_assert_eq(system(command), 0);
+}
+
+TestSuite(store, .init = make_dir, .fini = remove_dir);
+
+/* Start store_holder on `where` with `args` (NULL-terminated), as `uid`
+ * (-1: ours); wait until it listens. */
+static pid_t start_holder_as(const char *where, int uid, const char **args)
+{
+  int ready[2];
+  cr_assert_eq(pipe(ready), 0);
+  pid_t pid = fork();
+  cr_assert(pid >= 0);
+  if (pid == 0) {
+    /* In a cross build, through the emulator (words separated by spaces). */
+    const char *argv[24] = {0};
+    int argc = 0;
+    static char emulator[256];
+    const char *e = getenv("FDPASS_TEST_EMULATOR");
+    snprintf(emulator, sizeof emulator, "%s", e ? e : "");
+    for (char *w = strtok(emulator, " "); w && argc < 8; w = strtok(NULL, " "))
+      argv[argc++] = w;
+    argv[argc++] = STORE_HOLDER;
+    argv[argc++] = where;
+    for (int i = 0; args && args[i]; i++)
+      argv[argc++] = args[i];
+    dup2(ready[1], 1);
+    if (uid >= 0 && (setresgid(uid, uid, uid) != 0 ||
+                     setresuid(uid, uid, uid) != 0))
+      _exit(3);
+    /* A failed test must not leave its holder behind. */
+    prctl(PR_SET_PDEATHSIG, SIGTERM);
+    execvp(argv[0], (char **)argv);
+    _exit(4);
+  }
+  close(ready[1]);
+  char line[8] = "";
+  cr_assert_eq(read(ready[0], line, sizeof line), 6, "the holder failed");
+  close(ready[0]);
+  return pid;
+}
+
+static pid_t start_holder(const char **args)
+{
+  return start_holder_as(path, -1, args);
+}
+
+static void stop_holder(pid_t pid)
+{
+  kill(pid, SIGTERM);
+  wait_child_ok(pid);
+}
+
+static int fds_of(pid_t pid)
+{
+  char where[64];
+  snprintf(where, sizeof where, "/proc/%d/fd", (int)pid);
+  DIR *d = opendir(where);
+  cr_assert_not_null(d);
+  int n = 0;
+  for (struct dirent *e; (e = readdir(d));)
+    n += e->d_name[0] != '.';
+  closedir(d);
+  return n;
+}
+
+static int connect_holder(void)
+{
+  int sock;
+  assert_ok(fdpass_connect_holder(path, &sock));
+  return sock;
+}
+
+static long long ms_now(void)
+{
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+FD_TEST(store, store_fetch_list_remove_on_one_connection)
+{
+  pid_t holder = start_holder(NULL);
+  int holder_fds = fds_of(holder);
+  int sock = connect_holder();
+  int p[2], q[2];
+  make_pipe(p);
+  make_pipe(q);
+  assert_ok(fdpass_store(sock, "web", p, 2, 5000));
+  assert_ok(fdpass_store(sock, "log file", &q[1], 1, 5000));
+  cr_assert_eq(fds_of(holder), holder_fds + 1 + 3, "the holder keeps 3");
+
+  int got[4];
+  size_t n = 4;
+  char names[64];
+  assert_ok(fdpass_fetch(sock, "web", got, &n, names, sizeof names, 5000));
+  cr_assert_eq(n, 2);
+  cr_assert_str_eq(names, "web:web");
+  cr_assert(same_file(got[0], p[0]) && same_file(got[1], p[1]));
+  cr_assert(is_cloexec(got[0]) && is_cloexec(got[1]));
+  write_all(got[1], "x", 1); /* the copy really is the pipe */
+  char byte;
+  read_exact(p[0], &byte, 1);
+  close(got[0]);
+  close(got[1]);
+
+  n = 4;
+  assert_ok(fdpass_fetch(sock, NULL, got, &n, names, sizeof names, -1));
+  cr_assert_eq(n, 3);
+  cr_assert_str_eq(names, "web:web:log file");
+  cr_assert(same_file(got[2], q[1]));
+  for (size_t i = 0; i < n; i++)
+    close(got[i]);
+
+  /* Replacing keeps the name's place; the old copies are closed. */
+  assert_ok(fdpass_store(sock, "web", &q[0], 1, 5000));
+  assert_ok(fdpass_list(sock, names, sizeof names, 5000));
+  cr_assert_str_eq(names, "web:log file");
+  cr_assert_eq(fds_of(holder), holder_fds + 1 + 2);
+
+  assert_ok(fdpass_remove(sock, "web", 5000));
+  assert_status(fdpass_remove(sock, "web", 5000), FDPASS_ENONAME);
+  n = 4;
+  assert_status(fdpass_fetch(sock, "web", got, &n, NULL, 0, 5000),
+                FDPASS_ENONAME);
+  assert_ok(fdpass_remove(sock, "log file", 5000));
+  assert_ok(fdpass_list(sock, names, sizeof names, 5000));
+  cr_assert_str_eq(names, "");
+  n = 4;
+  assert_ok(fdpass_fetch(sock, NULL, got, &n, names, sizeof names, 5000));
+  cr_assert_eq(n, 0);
+  cr_assert_eq(fds_of(holder), holder_fds + 1);
+  close(sock);
+  close(p[0]);
+  close(p[1]);
+  close(q[0]);
+  close(q[1]);
+  stop_holder(holder);
+}
+
+FD_TEST(store, fetch_that_does_not_fit_delivers_nothing)
+{
+  pid_t holder = start_holder(NULL);
+  int sock = connect_holder();
+  int p[2], got[3];
+  make_pipe(p);
+  assert_ok(fdpass_store(sock, "a", p, 2, 5000));
+  size_t n = 1;
+  int before = count_fds();
+  assert_status(fdpass_fetch(sock, "a", got, &n, NULL, 0, 5000),
+                FDPASS_ETRUNC);
+  cr_assert_eq(n, 2, "ETRUNC tells how many there are");
+  char small[3];
+  n = 3;
+  assert_status(fdpass_fetch(sock, NULL, got, &n, small, sizeof small, 5000),
+                FDPASS_ETRUNC);
+  cr_assert_eq(n, 2);
+  assert_status(fdpass_list(sock, small, sizeof small, 5000), FDPASS_ETRUNC);
+  cr_assert_eq(count_fds(), before, "nothing was delivered");
+  /* The connection is still in step. */
+  char names[4];
+  n = 3;
+  assert_ok(fdpass_fetch(sock, "a", got, &n, names, sizeof names, 5000));
+  cr_assert_str_eq(names, "a:a");
+  close(got[0]);
+  close(got[1]);
+  close(sock);
+  close(p[0]);
+  close(p[1]);
+  stop_holder(holder);
+}
+
+FD_TEST(store, names_follow_systemd_and_bad_ones_send_nothing)
+{
+  int a, b;
+  make_pair(&a, &b);
+  int fd = a, got[1];
+  size_t n = 1;
+  char long_name[257];
+  memset(long_name, 'x', 256);
+  long_name[256] = '\0';
+  const char *bad[] = {"", "a:b", "tab\there", "\x7f", "caf\xc3\xa9",
+                       long_name};
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    assert_status(fdpass_store(a, bad[i], &fd, 1, 0), FDPASS_EINVAL);
+    assert_status(fdpass_remove(a, bad[i], 0), FDPASS_EINVAL);
+    assert_status(fdpass_fetch(a, bad[i], got, &n, NULL, 0, 0),
+                  FDPASS_EINVAL);
+  }
+  assert_status(fdpass_store(a, NULL, &fd, 1, 0), FDPASS_EINVAL);
+  assert_status(fdpass_store(a, "x", &fd, 0, 0), FDPASS_EINVAL);
+  assert_status(fdpass_store(a, "x", NULL, 1, 0), FDPASS_EINVAL);
+  assert_status(fdpass_store(a, "x", &fd, FDPASS_MAX_FDS + 1, 0),
+                FDPASS_EINVAL);
+  assert_status(fdpass_store(a, "x", &fd, 1, -2), FDPASS_EINVAL);
+  assert_status(fdpass_fetch(a, "x", got, NULL, NULL, 0, 0), FDPASS_EINVAL);
+  assert_status(fdpass_list(a, NULL, 10, 0), FDPASS_EINVAL);
+  assert_status(fdpass_connect_holder(path, NULL), FDPASS_EINVAL);
+  set_nonblocking(b);
+  char byte;
+  cr_assert_eq(read(b, &byte, 1), -1, "something was sent");
+  cr_assert_eq(errno, EAGAIN);
+  /* The longest name and a space are fine. */
+  long_name[255] = '\0';
+  cr_assert(fdp_name_is_valid(long_name, 255));
+  cr_assert(fdp_name_is_valid("a b", 3));
+  close(a);
+  close(b);
+}
+
+FD_TEST(store, a_thousand_names_in_order_across_many_frames)
+{
+  pid_t holder = start_holder(NULL);
+  int sock = connect_holder();
+  int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+  enum { N = 600 };
+  char name[16];
+  for (int i = 0; i < N; i++) {
+    snprintf(name, sizeof name, "n%d", i);
+    assert_ok(fdpass_store(sock, name, &null, 1, 5000));
+  }
+  static int got[N];
+  static char names[N * 8];
+  size_t n = N;
+  struct rlimit limit;
+  getrlimit(RLIMIT_NOFILE, &limit);
+  cr_assert_geq(limit.rlim_cur, 2 * N, "RLIMIT_NOFILE too low for the test");
+  assert_ok(fdpass_fetch(sock, NULL, got, &n, names, sizeof names, 5000));
+  cr_assert_eq(n, N);
+  const char *p = names;
+  for (int i = 0; i < N; i++) {
+    snprintf(name, sizeof name, "n%d", i);
+    cr_assert(!strncmp(p, name, strlen(name)), "name %d: %.20s", i, p);
+    p += strlen(name) + 1;
+    cr_assert(same_file(got[i], null));
+    close(got[i]);
+  }
+  close(null);
+  close(sock);
+  stop_holder(holder);
+}
+
+/* A client that stalls mid-request, and one that dies mid-request, delay
+ * nobody and leave nothing stored nor open in the holder. */
+FD_TEST(store, stalled_and_killed_clients_delay_nobody_and_leave_nothing)
+{
+  pid_t holder = start_holder(NULL);
+  int holder_fds = fds_of(holder);
+  int stalled;
+  assert_ok(fdpass_connect(path, &stalled));
+  write_all(stalled, "\xfd\x01S", 3); /* a third of a header */
+
+  /* A store with its descriptors, then death before the name ends. */
+  pid_t child = fork();
+  cr_assert(child >= 0);
+  if (child == 0) {
+    int sock, null = open("/dev/null", O_RDONLY);
+    if (fdpass_connect(path, &sock) != 0)
+      _exit(1);
+    unsigned char frame[FDP_WIRE_HEADER + 2];
+    struct fdp_frame f = {FDP_OP_STORE, 0, 1, 0, 4};
+    fdp_wire_encode(&f, frame);
+    memcpy(frame + FDP_WIRE_HEADER, "ha", 2);
+    size_t len = sizeof frame;
+    _exit(fdpass_send_fds(sock, frame, &len, &null, 1, 0) == 0 ? 0 : 2);
+  }
+  wait_child_ok(child);
+
+  long long start = ms_now();
+  int sock = connect_holder(), null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+  char names[64];
+  assert_ok(fdpass_store(sock, "quick", &null, 1, 2000));
+  assert_ok(fdpass_list(sock, names, sizeof names, 2000));
+  cr_assert_str_eq(names, "quick", "half a store was kept: %s", names);
+  cr_assert_lt(ms_now() - start, 1000, "a stalled client held us up");
+  assert_ok(fdpass_remove(sock, "quick", 2000));
+  close(sock);
+  close(stalled);
+  close(null);
+  /* The holder closes what the dead client sent once it sees it gone. */
+  for (int i = 0; i < 200 && fds_of(holder) != holder_fds; i++)
+    usleep(10000);
+  cr_assert_eq(fds_of(holder), holder_fds, "the holder leaked");
+  stop_holder(holder);
+}
+
+/* A peer that is not a holder: each reply breaks the protocol, and the
+ * client returns FDPASS_EPROTO with every descriptor it got closed. */
+static void fake_reply(int sock, const void *bytes, size_t len, int nfds)
+{
+  struct raw_message m;
+  raw_recv(sock, sizeof m.data, &m); /* the whole request */
+  raw_close(&m);
+  int fds[4];
+  for (int i = 0; i < nfds; i++)
+    fds[i] = open("/dev/null", O_RDONLY | O_CLOEXEC);
+  if (len)
+    raw_send(sock, bytes, len, fds, (size_t)nfds);
+  for (int i = 0; i < nfds; i++)
+    close(fds[i]);
+}
+
+FD_TEST(store, hostile_holder_gets_eproto_and_leaks_nothing)
+{
+  static const struct {
+    unsigned char bytes[24];
+    size_t len;
+    int nfds;
+  } replies[] = {
+    {"\0", 1, 1},                                    /* a 1.1 handoff */
+    {"\xfd\x02" "F\0\0\1\0\0\0\0\0\0", 12, 1},        /* version 2 */
+    {"\xfd\x01" "F\0\0\2\0\0\0\0\0\1" "a", 13, 1},    /* 2 said, 1 sent */
+    {"\xfd\x01" "F\0\0\1\0\0\0\0\0\3" "a:b", 15, 1},  /* 2 names, 1 fd */
+    {"\xfd\x01" "F\0\0\1\0\0\0\0\0\1" ":", 13, 1},    /* a bad name */
+    {"\xfd\x01" "F\0\0\3\0\0\0\0\0\5" "a:a:a", 17, 3}, /* over capacity */
+    {"\xfd\x01" "F\x63\0\0\0\0\0\0\0\0", 12, 0},      /* unknown code */
+    {"\xfd\x01" "L\0\0\0\0\0\0\0\0\0", 12, 0},        /* another op */
+    {"\xfd\x01" "F\0\0\1\1\0\0\0\0\1" "a", 13, 1},    /* MORE, then EOF */
+  };
+  for (size_t i = 0; i < sizeof replies / sizeof replies[0]; i++) {
+    int a, b, got[2];
+    make_pair(&a, &b);
+    pid_t child = fork();
+    cr_assert(child >= 0);
+    if (child == 0) {
+      close(a);
+      fake_reply(b, replies[i].bytes, replies[i].len, replies[i].nfds);
+      _exit(0);
+    }
+    close(b);
+    int before = count_fds();
+    size_t n = 2;
+    char names[16];
+    int status = fdpass_fetch(a, NULL, got, &n, names, sizeof names, 5000);
+    cr_assert(status == FDPASS_EPROTO || (i == 8 && status == FDPASS_ECLOSED),
+              "reply %zu: %s", i, fdpass_errname(status));
+    cr_assert_eq(count_fds(), before, "reply %zu leaked", i);
+    wait_child_ok(child);
+    close(a);
+  }
+}
+
+FD_TEST(store, silent_holder_times_out)
+{
+  int a, b, got[1];
+  make_pair(&a, &b);
+  size_t n = 1;
+  long long start = ms_now();
+  assert_status(fdpass_fetch(a, "x", got, &n, NULL, 0, 100),
+                FDPASS_ETIMEDOUT);
+  cr_assert_geq(ms_now() - start, 100);
+  /* A holder that never reads: the request cannot even go out. */
+  fill_socket(a);
+  assert_status(fdpass_remove(a, "x", 50), FDPASS_ETIMEDOUT);
+  close(a);
+  close(b);
+}
+
+FD_TEST(store, holder_out_of_descriptors_refuses_the_store_and_serves_on)
+{
+  if (under_valgrind())
+    cr_skip_test("valgrind virtualises the descriptor limit");
+  const char *args[] = {"-n", "24", NULL};
+  pid_t holder = start_holder(args);
+  int sock = connect_holder();
+  int fds[FDPASS_MAX_FDS];
+  for (int i = 0; i < 40; i++)
+    fds[i] = open("/dev/null", O_RDONLY | O_CLOEXEC);
+  assert_status(fdpass_store(sock, "many", fds, 40, 5000), FDPASS_EMFILE);
+  assert_ok(fdpass_store(sock, "few", fds, 2, 5000));
+  char names[64];
+  assert_ok(fdpass_list(sock, names, sizeof names, 5000));
+  cr_assert_str_eq(names, "few:few");
+  for (int i = 0; i < 40; i++)
+    close(fds[i]);
+  close(sock);
+  stop_holder(holder);
+}
+
+/* Only its own uid (and root) by default; read and write rights apart. */
+FD_TEST(store, another_uid_needs_rights_and_a_squatter_is_refused)
+{
+  if (geteuid() != 0 || under_valgrind())
+    cr_skip_test("needs root to act as another uid (and no valgrind, whose "
+                 "log files that uid cannot write)");
+  enum { OTHER = 65534 };
+  char abstract[64];
+  snprintf(abstract, sizeof abstract, "@fdpass-store-%d", (int)getpid());
+  snprintf(path, sizeof path, "%s", abstract);
+
+  /* A holder of another uid: connect_holder refuses it, sending nothing. */
+  pid_t squatter = start_holder_as(abstract, OTHER, NULL);
+  int sock;
+  assert_status(fdpass_connect_holder(abstract, &sock), FDPASS_EACCES);
+  stop_holder(squatter);
+
+  const char *args[] = {"-r", "65534", NULL};
+  pid_t holder = start_holder(args);
+  sock = connect_holder();
+  int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+  assert_ok(fdpass_store(sock, "shared", &null, 1, 5000));
+  pid_t child = fork();
+  cr_assert(child >= 0);
+  if (child == 0) {
+    int s, got[1];
+    size_t n = 1;
+    if (setresuid(OTHER, OTHER, OTHER) != 0)
+      _exit(10);
+    /* A root holder is trusted; the holder grants only reading. */
+    if (fdpass_connect_holder(abstract, &s) != FDPASS_OK)
+      _exit(11);
+    if (fdpass_fetch(s, "shared", got, &n, NULL, 0, 5000) != FDPASS_OK ||
+        n != 1)
+      _exit(12);
+    if (fdpass_store(s, "mine", got, 1, 5000) != FDPASS_EACCES)
+      _exit(13);
+    if (fdpass_remove(s, "shared", 5000) != FDPASS_EACCES)
+      _exit(14);
+    _exit(0);
+  }
+  wait_child_ok(child);
+  stop_holder(holder);
+
+  /* Without rights the connection is refused outright: the client sees
+   * the holder hang up, at its hello or at its first request. */
+  holder = start_holder(NULL);
+  child = fork();
+  cr_assert(child >= 0);
+  if (child == 0) {
+    int s, got[1];
+    size_t n = 1;
+    if (setresuid(OTHER, OTHER, OTHER) != 0)
+      _exit(10);
+    int status = fdpass_connect_holder(abstract, &s);
+    if (status == FDPASS_OK)
+      status = fdpass_fetch(s, "shared", got, &n, NULL, 0, 5000);
+    _exit(status == FDPASS_ECLOSED ? 0 : 15);
+  }
+  wait_child_ok(child);
+  stop_holder(holder);
+  close(sock);
+  close(null);
+}
+
+/* A client that asks nothing gets fdpass 1.1's one-message handoff, which
+ * a plain fdpass_recv (IO::FDPass's format) takes; one that connected with
+ * fdpass_connect_holder may stay quiet as long as it likes. */
+FD_TEST(store, a_client_that_asks_nothing_gets_the_old_handoff)
+{
+  const char *args[] = {"-l", "50", NULL};
+  pid_t holder = start_holder(args);
+  int sock = connect_holder(), null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+  usleep(200000); /* four times the holder's patience */
+  assert_ok(fdpass_store(sock, "unknown", &null, 1, 5000));
+  int reader, got;
+  assert_ok(fdpass_connect(path, &reader));
+  assert_ok(fdpass_recv(reader, &got));
+  cr_assert(same_file(got, null));
+  char byte;
+  cr_assert_eq(read(reader, &byte, 1), 0, "the holder did not hang up");
+  close(got);
+  close(reader);
+  close(null);
+  close(sock);
+  stop_holder(holder);
+}
