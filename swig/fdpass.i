@@ -217,6 +217,14 @@ static int fdpass_binding_close(int number)
 }
 %}
 
+/* The descriptor store's calls are not in the modules yet: their roles
+ * (a holder path or socket, lists of names) come with them. */
+%ignore fdpass_connect_holder;
+%ignore fdpass_store;
+%ignore fdpass_fetch;
+%ignore fdpass_list;
+%ignore fdpass_remove;
+
 /* fdpass.send, fdpass.EBADF: the module or namespace is the prefix. */
 %rename("%(strip:[fdpass_])s") "";
 %rename("%(strip:[FDPASS_])s", %$isconstant) "";
