@@ -66,6 +66,7 @@
 #include <sys/socket.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "fdpass.h"
 
@@ -100,6 +101,100 @@ static int fdpass_binding_acceptable(int listener)
                  &size) == 0 && listening)
     return fdpass_binding_poll(listener, FDPASS_READABLE);
   return FDPASS_OK;
+}
+
+/* The descriptor store's calls, shared by the languages' own functions
+ * (bindings/<language>/native.i): their results are lists of unknown
+ * length, which no role above gives. */
+
+/* Room for `n` names of a fetch or a list: fdpass_fetch promises that 256
+ * bytes a name always suffice. */
+#define FDPASS_BINDING_NAME_ROOM 256
+
+/* What fdpass_binding_fetch delivered: `nfds` descriptors, owned by the
+ * caller, and their names, colon-separated; both malloc'd. */
+struct fdpass_binding_fetched {
+  int *fds;
+  char *names;
+  size_t nfds;
+};
+
+static void fdpass_binding_fetched_free(struct fdpass_binding_fetched *got)
+{
+  free(got->fds);
+  free(got->names);
+  got->fds = NULL;
+  got->names = NULL;
+}
+
+/* fdpass_fetch with buffers that fit, however many descriptors the holder
+ * keeps: FDPASS_ETRUNC says how many there are (nothing was delivered),
+ * and the call is made again with room for them, as long as the store
+ * grows in between. Uses no interpreter, so that Ruby may call it
+ * without its VM lock. On failure nothing is left to free or close. */
+static int fdpass_binding_fetch(int sock, const char *name, int timeout_ms,
+                                struct fdpass_binding_fetched *got)
+{
+  size_t capacity = 8;
+  for (;;) {
+    got->fds = malloc(capacity * sizeof *got->fds);
+    got->names = malloc(capacity * FDPASS_BINDING_NAME_ROOM);
+    if (got->fds == NULL || got->names == NULL) {
+      fdpass_binding_fetched_free(got);
+      return FDPASS_ENOMEM;
+    }
+    got->nfds = capacity;
+    int status = fdpass_fetch(sock, name, got->fds, &got->nfds, got->names,
+                              capacity * FDPASS_BINDING_NAME_ROOM,
+                              timeout_ms);
+    if (status == FDPASS_OK)
+      return status;
+    fdpass_binding_fetched_free(got);
+    if (status != FDPASS_ETRUNC)
+      return status;
+    capacity = got->nfds > capacity ? got->nfds : 2 * capacity;
+  }
+}
+
+/* fdpass_list into a malloc'd `*names` that fits: FDPASS_ETRUNC does not
+ * say how much it needs, so the room doubles until they fit. */
+static int fdpass_binding_list(int sock, int timeout_ms, char **names)
+{
+  for (size_t size = 4096;; size *= 2) {
+    *names = malloc(size);
+    if (*names == NULL)
+      return FDPASS_ENOMEM;
+    int status = fdpass_list(sock, *names, size, timeout_ms);
+    if (status == FDPASS_OK)
+      return status;
+    free(*names);
+    *names = NULL;
+    if (status != FDPASS_ETRUNC)
+      return status;
+  }
+}
+
+/* A store call's connection to its holder: the connected socket it was
+ * given (`path` NULL), or a new one to the holder at `path`, which
+ * fdpass_binding_holder_done closes after the call. */
+static int fdpass_binding_holder(const char *path, int *sock)
+{
+  return path != NULL ? fdpass_connect_holder(path, sock) : FDPASS_OK;
+}
+
+static void fdpass_binding_holder_done(const char *path, int sock)
+{
+  if (path != NULL)
+    fdpass_close(sock);
+}
+
+/* The next name of a colon-separated list at `*cursor` (not at its end):
+ * its length; `*cursor` moves past it and its colon. */
+static size_t fdpass_binding_next_name(const char **cursor)
+{
+  size_t length = strcspn(*cursor, ":");
+  *cursor += length + ((*cursor)[length] == ':');
+  return length;
 }
 
 /* send_fds without FDPASS_NONBLOCK: everything or a failure, as in C, by
@@ -217,8 +312,9 @@ static int fdpass_binding_close(int number)
 }
 %}
 
-/* The descriptor store's calls are not in the modules yet: their roles
- * (a holder path or socket, lists of names) come with them. */
+/* The descriptor store's calls are each language's own (native.i), over
+ * fdpass_binding_fetch and fdpass_binding_list: a holder is a path or a
+ * socket, and the results are lists. */
 %ignore fdpass_connect_holder;
 %ignore fdpass_store;
 %ignore fdpass_fetch;

@@ -124,3 +124,160 @@ static void fdpass_lua_seal(lua_State *L)
   lua_rawset(L, -3);
   fdpass_lua_seal(L);
 %}
+
+/* The descriptor store. A holder is a path (a string: the call connects,
+ * and closes that connection after it) or a connected socket. Every
+ * argument is checked before connecting, so that a Lua error leaves no
+ * connection open. */
+%{
+/* The holder at argument 1: its path, or NULL and the socket in `*sock`. */
+static const char *fdpass_lua_holder(lua_State *L, int *sock)
+{
+  if (lua_type(L, 1) == LUA_TSTRING)
+    return fdpass_lua_path(L, 1);
+  *sock = fdpass_lua_descriptor(L, 1);
+  return NULL;
+}
+
+/* Argument `arg` as a name, or NULL when it is nil and `optional`. The
+ * holder's rules are the library's to check (FDPASS_EINVAL). */
+static const char *fdpass_lua_name(lua_State *L, int arg, int optional)
+{
+  if (optional && lua_isnoneornil(L, arg))
+    return NULL;
+  size_t length;
+  const char *name = luaL_checklstring(L, arg, &length);
+  luaL_argcheck(L, strlen(name) == length, arg, "name contains a NUL byte");
+  return name;
+}
+
+static int fdpass_lua_timeout(lua_State *L, int arg)
+{
+  return lua_isnoneornil(L, arg) ? -1 : fdpass_lua_int(L, arg);
+}
+
+/* The names of a colon-separated list as a sequence at the top of the
+ * stack: `count` of them, or all (SIZE_MAX). */
+static void fdpass_lua_names(lua_State *L, const char *names, size_t count)
+{
+  lua_newtable(L);
+  for (lua_Integer i = 1; *names != '\0' && (size_t)i - 1 < count; i++) {
+    const char *name = names;
+    size_t length = fdpass_binding_next_name(&names);
+    lua_pushlstring(L, name, length);
+    lua_rawseti(L, -2, i);
+  }
+}
+
+/* The end of a call without results: true, or nil, message, code. */
+static int fdpass_lua_done(lua_State *L, int status)
+{
+  if (status != FDPASS_OK)
+    return fdpass_lua_failure(L, status);
+  lua_pushboolean(L, 1);
+  return 1;
+}
+
+/* fdpass.store(holder, name, fds [, timeout_ms]) -> true */
+static int fdpass_lua_store(lua_State *L)
+{
+  int sock = -1, fds[FDPASS_MAX_FDS];
+  const char *path = fdpass_lua_holder(L, &sock);
+  const char *name = fdpass_lua_name(L, 2, 0);
+  size_t nfds = fdpass_lua_descriptors(L, 3, fds);
+  int timeout_ms = fdpass_lua_timeout(L, 4);
+  int status = fdpass_binding_holder(path, &sock);
+  if (status == FDPASS_OK) {
+    status = fdpass_store(sock, name, fds, nfds, timeout_ms);
+    fdpass_binding_holder_done(path, sock);
+  }
+  return fdpass_lua_done(L, status);
+}
+
+/* fdpass.remove(holder, name [, timeout_ms]) -> true */
+static int fdpass_lua_remove(lua_State *L)
+{
+  int sock = -1;
+  const char *path = fdpass_lua_holder(L, &sock);
+  const char *name = fdpass_lua_name(L, 2, 0);
+  int timeout_ms = fdpass_lua_timeout(L, 3);
+  int status = fdpass_binding_holder(path, &sock);
+  if (status == FDPASS_OK) {
+    status = fdpass_remove(sock, name, timeout_ms);
+    fdpass_binding_holder_done(path, sock);
+  }
+  return fdpass_lua_done(L, status);
+}
+
+/* fdpass.list(holder [, timeout_ms]) -> names */
+static int fdpass_lua_list(lua_State *L)
+{
+  int sock = -1;
+  const char *path = fdpass_lua_holder(L, &sock);
+  int timeout_ms = fdpass_lua_timeout(L, 2);
+  char *names = NULL;
+  int status = fdpass_binding_holder(path, &sock);
+  if (status == FDPASS_OK) {
+    status = fdpass_binding_list(sock, timeout_ms, &names);
+    fdpass_binding_holder_done(path, sock);
+  }
+  if (status != FDPASS_OK)
+    return fdpass_lua_failure(L, status);
+  /* In a string first: a memory error while making the table would
+   * leak a malloc'd buffer, never a Lua string. */
+  lua_pushstring(L, names);
+  free(names);
+  fdpass_lua_names(L, lua_tostring(L, -1), SIZE_MAX);
+  return 1;
+}
+
+/* The __gc of what a fetch delivered: its descriptors are closed unless
+ * they made it into the result, so that a memory error while making the
+ * tables leaks none. */
+static int fdpass_lua_fetched_gc(lua_State *L)
+{
+  struct fdpass_binding_fetched *got =
+      (struct fdpass_binding_fetched *)lua_touserdata(L, 1);
+  for (size_t i = 0; got->fds != NULL && i < got->nfds; i++)
+    fdpass_close(got->fds[i]);
+  fdpass_binding_fetched_free(got);
+  return 0;
+}
+
+/* fdpass.fetch(holder [, name [, timeout_ms]]) -> fds, names */
+static int fdpass_lua_fetch(lua_State *L)
+{
+  int sock = -1;
+  const char *path = fdpass_lua_holder(L, &sock);
+  const char *name = fdpass_lua_name(L, 2, 1);
+  int timeout_ms = fdpass_lua_timeout(L, 3);
+  struct fdpass_binding_fetched *got = (struct fdpass_binding_fetched *)
+      lua_newuserdatauv(L, sizeof *got, 0);
+  memset(got, 0, sizeof *got);
+  if (luaL_newmetatable(L, "fdpass.fetched")) {
+    lua_pushcfunction(L, fdpass_lua_fetched_gc);
+    lua_setfield(L, -2, "__gc");
+  }
+  lua_setmetatable(L, -2);
+  int status = fdpass_binding_holder(path, &sock);
+  if (status == FDPASS_OK) {
+    status = fdpass_binding_fetch(sock, name, timeout_ms, got);
+    fdpass_binding_holder_done(path, sock);
+  }
+  if (status != FDPASS_OK)
+    return fdpass_lua_failure(L, status);
+  lua_createtable(L, (int)got->nfds, 0);
+  for (size_t i = 0; i < got->nfds; i++) {
+    lua_pushinteger(L, got->fds[i]);
+    lua_rawseti(L, -2, (lua_Integer)i + 1);
+  }
+  fdpass_lua_names(L, got->names, got->nfds);
+  fdpass_binding_fetched_free(got); /* the descriptors are the caller's */
+  return 2;
+}
+%}
+
+%native(store) int fdpass_lua_store(lua_State *L);
+%native(fetch) int fdpass_lua_fetch(lua_State *L);
+%native(list) int fdpass_lua_list(lua_State *L);
+%native(remove) int fdpass_lua_remove(lua_State *L);

@@ -58,6 +58,201 @@ static VALUE fdpass_rb_recv_io(int argc, VALUE *argv, VALUE self)
 }
 %}
 
+%{
+/* The descriptor store. A holder is a path (a String or an object with
+ * #to_path: the call connects, and closes that connection after it) or a
+ * connected socket (an Integer or an object with #fileno). The library
+ * call runs without the VM lock, so other threads run meanwhile; what
+ * interrupts the thread (signals, Thread#raise, Thread#kill, Timeout)
+ * shuts the connection down, which ends the call at once, and is raised.
+ * An exchange cut midway leaves the connection out of step anyway
+ * (fdpass.h): the module only makes that visible at once. */
+struct fdpass_rb_store_call {
+  int (*run)(struct fdpass_rb_store_call *call);
+  int sock, timeout_ms, status, interrupted;
+  const char *name;
+  int fds[FDPASS_MAX_FDS];
+  size_t nfds;
+  struct fdpass_binding_fetched got;
+  char *names;
+};
+
+static int fdpass_rb_store_run(struct fdpass_rb_store_call *call)
+{
+  return fdpass_store(call->sock, call->name, call->fds, call->nfds,
+                      call->timeout_ms);
+}
+
+static int fdpass_rb_remove_run(struct fdpass_rb_store_call *call)
+{
+  return fdpass_remove(call->sock, call->name, call->timeout_ms);
+}
+
+static int fdpass_rb_fetch_run(struct fdpass_rb_store_call *call)
+{
+  return fdpass_binding_fetch(call->sock, call->name, call->timeout_ms,
+                              &call->got);
+}
+
+static int fdpass_rb_list_run(struct fdpass_rb_store_call *call)
+{
+  return fdpass_binding_list(call->sock, call->timeout_ms, &call->names);
+}
+
+static void *fdpass_rb_store_without_gvl(void *data)
+{
+  struct fdpass_rb_store_call *call = data;
+  call->status = call->run(call);
+  return NULL;
+}
+
+/* The unblocking function: called by the thread that interrupts. */
+static void fdpass_rb_store_interrupt(void *data)
+{
+  struct fdpass_rb_store_call *call = data;
+  call->interrupted = 1;
+  shutdown(call->sock, SHUT_RDWR);
+}
+
+/* Frees what the call delivered and closes its descriptors: for a call
+ * whose results will never reach Ruby. */
+static void fdpass_rb_store_discard(struct fdpass_rb_store_call *call)
+{
+  for (size_t i = 0; call->got.fds != NULL && i < call->got.nfds; i++)
+    fdpass_close(call->got.fds[i]);
+  fdpass_binding_fetched_free(&call->got);
+  free(call->names);
+  call->names = NULL;
+}
+
+/* Run `call` on `holder`, with every argument already converted: raises
+ * FDPass::Error on failure, the interrupt if there was one. */
+static void fdpass_rb_store_call(VALUE holder, struct fdpass_rb_store_call *call)
+{
+  VALUE path = Qnil;
+  if (RB_INTEGER_TYPE_P(holder) || rb_respond_to(holder, fdpass_rb_fileno))
+    call->sock = fdpass_rb_descriptor(holder);
+  else
+    path = rb_get_path(holder);
+  const char *where = NIL_P(path) ? NULL : RSTRING_PTR(path);
+  int status = fdpass_binding_holder(where, &call->sock);
+  RB_GC_GUARD(path);
+  if (status != FDPASS_OK)
+    fdpass_rb_raise(status);
+  call->status = FDPASS_EAGAIN; /* not run: an interrupt was pending */
+  rb_thread_call_without_gvl(fdpass_rb_store_without_gvl, call,
+                             fdpass_rb_store_interrupt, call);
+  fdpass_binding_holder_done(where, call->sock);
+  if (call->interrupted || call->status == FDPASS_EAGAIN) {
+    fdpass_rb_store_discard(call);
+    rb_thread_check_ints();
+  }
+  if (call->status != FDPASS_OK)
+    fdpass_rb_raise(call->status == FDPASS_EAGAIN ? FDPASS_ECLOSED
+                                                  : call->status);
+}
+
+static int fdpass_rb_timeout(int argc, VALUE *argv, int index)
+{
+  return argc > index ? fdpass_rb_int(argv[index]) : -1;
+}
+
+/* FDPass.store(holder, name, fds, timeout_ms = -1) -> nil */
+static VALUE fdpass_rb_store(int argc, VALUE *argv, VALUE self)
+{
+  struct fdpass_rb_store_call call = { .run = fdpass_rb_store_run };
+  (void)self;
+  rb_check_arity(argc, 3, 4);
+  call.name = StringValueCStr(argv[1]);
+  call.nfds = fdpass_rb_descriptors(argv[2], call.fds);
+  call.timeout_ms = fdpass_rb_timeout(argc, argv, 3);
+  fdpass_rb_store_call(argv[0], &call);
+  RB_GC_GUARD(argv[1]);
+  return Qnil;
+}
+
+/* FDPass.remove(holder, name, timeout_ms = -1) -> nil */
+static VALUE fdpass_rb_remove(int argc, VALUE *argv, VALUE self)
+{
+  struct fdpass_rb_store_call call = { .run = fdpass_rb_remove_run };
+  (void)self;
+  rb_check_arity(argc, 2, 3);
+  call.name = StringValueCStr(argv[1]);
+  call.timeout_ms = fdpass_rb_timeout(argc, argv, 2);
+  fdpass_rb_store_call(argv[0], &call);
+  RB_GC_GUARD(argv[1]);
+  return Qnil;
+}
+
+/* The names of a colon-separated list: `count` of them, or all. */
+static VALUE fdpass_rb_names(const char *names, size_t count)
+{
+  VALUE list = rb_ary_new();
+  for (size_t i = 0; *names != '\0' && i < count; i++) {
+    const char *name = names;
+    size_t length = fdpass_binding_next_name(&names);
+    rb_ary_push(list, rb_str_new(name, (long)length));
+  }
+  return list;
+}
+
+static VALUE fdpass_rb_list_result(VALUE data)
+{
+  return fdpass_rb_names((const char *)data, SIZE_MAX);
+}
+
+/* FDPass.list(holder, timeout_ms = -1) -> Array of names */
+static VALUE fdpass_rb_list(int argc, VALUE *argv, VALUE self)
+{
+  struct fdpass_rb_store_call call = { .run = fdpass_rb_list_run };
+  (void)self;
+  rb_check_arity(argc, 1, 2);
+  call.timeout_ms = fdpass_rb_timeout(argc, argv, 1);
+  fdpass_rb_store_call(argv[0], &call);
+  int state = 0;
+  VALUE names = rb_protect(fdpass_rb_list_result, (VALUE)call.names, &state);
+  fdpass_rb_store_discard(&call);
+  if (state != 0)
+    rb_jump_tag(state);
+  return names;
+}
+
+/* The pairs [name, fd] of a fetch. */
+static VALUE fdpass_rb_fetch_result(VALUE data)
+{
+  const struct fdpass_binding_fetched *got =
+      (const struct fdpass_binding_fetched *)data;
+  VALUE names = fdpass_rb_names(got->names, got->nfds);
+  VALUE pairs = rb_ary_new_capa((long)got->nfds);
+  for (size_t i = 0; i < got->nfds; i++)
+    rb_ary_push(pairs, rb_assoc_new(rb_ary_entry(names, (long)i),
+                                    INT2NUM(got->fds[i])));
+  return pairs;
+}
+
+/* FDPass.fetch(holder, name = nil, timeout_ms = -1) -> [[name, fd]...];
+ * if making the result fails (memory), the descriptors are closed. */
+static VALUE fdpass_rb_fetch(int argc, VALUE *argv, VALUE self)
+{
+  struct fdpass_rb_store_call call = { .run = fdpass_rb_fetch_run };
+  (void)self;
+  rb_check_arity(argc, 1, 3);
+  VALUE name = argc > 1 ? argv[1] : Qnil;
+  call.name = NIL_P(name) ? NULL : StringValueCStr(name);
+  call.timeout_ms = fdpass_rb_timeout(argc, argv, 2);
+  fdpass_rb_store_call(argv[0], &call);
+  RB_GC_GUARD(name);
+  int state = 0;
+  VALUE pairs = rb_protect(fdpass_rb_fetch_result, (VALUE)&call.got, &state);
+  if (state != 0) {
+    fdpass_rb_store_discard(&call);
+    rb_jump_tag(state);
+  }
+  fdpass_binding_fetched_free(&call.got); /* the descriptors are Ruby's */
+  return pairs;
+}
+%}
+
 /* SWIG checks the number of arguments with its own message ("wrong # of
  * arguments(0 for 1)"); each module function goes through Ruby's
  * rb_check_arity first, for Ruby's ("wrong number of arguments (given 0,
@@ -97,6 +292,10 @@ static VALUE fdpass_rb_arity_##NAME(int argc, VALUE *argv, VALUE self)
 %init %{
   fdpass_rb_for_fd_id = rb_intern("for_fd");
   rb_define_module_function(mFDPass, "recv_io", fdpass_rb_recv_io, -1);
+  rb_define_module_function(mFDPass, "store", fdpass_rb_store, -1);
+  rb_define_module_function(mFDPass, "fetch", fdpass_rb_fetch, -1);
+  rb_define_module_function(mFDPass, "list", fdpass_rb_list, -1);
+  rb_define_module_function(mFDPass, "remove", fdpass_rb_remove, -1);
   /* Frozen, hence shareable between Ractors. */
   rb_define_const(mFDPass, "VERSION",
                   rb_obj_freeze(rb_str_new_cstr(fdpass_version_string())));

@@ -118,6 +118,151 @@ static int fdpass_tcl_channel(ClientData unused, Tcl_Interp *interp,
   return TCL_OK;
 }
 
+/* The descriptor store. A holder is an integer or a channel's name (a
+ * connected socket), or else a path: the command connects, and closes that
+ * connection after the call. The call blocks the interpreter for at most
+ * its timeout (a holder answers at once: it is local). */
+
+/* The holder `object`: `*path` NULL and the socket in `*sock`, or its
+ * path. */
+static int fdpass_tcl_holder(Tcl_Interp *interp, Tcl_Obj *object,
+                             const char **path, int *sock)
+{
+  Tcl_WideInt n;
+  *path = NULL;
+  if (Tcl_GetWideIntFromObj(NULL, object, &n) == TCL_OK ||
+      Tcl_GetChannel(interp, Tcl_GetString(object), NULL) != NULL)
+    return fdpass_tcl_descriptor(interp, object, sock);
+  Tcl_ResetResult(interp); /* Tcl_GetChannel's "can not find channel" */
+  *path = Tcl_GetString(object);
+  return TCL_OK;
+}
+
+/* The arguments of a store command: holder, then the name at objv[2]
+ * unless `name_at` is 0, then an optional timeout at objv[`timeout_at`]. */
+static int fdpass_tcl_store_args(Tcl_Interp *interp, int objc,
+                                 Tcl_Obj *const objv[], int least,
+                                 const char *usage, const char **path,
+                                 int *sock, int timeout_at, int *timeout_ms)
+{
+  if (objc < least || objc > timeout_at + 1) {
+    Tcl_WrongNumArgs(interp, 1, objv, usage);
+    return TCL_ERROR;
+  }
+  *timeout_ms = -1;
+  if (objc > timeout_at &&
+      fdpass_tcl_int(interp, objv[timeout_at], timeout_ms) != TCL_OK)
+    return TCL_ERROR;
+  return fdpass_tcl_holder(interp, objv[1], path, sock);
+}
+
+/* The names of a colon-separated list, `count` of them or all, as a list;
+ * with `fds`, each name followed by its descriptor. */
+static Tcl_Obj *fdpass_tcl_names(const char *names, size_t count,
+                                 const int *fds)
+{
+  Tcl_Obj *list = Tcl_NewListObj(0, NULL);
+  for (size_t i = 0; *names != '\0' && i < count; i++) {
+    const char *name = names;
+    size_t length = fdpass_binding_next_name(&names);
+    Tcl_ListObjAppendElement(NULL, list,
+                             Tcl_NewStringObj(name, (int)length));
+    if (fds != NULL)
+      Tcl_ListObjAppendElement(NULL, list, Tcl_NewIntObj(fds[i]));
+  }
+  return list;
+}
+
+/* fdpass::store holder name fds ?timeout_ms? */
+static int fdpass_tcl_store(ClientData unused, Tcl_Interp *interp, int objc,
+                            Tcl_Obj *const objv[])
+{
+  (void)unused;
+  const char *path;
+  int sock = -1, timeout_ms, fds[FDPASS_MAX_FDS];
+  size_t nfds = 0;
+  if (fdpass_tcl_store_args(interp, objc, objv, 4,
+                            "holder name fds ?timeout_ms?", &path, &sock, 4,
+                            &timeout_ms) != TCL_OK ||
+      fdpass_tcl_descriptors(interp, objv[3], fds, &nfds) != TCL_OK)
+    return TCL_ERROR;
+  int status = fdpass_binding_holder(path, &sock);
+  if (status == FDPASS_OK) {
+    status = fdpass_store(sock, Tcl_GetString(objv[2]), fds, nfds,
+                          timeout_ms);
+    fdpass_binding_holder_done(path, sock);
+  }
+  return status == FDPASS_OK ? TCL_OK : fdpass_tcl_failure(interp, status);
+}
+
+/* fdpass::remove holder name ?timeout_ms? */
+static int fdpass_tcl_remove(ClientData unused, Tcl_Interp *interp,
+                             int objc, Tcl_Obj *const objv[])
+{
+  (void)unused;
+  const char *path;
+  int sock = -1, timeout_ms;
+  if (fdpass_tcl_store_args(interp, objc, objv, 3, "holder name ?timeout_ms?",
+                            &path, &sock, 3, &timeout_ms) != TCL_OK)
+    return TCL_ERROR;
+  int status = fdpass_binding_holder(path, &sock);
+  if (status == FDPASS_OK) {
+    status = fdpass_remove(sock, Tcl_GetString(objv[2]), timeout_ms);
+    fdpass_binding_holder_done(path, sock);
+  }
+  return status == FDPASS_OK ? TCL_OK : fdpass_tcl_failure(interp, status);
+}
+
+/* fdpass::list holder ?timeout_ms? */
+static int fdpass_tcl_list(ClientData unused, Tcl_Interp *interp, int objc,
+                           Tcl_Obj *const objv[])
+{
+  (void)unused;
+  const char *path;
+  int sock = -1, timeout_ms;
+  char *names = NULL;
+  if (fdpass_tcl_store_args(interp, objc, objv, 2, "holder ?timeout_ms?",
+                            &path, &sock, 2, &timeout_ms) != TCL_OK)
+    return TCL_ERROR;
+  int status = fdpass_binding_holder(path, &sock);
+  if (status == FDPASS_OK) {
+    status = fdpass_binding_list(sock, timeout_ms, &names);
+    fdpass_binding_holder_done(path, sock);
+  }
+  if (status != FDPASS_OK)
+    return fdpass_tcl_failure(interp, status);
+  Tcl_SetObjResult(interp, fdpass_tcl_names(names, SIZE_MAX, NULL));
+  free(names);
+  return TCL_OK;
+}
+
+/* fdpass::fetch holder ?name? ?timeout_ms? -> {name fd name fd ...}; an
+ * empty name fetches everything, as no name does. */
+static int fdpass_tcl_fetch(ClientData unused, Tcl_Interp *interp, int objc,
+                            Tcl_Obj *const objv[])
+{
+  (void)unused;
+  const char *path;
+  int sock = -1, timeout_ms;
+  if (fdpass_tcl_store_args(interp, objc, objv, 2,
+                            "holder ?name? ?timeout_ms?", &path, &sock, 3,
+                            &timeout_ms) != TCL_OK)
+    return TCL_ERROR;
+  const char *name = objc > 2 ? Tcl_GetString(objv[2]) : "";
+  struct fdpass_binding_fetched got;
+  int status = fdpass_binding_holder(path, &sock);
+  if (status == FDPASS_OK) {
+    status = fdpass_binding_fetch(sock, *name != '\0' ? name : NULL,
+                                  timeout_ms, &got);
+    fdpass_binding_holder_done(path, sock);
+  }
+  if (status != FDPASS_OK)
+    return fdpass_tcl_failure(interp, status);
+  Tcl_SetObjResult(interp, fdpass_tcl_names(got.names, got.nfds, got.fds));
+  fdpass_binding_fetched_free(&got);
+  return TCL_OK;
+}
+
 /* A write trace that puts the constant back: `set fdpass::EBADF 7` fails
  * with "can't set ...: fdpass constants are read-only". `saved` is the
  * list {name value}. */
@@ -160,6 +305,14 @@ static int fdpass_tcl_protect_constants(Tcl_Interp *interp)
 
 %native(channel) int fdpass_tcl_channel(ClientData, Tcl_Interp *, int,
                                         Tcl_Obj *const[]);
+%native(store) int fdpass_tcl_store(ClientData, Tcl_Interp *, int,
+                                    Tcl_Obj *const[]);
+%native(fetch) int fdpass_tcl_fetch(ClientData, Tcl_Interp *, int,
+                                    Tcl_Obj *const[]);
+%native(list) int fdpass_tcl_list(ClientData, Tcl_Interp *, int,
+                                  Tcl_Obj *const[]);
+%native(remove) int fdpass_tcl_remove(ClientData, Tcl_Interp *, int,
+                                      Tcl_Obj *const[]);
 
 %init %{
   fdpass_tcl_int_type = Tcl_GetObjType("int");
