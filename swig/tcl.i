@@ -13,8 +13,14 @@
  */
 %module fdpass
 
+%begin %{
+/* accept4, for fdpass::server's close-on-exec connections. */
+#define _GNU_SOURCE
+%}
+
 %{
 #include <errno.h>
+#include <netdb.h>
 
 /* Fail with the status's message and -errorcode {FDPASS NAME message}. */
 static int fdpass_tcl_failure(Tcl_Interp *interp, int status)

@@ -263,6 +263,129 @@ static int fdpass_tcl_fetch(ClientData unused, Tcl_Interp *interp, int objc,
   return TCL_OK;
 }
 
+/* fdpass::server: a listening socket served from the event loop, as
+ * `socket -server` serves its own. */
+struct fdpass_tcl_server {
+  Tcl_Interp *interp;
+  Tcl_Obj *command;
+  Tcl_Channel channel;
+  int listener;
+};
+
+/* A new connection: `*address` and `*port` of its peer (numeric; for a
+ * local socket "" and 0). Returns -1 when there is none (another process
+ * took it: the listener is non-blocking) or on failure. */
+static int fdpass_tcl_server_accept(int listener, char *address,
+                                    size_t address_size, int *port)
+{
+  struct sockaddr_storage peer;
+  socklen_t size = sizeof peer;
+#ifdef SOCK_CLOEXEC
+  int sock = accept4(listener, (struct sockaddr *)&peer, &size, SOCK_CLOEXEC);
+#else /* not atomic: as Tcl's own accept */
+  int sock = accept(listener, (struct sockaddr *)&peer, &size);
+  if (sock >= 0)
+    fcntl(sock, F_SETFD, FD_CLOEXEC);
+#endif
+  char service[16] = "0";
+  address[0] = '\0';
+  if (sock >= 0 && (peer.ss_family == AF_INET || peer.ss_family == AF_INET6))
+    getnameinfo((struct sockaddr *)&peer, size, address,
+                (socklen_t)address_size, service, sizeof service,
+                NI_NUMERICHOST | NI_NUMERICSERV);
+  *port = atoi(service);
+  return sock;
+}
+
+/* The listener is readable: accept one connection, as a channel of its
+ * own (Tcl's tcp type, as `socket -server` gives), and run the command
+ * with it, its address and port at the global level; an error there is
+ * the interpreter's background error. */
+static void fdpass_tcl_server_ready(ClientData data, int mask)
+{
+  (void)mask;
+  struct fdpass_tcl_server *server = data;
+  char address[64];
+  int port;
+  int sock = fdpass_tcl_server_accept(server->listener, address,
+                                      sizeof address, &port);
+  if (sock < 0)
+    return;
+  Tcl_Interp *interp = server->interp;
+  Tcl_Channel channel = Tcl_MakeTcpClientChannel((ClientData)(intptr_t)sock);
+  Tcl_RegisterChannel(interp, channel);
+  Tcl_Obj *script = Tcl_DuplicateObj(server->command);
+  Tcl_IncrRefCount(script);
+  Tcl_ListObjAppendElement(NULL, script,
+                           Tcl_NewStringObj(Tcl_GetChannelName(channel), -1));
+  Tcl_ListObjAppendElement(NULL, script, Tcl_NewStringObj(address, -1));
+  Tcl_ListObjAppendElement(NULL, script, Tcl_NewIntObj(port));
+  Tcl_Preserve(interp);
+  int code = Tcl_EvalObjEx(interp, script, TCL_EVAL_GLOBAL);
+  if (code != TCL_OK)
+    Tcl_BackgroundException(interp, code);
+  Tcl_Release(interp);
+  Tcl_DecrRefCount(script);
+}
+
+static void fdpass_tcl_server_closed(ClientData data)
+{
+  struct fdpass_tcl_server *server = data;
+  Tcl_DecrRefCount(server->command);
+  ckfree(server);
+}
+
+/* fdpass::server fd command: serve the listening socket `fd` (e.g. one
+ * fetched from a holder) from the event loop; for each connection, run
+ * `command channel address port` as `socket -server` does. Returns a
+ * channel that owns `fd`: closing it stops the server. The socket is made
+ * non-blocking, so that a connection another process took in between
+ * never blocks the interpreter. */
+static int fdpass_tcl_server(ClientData unused, Tcl_Interp *interp,
+                             int objc, Tcl_Obj *const objv[])
+{
+  (void)unused;
+  int fd, listening = 0;
+  socklen_t size = sizeof listening;
+  if (objc != 3) {
+    Tcl_WrongNumArgs(interp, 1, objv, "fd command");
+    return TCL_ERROR;
+  }
+  if (fdpass_tcl_int(interp, objv[1], &fd) != TCL_OK)
+    return TCL_ERROR;
+  if (fcntl(fd, F_GETFL) < 0)
+    return fdpass_tcl_failure(interp, FDPASS_EBADF);
+  if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &size) != 0 ||
+      !listening) {
+    Tcl_SetObjResult(interp, Tcl_ObjPrintf(
+        "descriptor %d is not a listening socket", fd));
+    Tcl_SetErrorCode(interp, "FDPASS", "EINVAL",
+                     fdpass_strerror(FDPASS_EINVAL), NULL);
+    return TCL_ERROR;
+  }
+  char name[32];
+  snprintf(name, sizeof name, "file%d", fd);
+  if (Tcl_GetChannel(interp, name, NULL) != NULL)
+    return fdpass_tcl_bad_value(interp, "DESCRIPTOR", Tcl_ObjPrintf(
+        "descriptor %d belongs to channel \"%s\" already", fd, name));
+  Tcl_ResetResult(interp);
+  fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+  struct fdpass_tcl_server *server = ckalloc(sizeof *server);
+  server->interp = interp;
+  server->command = objv[2];
+  Tcl_IncrRefCount(server->command);
+  server->listener = fd;
+  server->channel = Tcl_MakeFileChannel((ClientData)(intptr_t)fd,
+                                        TCL_READABLE);
+  Tcl_RegisterChannel(interp, server->channel);
+  Tcl_CreateCloseHandler(server->channel, fdpass_tcl_server_closed, server);
+  Tcl_CreateChannelHandler(server->channel, TCL_READABLE,
+                           fdpass_tcl_server_ready, server);
+  Tcl_SetObjResult(interp,
+                   Tcl_NewStringObj(Tcl_GetChannelName(server->channel), -1));
+  return TCL_OK;
+}
+
 /* A write trace that puts the constant back: `set fdpass::EBADF 7` fails
  * with "can't set ...: fdpass constants are read-only". `saved` is the
  * list {name value}. */
@@ -305,6 +428,8 @@ static int fdpass_tcl_protect_constants(Tcl_Interp *interp)
 
 %native(channel) int fdpass_tcl_channel(ClientData, Tcl_Interp *, int,
                                         Tcl_Obj *const[]);
+%native(server) int fdpass_tcl_server(ClientData, Tcl_Interp *, int,
+                                      Tcl_Obj *const[]);
 %native(store) int fdpass_tcl_store(ClientData, Tcl_Interp *, int,
                                     Tcl_Obj *const[]);
 %native(fetch) int fdpass_tcl_fetch(ClientData, Tcl_Interp *, int,
