@@ -338,7 +338,8 @@ static void fdpass_tcl_server_closed(ClientData data)
 /* fdpass::server fd command: serve the listening socket `fd` (e.g. one
  * fetched from a holder) from the event loop; for each connection, run
  * `command channel address port` as `socket -server` does. Returns a
- * channel that owns `fd`: closing it stops the server. The socket is made
+ * channel that owns `fd` (Tcl makes a socket's a "sock..." channel):
+ * closing it stops the server. The socket is made
  * non-blocking, so that a connection another process took in between
  * never blocks the interpreter. */
 static int fdpass_tcl_server(ClientData unused, Tcl_Interp *interp,
@@ -363,12 +364,6 @@ static int fdpass_tcl_server(ClientData unused, Tcl_Interp *interp,
                      fdpass_strerror(FDPASS_EINVAL), NULL);
     return TCL_ERROR;
   }
-  char name[32];
-  snprintf(name, sizeof name, "file%d", fd);
-  if (Tcl_GetChannel(interp, name, NULL) != NULL)
-    return fdpass_tcl_bad_value(interp, "DESCRIPTOR", Tcl_ObjPrintf(
-        "descriptor %d belongs to channel \"%s\" already", fd, name));
-  Tcl_ResetResult(interp);
   fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
   struct fdpass_tcl_server *server = ckalloc(sizeof *server);
   server->interp = interp;

@@ -452,6 +452,164 @@ fdtest round-trip {round trip with another process} {
 } ECLOSED {written by the peer
 }}
 
+# --- The descriptor store, against `fdpass hold` ($env(FDPASS)) ----------
+
+# Start a holder on `path`; its pid, once it answers.
+proc start_holder {path} {
+    set pid [exec $::env(FDPASS) hold $path &]
+    for {set tries 0} {[catch {fdpass::list $path 1000}]} {incr tries} {
+        if {$tries == 500} { error "the holder did not start" }
+        after 10
+    }
+    return $pid
+}
+
+# The holder's descriptors that are not sockets: what it stores (its
+# clients' connections come and go as it notices them close).
+proc holder_fds {pid} {
+    set count 0
+    foreach fd [glob -nocomplain -directory /proc/$pid/fd *] {
+        if {![catch {file readlink $fd} target] &&
+            ![string match socket:* $target]} {
+            incr count
+        }
+    }
+    return $count
+}
+
+if {![info exists env(FDPASS)]} {
+    puts "the store's tests need FDPASS, the fdpass command: skipped"
+} else {
+set holder [file join $dir holder.sock]
+set holder_pid [start_holder $holder]
+set holder_empty [holder_fds $holder_pid]
+
+fdtest store-fetch {store, list, fetch and remove; the bytes come back} {
+    set file [open [file join $::dir stored.txt] w+]
+    puts -nonewline $file "stored bytes"
+    flush $file
+    lassign [chan pipe] r w
+    set results [list [fdpass::store $::holder file [list $file]]]
+    fdpass::store $::holder pipe [list $w [fdpass::fileno $w]] 5000
+    lappend results [fdpass::list $::holder] \
+        [expr {[holder_fds $::holder_pid] - $::holder_empty}]
+    set got [fdpass::fetch $::holder]
+    lappend results [lmap {name fd} $got {set name}]
+    set copy [fdpass::channel [lindex $got 1] r+]
+    seek $copy 0
+    lappend results [read $copy]
+    close $copy
+    foreach {name fd} [lrange $got 2 end] {
+        set out [fdpass::channel $fd w]
+        puts -nonewline $out $fd.
+        close $out
+    }
+    set again [fdpass::fetch $::holder pipe 5000]
+    foreach {name fd} $again { fdpass::close $fd }
+    lappend results [lmap {name fd} $again {set name}] [fdpass::remove $::holder pipe] \
+        [fdpass::remove $::holder file 5000] [fdpass::list $::holder 5000] \
+        [expr {[holder_fds $::holder_pid] - $::holder_empty}]
+    close $w ;# the last write end: the holder closed its copies
+    lappend results [string match {[0-9]*.[0-9]*.} [read $r]]
+    close $r
+    close $file
+    return $results
+} {{} {file pipe pipe} 3 {file pipe pipe} {stored bytes} {pipe pipe} {} {} {} 0 1}
+
+fdtest store-many {fetch makes room for as many as the holder keeps} {
+    set file [open [file join $::dir stored.txt]]
+    for {set i 0} {$i < 40} {incr i} {
+        fdpass::store $::holder n$i [list $file $file]
+    }
+    close $file
+    set got [fdpass::fetch $::holder]
+    foreach {name fd} $got { fdpass::close $fd }
+    set names [fdpass::list $::holder]
+    for {set i 0} {$i < 40} {incr i} { fdpass::remove $::holder n$i }
+    list [llength $got] [lindex $got 0] [lindex $got end-1] [llength $names] \
+        [expr {[holder_fds $::holder_pid] - $::holder_empty}]
+} {160 n0 n39 80 0}
+
+fdtest store-socket {a connected socket or channel as the holder} {
+    set sock [fdpass::connect $::holder]
+    set channel [fdpass::channel [fdpass::connect $::holder]]
+    fdpass::store $sock one [list stdin]
+    set results [list [fdpass::list $channel]]
+    lassign [fdpass::fetch $channel one] name fd
+    fdpass::close $fd
+    fdpass::remove $sock one
+    lappend results $name [fdpass::list $sock] \
+        [fdpass::fetch $sock ""]
+    fdpass::close $sock
+    close $channel
+    return $results
+} {one one {} {}}
+
+fdtest store-errors {bad and missing names, wrong arguments} {
+    list [lrange [errorcode {fdpass::store $::holder a:b [list stdin]}] 0 1] \
+        [lrange [errorcode {fdpass::store $::holder a {}}] 0 1] \
+        [lrange [errorcode {fdpass::fetch $::holder nosuch}] 0 1] \
+        [lrange [errorcode {fdpass::remove $::holder nosuch}] 0 1] \
+        [lrange [errorcode {fdpass::store $::holder a [list -1]}] 0 1] \
+        [message {fdpass::store $::holder a}] \
+        [message {fdpass::fetch $::holder a 1 2}] \
+        [lrange [errorcode {fdpass::list $::holder soon}] 0 1] \
+        [fdpass::list $::holder]
+} [list {FDPASS EINVAL} {FDPASS EINVAL} {FDPASS ENONAME} {FDPASS ENONAME} \
+       {FDPASS EBADF} \
+       {wrong # args: should be "fdpass::store holder name fds ?timeout_ms?"} \
+       {wrong # args: should be "fdpass::fetch holder ?name? ?timeout_ms?"} \
+       {TCL VALUE} {}]
+
+fdtest store-gone {a holder that is gone: its socket and its path} {
+    set path [file join $::dir gone.sock]
+    set pid [start_holder $path]
+    set sock [fdpass::connect $path]
+    exec kill -KILL $pid
+    fdpass::wait $sock $fdpass::READABLE -1 ;# its end closes as it dies
+    set results [list [lindex [errorcode {fdpass::list $sock}] 1] \
+        [lindex [errorcode {fdpass::list $path}] 1] \
+        [lindex [errorcode {fdpass::list [file join $::dir none.sock]}] 1]]
+    fdpass::close $sock
+    return $results
+} {ECLOSED ECONNREFUSED ENOENT}
+
+proc accepted {channel address port} {
+    set ::accepted [list $channel $address $port]
+}
+
+fdtest server {fdpass::server serves a listening socket from a holder} {
+    set listener [socket -server none -myaddr 127.0.0.1 0]
+    set port [lindex [chan configure $listener -sockname] 2]
+    fdpass::store $::holder web [list $listener]
+    close $listener
+    lassign [fdpass::fetch $::holder web] name fd
+    fdpass::remove $::holder web
+    set server [fdpass::server $fd accepted]
+    set client [socket 127.0.0.1 $port]
+    vwait ::accepted
+    lassign $::accepted channel address peer_port
+    puts $client "through the fetched listener"
+    flush $client
+    set results [list [gets $channel] $address \
+        [expr {$peer_port == [lindex [chan configure $client -sockname] 2]}] \
+        [string match sock* $server]]
+    close $channel
+    close $client
+    close $server ;# stops serving; its descriptor closes
+    lappend results [lindex [errorcode {socket 127.0.0.1 $port}] 0] \
+        [lrange [errorcode {fdpass::server $fd accepted}] 0 1]
+    lassign [chan pipe] r w
+    lappend results [lrange [errorcode {fdpass::server [fdpass::fileno $r] x}] 0 1] \
+        [message {fdpass::server 1}]
+    close $r
+    close $w
+    return $results
+} {{through the fetched listener} 127.0.0.1 1 1 POSIX {FDPASS EBADF} {FDPASS EINVAL} {wrong # args: should be "fdpass::server fd command"}}
+
+exec kill -TERM $holder_pid
+}
+
 set failed $tcltest::numTests(Failed)
 tcltest::cleanupTests
 exit [expr {$failed > 0}]
