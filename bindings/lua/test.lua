@@ -458,6 +458,146 @@ test("close takes an integer; a file closes itself", function()
   assert(file:close())
 end)
 
+-- The descriptor store, against `fdpass hold` (FDPASS, the command).
+local holder_command = os.getenv("FDPASS")
+local holder, holder_pid
+
+-- Wait `ms` milliseconds: a wait that times out on a socket nobody
+-- writes to.
+local function pause(ms)
+  local a, b = assert(fdpass.socketpair())
+  fdpass.wait(a, fdpass.READABLE, ms)
+  fdpass.close(a)
+  fdpass.close(b)
+end
+
+-- Start a holder on `path`; its pid, once it answers.
+local function start_holder(path)
+  local shell = assert(io.popen(string.format(
+      "'%s' hold '%s' > /dev/null 2>&1 & echo $!", holder_command, path)))
+  local started = shell:read("n")
+  shell:close()
+  for _ = 1, 500 do
+    if fdpass.list(path, 1000) then
+      return started
+    end
+    pause(10)
+  end
+  error("the holder did not start")
+end
+
+-- The holder's descriptors that are not sockets: what it stores (its
+-- clients' connections come and go as it notices them close).
+local function holder_fds(of)
+  local ls = assert(io.popen("ls -l /proc/" .. of .. "/fd"))
+  local n = 0
+  for line in ls:lines() do
+    if line:match(" %d+ %-> ") and not line:match("socket:") then
+      n = n + 1
+    end
+  end
+  ls:close()
+  return n
+end
+
+if holder_command then
+  holder = dir .. "/holder.sock"
+  holder_pid = start_holder(holder)
+  local empty = holder_fds(holder_pid)
+
+  test("store, list, fetch, remove; the bytes come back", function()
+    local file = io.open(dir .. "/stored.txt", "w+")
+    file:write("stored bytes")
+    file:flush()
+    local other = io.open(dir .. "/other.txt", "w")
+    local a, b = assert(fdpass.socketpair())
+    eq(fdpass.store(holder, "file", { file, other }), true, "store")
+    eq(fdpass.store(holder, "pair", { a, b }, 5000), true, "store two")
+    other:close()
+    eq(holder_fds(holder_pid) - empty, 2, "files in the holder")
+    local names = assert(fdpass.list(holder))
+    eq(table.concat(names, ","), "file,file,pair,pair", "list")
+    local fds, fetched = fdpass.fetch(holder)
+    eq(table.concat(fetched, ","), "file,file,pair,pair", "fetched names")
+    eq(#fds, 4, "fetched descriptors")
+    local copy = assert(fdpass.fdopen(fds[1], "r"))
+    copy:seek("set")
+    eq(copy:read("a"), "stored bytes", "bytes through the copy")
+    copy:close()
+    assert(fdpass.send(fds[3], file)) -- through the copy of a, to b
+    local got = assert(fdpass.recv(b))
+    fdpass.close(got)
+    for i = 2, 4 do
+      fdpass.close(fds[i])
+    end
+    fds, fetched = fdpass.fetch(holder, "file", 5000)
+    eq(#fds .. " " .. table.concat(fetched, ","), "2 file,file",
+       "fetch one name")
+    fdpass.close(fds[1])
+    fdpass.close(fds[2])
+    eq(fdpass.remove(holder, "file"), true, "remove")
+    eq(fdpass.remove(holder, "pair", 5000), true, "remove")
+    eq(#assert(fdpass.list(holder, 5000)), 0, "empty list")
+    eq(holder_fds(holder_pid) - empty, 0, "descriptors left in the holder")
+    fdpass.close(a)
+    fdpass.close(b)
+    file:close()
+  end)
+
+  test("fetch makes room for as many as the holder keeps", function()
+    local file = io.open(dir .. "/stored.txt")
+    for i = 1, 40 do
+      assert(fdpass.store(holder, "n" .. i, { file, file }))
+    end
+    file:close()
+    local fds, names = assert(fdpass.fetch(holder))
+    for _, fd in ipairs(fds) do
+      fdpass.close(fd)
+    end
+    eq(#fds .. " " .. #names .. " " .. names[80], "80 80 n40", "fetched")
+    eq(#assert(fdpass.list(holder)), 80, "listed")
+    for i = 1, 40 do
+      assert(fdpass.remove(holder, "n" .. i))
+    end
+    eq(holder_fds(holder_pid) - empty, 0, "descriptors left in the holder")
+  end)
+
+  test("store: a socket or a file as the holder; bad and missing names",
+       function()
+    local sock = assert(fdpass.connect(holder))
+    local file = fdpass.fdopen(assert(fdpass.connect(holder)), "r+")
+    assert(fdpass.store(sock, "one", { io.stdin }))
+    eq(fdpass.list(file)[1], "one", "list through a Lua file")
+    fails("EINVAL", fdpass.store(sock, "a:b", { io.stdin }))
+    fails("EINVAL", fdpass.store(sock, "a", {}))
+    fails("EINVAL", fdpass.fetch(sock, ""))
+    fails("ENONAME", fdpass.fetch(file, "nosuch"))
+    fails("ENONAME", fdpass.remove(sock, "nosuch"))
+    assert(fdpass.remove(sock, "one"))
+    local fds, names = assert(fdpass.fetch(sock))
+    eq(#fds + #names, 0, "an empty store fetched")
+    raises("integer expected", fdpass.list, sock, "soon")
+    raises("table expected", fdpass.store, sock, "a")
+    raises("name contains a NUL byte", fdpass.remove, sock, "a\0b")
+    fdpass.close(sock)
+    file:close()
+  end)
+
+  test("a holder that is gone: its socket and its path", function()
+    local path = dir .. "/gone.sock"
+    local gone = start_holder(path)
+    local sock = assert(fdpass.connect(path))
+    os.execute("kill -KILL " .. gone)
+    assert(fdpass.wait(sock, fdpass.READABLE, -1)) -- closed as it died
+    fails("ECLOSED", fdpass.list(sock))
+    fails("ECONNREFUSED", fdpass.list(path))
+    fails("ENOENT", fdpass.fetch(dir .. "/none.sock"))
+    fdpass.close(sock)
+  end)
+else
+  print("the store's tests need FDPASS, the fdpass command: skipped")
+end
+
 local failed = 0
 for _, t in ipairs(tests) do
   local before = count_fds()
@@ -473,4 +613,7 @@ for _, t in ipairs(tests) do
   end
 end
 print(string.format("lua: %d passed, %d failed", #tests - failed, failed))
+if holder_pid then
+  os.execute("kill -TERM " .. holder_pid)
+end
 os.exit(failed == 0, true) -- close the state: valgrind sees no leak
