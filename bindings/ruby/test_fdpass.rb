@@ -495,4 +495,189 @@ class FDPassTest < Minitest::Test
     FDPass.close(sock)
     FDPass.close(listener)
   end
+  # --- The descriptor store, against `fdpass hold` (FDPASS, the command).
+
+  # A holder on a fresh path for the block; stopped after it.
+  def with_holder(name = 'holder.sock')
+    skip 'the store needs FDPASS, the fdpass command' unless ENV['FDPASS']
+    path = File.join(@dir, name)
+    pid = Process.spawn(ENV['FDPASS'], 'hold', path, out: File::NULL,
+                                                    err: File::NULL)
+    500.times do # until it answers
+      FDPass.list(path, 1000)
+      break
+    rescue FDPass::Error
+      sleep 0.01
+    end
+    yield path, pid
+  ensure
+    if pid
+      Process.kill('TERM', pid)
+      Process.wait(pid)
+    end
+  end
+
+  # The holder's descriptors that are not sockets: what it stores (its
+  # clients' connections come and go as it notices them close).
+  def holder_fds(pid)
+    Dir.children("/proc/#{pid}/fd").count do |fd|
+      !File.readlink("/proc/#{pid}/fd/#{fd}").start_with?('socket:')
+    rescue Errno::ENOENT
+      false
+    end
+  end
+
+  def test_store_fetch_list_remove
+    with_holder do |holder, pid|
+      empty = holder_fds(pid)
+      r, w = IO.pipe
+      assert_nil FDPass.store(holder, 'pipe', [w, w.fileno])
+      assert_nil FDPass.store(Pathname(holder), 'reader', [r], 5000)
+      assert_equal 3, holder_fds(pid) - empty
+      assert_equal %w[pipe pipe reader], FDPass.list(holder)
+      pairs = FDPass.fetch(holder)
+      assert_equal %w[pipe pipe reader], pairs.map(&:first)
+      pairs.each { |_, fd| assert_kind_of Integer, fd }
+      pairs[0..1].each { |_, fd| IO.for_fd(fd).tap { |io| io.write('x') }.close }
+      FDPass.close(pairs[2][1])
+      fetched = FDPass.fetch(holder, 'reader', 5000)
+      assert_equal ['reader'], fetched.map(&:first)
+      reader = IO.for_fd(fetched[0][1])
+      assert_equal 'xx', reader.read(2) # through the copies, both ways
+      reader.close
+      FDPass.remove(holder, 'pipe')
+      FDPass.remove(holder, 'reader', 5000)
+      assert_equal [], FDPass.list(holder, 5000)
+      assert_equal [], FDPass.fetch(holder)
+      assert_equal 0, holder_fds(pid) - empty
+      w.close
+      assert_nil r.read(1) # the holder closed its copies of the write end
+      r.close
+    end
+  end
+
+  def test_fetch_makes_room_for_as_many_as_the_holder_keeps
+    with_holder do |holder, pid|
+      empty = holder_fds(pid)
+      File.open(File::NULL) do |null|
+        40.times { |i| FDPass.store(holder, "n#{i}", [null, null]) }
+      end
+      pairs = FDPass.fetch(holder)
+      pairs.each { |_, fd| FDPass.close(fd) }
+      assert_equal 80, pairs.size
+      assert_equal 'n39', pairs.last.first
+      assert_equal 80, FDPass.list(holder).size
+      40.times { |i| FDPass.remove(holder, "n#{i}") }
+      assert_equal 0, holder_fds(pid) - empty
+    end
+  end
+
+  def test_store_on_a_socket_bad_and_missing_names
+    with_holder do |holder|
+      sock = FDPass.connect(holder)
+      UNIXSocket.open(holder) do |io|
+        FDPass.store(sock, 'one', [$stdin])
+        assert_equal ['one'], FDPass.list(io)
+        assert_fdpass_error('EINVAL') { FDPass.store(io, 'a:b', [$stdin]) }
+        assert_fdpass_error('EINVAL') { FDPass.store(io, 'a', []) }
+        assert_fdpass_error('EINVAL') { FDPass.fetch(sock, '') }
+        assert_fdpass_error('ENONAME') { FDPass.fetch(sock, 'nosuch') }
+        assert_fdpass_error('ENONAME') { FDPass.remove(io, 'nosuch') }
+        FDPass.remove(sock, 'one')
+        assert_raises(ArgumentError) { FDPass.list }
+        assert_raises(ArgumentError) { FDPass.store(sock, 'a') }
+        assert_raises(ArgumentError) { FDPass.remove(sock, "a\0b") }
+        assert_raises(TypeError) { FDPass.list(sock, 1.5) }
+        assert_raises(TypeError) { FDPass.store(sock, 'a', $stdin) }
+        assert_equal [], FDPass.list(sock)
+      end
+      FDPass.close(sock)
+    end
+  end
+
+  def test_a_holder_that_is_gone
+    with_holder('gone.sock') do |holder, pid|
+      sock = FDPass.connect(holder)
+      Process.kill('KILL', pid)
+      FDPass.wait(sock, FDPass::READABLE, -1) # closed as it died
+      assert_fdpass_error('ECLOSED') { FDPass.list(sock) }
+      assert_fdpass_error('ECONNREFUSED') { FDPass.list(holder) }
+      assert_fdpass_error('ENOENT') { FDPass.fetch(File.join(@dir, 'none')) }
+      FDPass.close(sock)
+    end
+  end
+
+  # A holder that never answers: the calls wait without the VM lock, and
+  # what interrupts them is raised (the connection is shut down).
+  def test_store_calls_are_interruptible
+    with_pair do |a, _|
+      fetcher = blocked_thread { FDPass.fetch(a) }
+      assert_equal 'sleep', fetcher.status # not holding the VM lock
+      counted = 0
+      1000.times { counted += 1; Thread.pass }
+      assert_equal 1000, counted
+      fetcher.raise(RuntimeError, 'raised into the thread')
+      assert_equal 'raised into the thread',
+                   assert_raises(RuntimeError) { fetcher.join }.message
+    end
+    with_pair do |a, _|
+      assert_raises(Timeout::Error) { Timeout.timeout(0.05) { FDPass.list(a) } }
+    end
+    with_pair do |a, _|
+      killed = blocked_thread { FDPass.store(a, 'x', [$stdin]) }
+      killed.kill.join
+      refute killed.alive?
+    end
+    with_pair do |a, _|
+      assert_fdpass_error('ETIMEDOUT') { FDPass.remove(a, 'x', 10) }
+    end
+  end
+
+  # A line-echo server restarts through a holder while its client keeps
+  # one TCP connection open (examples/echo-restart.tcl does it in Tcl).
+  def echo(conn, generation, lines)
+    lines.times { conn.puts("#{generation}: #{conn.gets}") }
+  end
+
+  def test_connections_survive_a_restart
+    with_holder do |holder|
+      port_r, port_w = IO.pipe
+      first = fork do
+        server = TCPServer.new('127.0.0.1', 0)
+        FDPass.store(holder, 'listener', [server])
+        port_w.puts server.addr[1]
+        conn = server.accept
+        echo(conn, 1, 3)
+        FDPass.store(holder, 'client', [conn])
+        exit!(0)
+      end
+      port_w.close
+      port = Integer(port_r.gets)
+      port_r.close
+      client = TCPSocket.new('127.0.0.1', port)
+      (1..3).each { |i| client.puts("line #{i}"); assert_equal "1: line #{i}\n", client.gets }
+      Process.wait(first)
+      assert $?.success?
+      client.puts('line 4') # no server runs: it waits in the kernel
+      second = TCPSocket.new('127.0.0.1', port) # queued, not refused
+      second.puts('hello')
+      generation2 = fork do
+        fds = FDPass.fetch(holder).to_h
+        FDPass.remove(holder, 'client') # so that closing it ends it
+        server = TCPServer.for_fd(fds['listener'])
+        conn = TCPSocket.for_fd(fds['client'])
+        echo(conn, 2, 1)
+        echo(server.accept, 2, 1)
+        echo(conn, 2, 2)
+        exit!(0)
+      end
+      assert_equal "2: line 4\n", client.gets
+      assert_equal "2: hello\n", second.gets
+      (5..6).each { |i| client.puts("line #{i}"); assert_equal "2: line #{i}\n", client.gets }
+      Process.wait(generation2)
+      assert $?.success?
+      assert_nil client.gets # generation 2 ended it: no one else holds it
+      [client, second].each(&:close)
+    end
+  end
 end
