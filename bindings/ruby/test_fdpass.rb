@@ -263,13 +263,18 @@ class FDPassTest < Minitest::Test
     thread
   end
 
+  # This thread runs while another is blocked.
+  def assert_other_threads_run
+    counted = 0
+    1000.times { counted += 1; Thread.pass }
+    assert_equal 1000, counted
+  end
+
   def test_a_blocked_call_lets_other_threads_run
     with_pair do |a, b|
       receiver = blocked_thread { FDPass.recv_fd(b) }
       assert_equal 'sleep', receiver.status # not holding the VM lock
-      counted = 0
-      1000.times { counted += 1; Thread.pass } # this thread runs meanwhile
-      assert_equal 1000, counted
+      assert_other_threads_run
       FDPass.send_fd(a, a)
       FDPass.close(receiver.value)
       waiter = blocked_thread { FDPass.wait(b, FDPass::READABLE, -1) }
@@ -613,9 +618,7 @@ class FDPassTest < Minitest::Test
     with_pair do |a, _|
       fetcher = blocked_thread { FDPass.fetch(a) }
       assert_equal 'sleep', fetcher.status # not holding the VM lock
-      counted = 0
-      1000.times { counted += 1; Thread.pass }
-      assert_equal 1000, counted
+      assert_other_threads_run
       fetcher.raise(RuntimeError, 'raised into the thread')
       assert_equal 'raised into the thread',
                    assert_raises(RuntimeError) { fetcher.join }.message
