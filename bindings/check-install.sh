@@ -1,7 +1,8 @@
 #!/bin/sh
 # check-install.sh BUILD_DIR README LUA_DIR RUBY_DIR TCL_DIR LUA RUBY TCLSH:
 # install the build into a temporary prefix, then run README's Lua, Ruby
-# and Tcl examples with the modules installed there (LUA_DIR, RUBY_DIR and
+# and Tcl examples (and the Tcl store example, with the installed fdpass
+# command) with the modules installed there (LUA_DIR, RUBY_DIR and
 # TCL_DIR, relative to the prefix) and compare what they print with what
 # README says they print.
 set -eu
@@ -42,4 +43,6 @@ run() {
 LUA_CPATH="$prefix/$lua_dir/?.so" run lua "$lua"
 RUBYLIB="$prefix/$ruby_dir" run ruby "$ruby"
 TCLLIBPATH="$prefix/$tcl_dir" run tcl "$tclsh"
+# The store's example starts the installed `fdpass hold`.
+PATH="$prefix/bin:$PATH" TCLLIBPATH="$prefix/$tcl_dir" run tcl-store "$tclsh"
 echo "check-install: README's Lua, Ruby and Tcl examples ran from $prefix"
