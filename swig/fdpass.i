@@ -51,6 +51,11 @@
  *                                                   when it must not block
  *   FDPASS_BINDING_ACCEPT(listener, sock)           fdpass_accept, which
  *                                                   may still block
+ *
+ * The descriptor store (fdpass_connect_holder, fdpass_store, fdpass_fetch,
+ * fdpass_list, fdpass_remove) is each language's own code in its native.i,
+ * over the helpers below: a holder is a path or a socket, and fetch and
+ * list return lists whose length only the holder knows.
  */
 
 %begin %{
