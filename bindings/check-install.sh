@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # check-install.sh BUILD_DIR README LUA_DIR RUBY_DIR TCL_DIR LUA RUBY TCLSH:
 # install the build into a temporary prefix, then run README's Lua, Ruby
 # and Tcl examples with the modules installed there (LUA_DIR, RUBY_DIR and
