@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * fdpass_bench.c - the cost of passing a descriptor, side by side with the
  * physical limit: a bare sendmsg/recvmsg loop in this same run.

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # bench/plot.sh RESULTS.tsv OUTPUT.svg: draw fdpass_bench's -t output
 # (gnuplot, Debian's gnuplot-nox): above, each variant's cost relative to
 # the bare sendmsg/recvmsg loop with as many descriptors per message; below,

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # bench/run.sh FDPASS_BENCH [ARGS...]: run the benchmark with every peer
 # this machine has (Perl IO::FDPass, Python, Ruby) and the Lua, Ruby and Tcl
 # modules built next to FDPASS_BENCH, passing ARGS on, e.g.

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # store-run.sh STORE_BENCH FDPASS [store_bench OPTION...]: the descriptor
 # store's benchmark, with a listening socket "web" held both by `fdpass hold`
 # and by s6's s6-fdholderd (if installed), so that a whole handoff of each

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * store_bench.c - what the descriptor store costs, as ratios within one
  * run (never a timed test):

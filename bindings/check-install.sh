@@ -1,10 +1,11 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # check-install.sh BUILD_DIR README LUA_DIR RUBY_DIR TCL_DIR LUA RUBY TCLSH:
 # install the build into a temporary prefix, then run README's Lua, Ruby
-# and Tcl examples (and the Tcl store example, with the installed fdpass
-# command) with the modules installed there (LUA_DIR, RUBY_DIR and
-# TCL_DIR, relative to the prefix) and compare what they print with what
-# README says they print.
+# and Tcl examples, and docs/bindings.md's Tcl store example (with the
+# installed fdpass command), with the modules installed there (LUA_DIR,
+# RUBY_DIR and TCL_DIR, relative to the prefix) and compare what they
+# print with what the documents say they print.
 set -eu
 build=$1 readme=$2 lua_dir=$3 ruby_dir=$4 tcl_dir=$5 lua=$6 ruby=$7 tclsh=$8
 tmp=$(mktemp -d)
@@ -12,9 +13,9 @@ trap 'rm -rf "$tmp"' EXIT
 prefix=$tmp/prefix
 cmake --install "$build" --prefix "$prefix" > "$tmp/install.log"
 
-# README's example for language $1: the first code block after the line
-# "<!-- example: $1 ...", into $tmp/$1.code, and the next block, what it
-# prints, into $tmp/$1.expected.
+# The example $1 of the document $examples (README unless set): the first
+# code block after the line "<!-- example: $1 ...", into $tmp/$1.code, and
+# the next block, what it prints, into $tmp/$1.expected.
 extract() {
   awk -v marker="<!-- example: $1 " -v code="$tmp/$1.code" \
       -v expected="$tmp/$1.expected" '
@@ -24,9 +25,10 @@ extract() {
     state == 2 { print > code }
     state == 3 && /^```/ { state = 4; next }
     state == 4 && /^```/ { state = 5; next }
-    state == 4 { print > expected }' "$readme"
+    state == 4 { print > expected }' "${examples:-$readme}"
   [ -s "$tmp/$1.code" ] && [ -s "$tmp/$1.expected" ] ||
-    { echo "check-install: no $1 example in $readme" >&2; exit 1; }
+    { echo "check-install: no $1 example in ${examples:-$readme}" >&2
+      exit 1; }
 }
 
 # run LANGUAGE COMMAND...: run the example, compare with README.
@@ -44,5 +46,7 @@ LUA_CPATH="$prefix/$lua_dir/?.so" run lua "$lua"
 RUBYLIB="$prefix/$ruby_dir" run ruby "$ruby"
 TCLLIBPATH="$prefix/$tcl_dir" run tcl "$tclsh"
 # The store's example starts the installed `fdpass hold`.
+examples=$(dirname "$readme")/docs/bindings.md
 PATH="$prefix/bin:$PATH" TCLLIBPATH="$prefix/$tcl_dir" run tcl-store "$tclsh"
-echo "check-install: README's Lua, Ruby and Tcl examples ran from $prefix"
+echo "check-install: README's Lua, Ruby and Tcl examples and the Tcl store" \
+  "example ran from $prefix"

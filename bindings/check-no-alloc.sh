@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # check-no-alloc.sh BUILD_DIR LUA RUBY TCLSH: the single-descriptor path
 # allocates nothing per call. In each language, a loop sends a native
 # object (Lua file, Ruby IO, Tcl channel) with send, receives it with recv

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * commands.c - the verbs. Each parses nothing (main.c did) and does
  * little: the handoff and the store's protocol are in handoff.c and the

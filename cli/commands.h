@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * commands.h - the verbs of the fdpass command, each a thin layer over the
  * library: send, recv, hold, exec, store, list, remove.

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """demo-client.py HOST PORT LAST_GENERATION: connect over and over from four
 threads, each reading the server's one-line answer, until 20 answers came
 from generation LAST_GENERATION (or 60 s passed). Says when 20 came,

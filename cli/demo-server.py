@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """demo-server.py GENERATION: a socket-activated server, started the way
 systemd starts one (here by `fdpass exec`). It takes its listening socket
 from descriptor 3 as LISTEN_FDS and LISTEN_PID say, answers every

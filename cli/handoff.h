@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * handoff.h - descriptors in flight for the fdpass command: the
  * one-message handoff of `send` and `recv`, connecting to a peer we

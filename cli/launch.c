@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * launch.c - what happens to received descriptors: exec a command with
  * them the way systemd's socket activation does, or print them.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * main.c - the fdpass command: reads the command line (getopt_long), sets
  * up the process and runs one verb of commands.c.

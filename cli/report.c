@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* report.c - see report.h. */
 #define _POSIX_C_SOURCE 200809L
 

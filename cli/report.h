@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * report.h - the fdpass command's messages and exit statuses, the lowest
  * layer of cli/: every other file reports through it and nothing here

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * spec.c - SPECs, the descriptors a user names on the command line:
  *   PATH, PATH:w, PATH:rw, PATH:a, PATH:trunc

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * spec.h - SPECs: the descriptors a user names on the command line
  * ([NAME=]PATH[:w|:rw|:a|:trunc], fd:N, tcp:HOST:PORT, tcp6:[HOST]:PORT,

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Cross-build for 64-bit ARM with Debian's gcc-aarch64-linux-gnu:
 #   cmake -S . -B build-aarch64 --toolchain cmake/aarch64-linux-gnu.cmake
 # CTest runs the test programs under qemu-user (package qemu-user), which

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Shared by the toolchain files: Debian's cross compiler <triple>-gcc, whose
 # C library and headers live in /usr/<triple>. Each file sets
 # CMAKE_SYSTEM_NAME, CMAKE_SYSTEM_PROCESSOR and _fdpass_triple, then

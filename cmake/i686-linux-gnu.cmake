@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Cross-build for 32-bit x86 with Debian's gcc-i686-linux-gnu (gcc-multilib
 # would conflict with the aarch64 and s390x cross compilers):
 #   cmake -S . -B build-i386 --toolchain cmake/i686-linux-gnu.cmake

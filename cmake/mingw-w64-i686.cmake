@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Cross-build for 32-bit Windows with Debian's mingw-w64 (package
 # gcc-mingw-w64-i686):
 #   cmake -S . -B build-win32 --toolchain cmake/mingw-w64-i686.cmake

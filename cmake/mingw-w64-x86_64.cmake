@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Cross-build for 64-bit Windows with Debian's mingw-w64 (package
 # gcc-mingw-w64-x86-64):
 #   cmake -S . -B build-win --toolchain cmake/mingw-w64-x86_64.cmake

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Cross-build for IBM Z, 64-bit big-endian, with Debian's gcc-s390x-linux-gnu:
 #   cmake -S . -B build-s390x --toolchain cmake/s390x-linux-gnu.cmake
 # CTest runs the test programs under qemu-user (package qemu-user), which

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Build against musl instead of glibc with Debian's musl-gcc (package
 # musl-tools), the C library of Alpine and OpenWrt:
 #   cmake -S . -B build-musl --toolchain cmake/x86_64-linux-musl.cmake

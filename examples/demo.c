@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * demo.c - libfdpass in one minute: a parent process hands a pipe, a
  * listening TCP socket and a batch of files to a child process it forked,

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # echo-restart.tcl - a Tcl line-echo server restarts while its clients
 # stay connected: generation 1 stores its listening socket and every open
 # connection in a holder (`fdpass hold`) and exits; generation 2 fetches

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * fuzz_recv.c - libFuzzer harness for the receive path.
  *

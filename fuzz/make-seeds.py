@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """make-seeds.py: write fuzz_recv's seed corpus into fuzz/corpus/.
 
 Each seed is a script for the hostile peer and the receiver, in the byte

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """make-store-seeds.py: write fuzz_store's seed corpus into
 fuzz/corpus-store/.
 

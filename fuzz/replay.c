@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* replay.c - run fuzz_recv's checks on saved inputs (the seed corpus, or a
  * crash libFuzzer found) without libFuzzer, e.g. under valgrind:
  *   fuzz_replay FILE...   */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * fdpass.i - the part of the SWIG interface of libfdpass that the Lua,
  * Ruby and Tcl modules share. Each language's file is the entry point

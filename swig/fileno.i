@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * fileno.i - for the languages whose native objects have no portable way
  * to adopt or show a descriptor (Lua files, Tcl channels): fileno(object)

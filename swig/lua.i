@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * lua.i - the Lua 5.4 module fdpass: the entry point (swig -lua
  * -nomoduleglobal swig/lua.i), the typemaps of fdpass.i's roles for Lua,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * ruby.i - the Ruby extension fdpass: the entry point (swig -ruby
  * -initname fdpass swig/ruby.i), the typemaps of fdpass.i's roles for

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tcl.i - the Tcl 8.6 package fdpass: the entry point (swig -tcl
  * -namespace swig/tcl.i), the typemaps of fdpass.i's roles for Tcl, and

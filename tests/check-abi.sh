@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # check-abi.sh LIBRARY MAPFILE HEADER SONAME: the shared library exports
 # exactly the functions the version script lists, each with a version,
 # every function the header declares is among them, and the SONAME is right.

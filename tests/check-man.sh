@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # check-man.sh MANDIR LIBRARY: every function the library exports has a
 # page in MANDIR/man3 (its own or a .so link), fdpass(3) is there, and
 # every page renders without a warning.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * contract_check.c - the header's contract, checked by a plain program with
  * no test framework, for C libraries that Criterion is not built for (musl)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * helpers.h - shared by the Criterion suites: descriptor accounting and
  * small socket fixtures. Every FD_TEST counts /proc/self/fd before and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* open_fds.h - how many descriptors this process has open, from
  * /proc/self/fd; -1 if it cannot be read. Shared by the Criterion helpers,
  * the soak program and the fuzz harness, which link nothing in common. */

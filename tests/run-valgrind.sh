@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # run-valgrind.sh [--memory-only] PROGRAM [ARGS...]: run a test program
 # under valgrind's memcheck, in every process it forks or execs (but not in
 # the system's interpreters it execs), and fail on any error or leak in any

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * soak.c - many passes across processes and threads, with the descriptor
  * table checked before and after in every process. The size knob is the

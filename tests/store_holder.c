@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * store_holder.c - the library's holder as a process of its own, for
  * test_store: `store_holder PATH [OPTION...]` listens on PATH, writes

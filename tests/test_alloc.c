@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_alloc.c - the library allocates no memory: malloc and friends are
  * interposed here and counted while the calling thread passes descriptors.
  * (Not built with sanitizers, which interpose malloc themselves.) */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_batch.c - fdpass_send_fds/fdpass_recv_fds: data with up to
  * FDPASS_MAX_FDS descriptors per message, truncation, flags, non-blocking
  * paths and the guarantee that stream data is never lost. */

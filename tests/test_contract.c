@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_contract.c - every status a function returns is one that fdpass.h
  * lists for it, and every status it lists is driven here (or named below
  * as one that no test can provoke, with the reason). The lists are read

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_errors.c - status codes, their names and messages, the OS error,
  * and the version functions. */
 #include "helpers.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_faults.c - fault injection: descriptor exhaustion, signal storms
  * during large transfers, peers killed mid-message, the biggest messages. */
 #define _GNU_SOURCE

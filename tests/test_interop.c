@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_interop.c - fdpass_send/fdpass_recv against real peers: Perl's
  * IO::FDPass, Ruby's UNIXSocket#send_io/#recv_io and Python's
  * socket.send_fds/recv_fds, run as tests/interop/peer.{pl,rb,py} by the

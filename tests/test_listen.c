@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_listen.c - fdpass_listen on a path as a hostile local user or a
  * second instance would meet it: never hang, never disturb a live server,
  * never unlink or chmod what is not its own, and report the real cause. */

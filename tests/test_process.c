@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_process.c - descriptors between real processes, and many threads
  * passing at once. */
 #define _GNU_SOURCE

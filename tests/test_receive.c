@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_receive.c - receiving hardened against what the receiving socket's
  * own options add to every message (SO_PASSCRED, SO_PASSPIDFD, SO_PASSSEC),
  * message boundaries of seqpacket and datagram sockets, the real cause of

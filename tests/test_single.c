@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_single.c - fdpass_send/fdpass_recv: one descriptor in IO::FDPass's
  * wire format, and every way it can go wrong. */
 #define _GNU_SOURCE

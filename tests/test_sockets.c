@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_sockets.c - the local-socket helpers, waiting and peer credentials. */
 #define _GNU_SOURCE
 

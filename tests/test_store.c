@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_store.c - the descriptor store: fdpass_connect_holder, fdpass_store,
  * fdpass_fetch, fdpass_list and fdpass_remove against the library's holder

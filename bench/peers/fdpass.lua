@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: MIT
 -- fdpass.lua N: pass /dev/null N times to ourselves with libfdpass's Lua
 -- module (send, recv, close); print ns per passed descriptor. Lua has no
 -- wall clock finer than a second; os.clock (CPU time, user and system)

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # fdpass.rb N: pass /dev/null N times to ourselves with libfdpass's Ruby
 # extension (FDPass.send_fd, recv_fd, close); print ns per descriptor.
 require 'fdpass'

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # fdpass.tcl N: pass /dev/null N times to ourselves with libfdpass's Tcl
 # package (fdpass::send, recv, close); print ns per passed descriptor.
 package require fdpass

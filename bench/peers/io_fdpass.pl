@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # io_fdpass.pl N: pass /dev/null N times to ourselves with Perl's IO::FDPass
 # (send, recv, close); print nanoseconds per passed descriptor.
 use strict;

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """send_fds.py N: pass /dev/null N times to ourselves with Python's
 socket.send_fds/recv_fds (then os.close); print ns per passed descriptor."""
 import os

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # send_io.rb N: pass /dev/null N times to ourselves with Ruby's
 # UNIXSocket#send_io/#recv_io (then close); print ns per passed descriptor.
 require 'socket'

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # chain.tcl - the cross-language test: a pipe's write end goes from this
 # Tcl process to Lua, to Ruby, to Perl's IO::FDPass, each hop a separate
 # process behind its own path socket. Every hop writes its name into the

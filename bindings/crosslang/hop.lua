@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: MIT
 -- hop.lua LISTEN NEXT - a hop of chain.tcl: receive a descriptor on LISTEN
 -- (fdpass.recv), write "lua" into it, pass it on to NEXT with send_fds.
 local fdpass = require "fdpass"

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # hop.pl LISTEN RING - the last hop of chain.tcl: receive a descriptor
 # with IO::FDPass on LISTEN and write "perl" into it; then send the read
 # end of a pipe of its own to RING, Tcl's socket, and write into the pipe.

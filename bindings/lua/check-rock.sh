@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # check-rock.sh ROCK_DIR TEST LUA: build and install the staged rock with
 # `luarocks make` into a temporary tree, with a `swig` on PATH that fails
 # if it is run, check that it exports only luaopen_fdpass, then run the Lua

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * native.i - the Lua module's own functions, beside the generated ones:
  * fdopen, a Lua file from a descriptor; and the module's metadata.

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: MIT
 -- test.lua - tests of the Lua module: every function, integers that stay
 -- integers, Lua files as descriptors, the io.open error convention, and a
 -- round trip with a second Lua process over a path socket. Each test

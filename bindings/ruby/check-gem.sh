@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # check-gem.sh GEM TEST RUBY GEM_COMMAND: install the gem offline into a
 # temporary directory, with a `swig` on PATH that fails if it is run, then
 # run the Ruby tests against the installed gem.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # extconf.rb - compiles the fdpass extension from the SWIG wrapper and the
 # library's C sources that the gem carries next to this file.
 require 'mkmf'

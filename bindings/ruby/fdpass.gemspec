@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # fdpass.gemspec - the fdpass gem: the Ruby extension, with the SWIG
 # wrapper already generated and the library's C sources, compiled by
 # ext/fdpass/extconf.rb where the gem is installed (Ruby headers and a C

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * native.i - the Ruby extension's own parts, beside the generated
  * functions: FDPass.recv_io, FDPass::VERSION, and an extension that leaves

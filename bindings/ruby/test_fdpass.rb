@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # test_fdpass.rb - tests of the Ruby extension: every function, objects
 # with #fileno as descriptors, FDPass::Error, and a round trip with a
 # forked process over a path socket. Every test counts this process's

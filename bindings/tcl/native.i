@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * native.i - the Tcl package's own parts, beside the generated commands:
  * argument counting as Tcl's commands do it, fdpass::channel, the

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # test.tcl - tests of the Tcl package: every command, channels as
 # descriptors, errors with -errorcode {FDPASS NAME message}, and a round
 # trip with a second tclsh over a path socket. Every test counts this

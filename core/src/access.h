@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * access.h - how a descriptor is open, written once for every part of the
  * project that needs it: the fdpass command prints it, and the modules'

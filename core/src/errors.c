@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* errors.c - status-code names and messages, and the per-thread OS error. */
 #include "internal.h"
 #include "platform.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * handles.c - Windows only: fdpass_send_handle and fdpass_recv_handle,
  * fdpass_send and fdpass_recv for raw HANDLEs, in the same wire format,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * message.c - sending and receiving descriptors: argument checks, the
  * IO::FDPass wire format, blocking semantics and truncation rules. The

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * sockets.c - local-socket helpers for programs and languages that lack
  * them: socket pairs, listening on and connecting to paths (or Linux

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * store.c - the descriptor store's client functions: fdpass_connect_holder,
  * fdpass_store, fdpass_fetch, fdpass_list, fdpass_remove. Written on top of

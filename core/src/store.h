@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * store.h - the descriptor holder inside the library: a store of named
  * descriptors and the loop that serves it (docs/protocol.md). Internal,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * store_holder.c - the holder: a store of named descriptors, and an event
  * loop (poll) that serves it to many clients at once. Every socket call is

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* store_wire.c - encoding and decoding of the descriptor store's frames. */
 #include "internal.h"
 #include "store_wire.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * store_wire.h - the descriptor store's wire format (docs/protocol.md),
  * encoded and decoded in one place for the client functions (store.c)

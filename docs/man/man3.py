@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """man3.py HEADER OUTDIR VERSION: the C API's manual pages, from fdpass.h.
 
 The header is the reference: each function's comment is its contract. This

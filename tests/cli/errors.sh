@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # errors.sh: every failure of the fdpass command: exit status 1 and one
 # line on stderr naming the subcommand, the path or SPEC at fault and the
 # reason; nothing sent when a SPEC fails; socket files left as they were.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """fake-peer.py SOCKET MODE: listen on SOCKET, accept one connection and
 misbehave as MODE says, to provoke each error of `fdpass exec` (as if this
 were a holder) or `fdpass send` (as if this were a receiver):

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # install.sh BUILD_DIR PREFIX VERSION: install the fdpass command (component
 # cli) into PREFIX, as a user would, and check what landed there: the
 # command, runnable without the library's directory, and its man page,

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # interop.sh: the fdpass command speaks Perl IO::FDPass's format: recv takes
 # what IO::FDPass::send sends, and IO::FDPass::recv takes the descriptor of
 # a holder of one unnamed SPEC and what send sends. Perl is a real peer

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # lib.sh - sourced by the tests of the fdpass command. It gives them:
 #   $FDPASS  the installed command; $PYTHON; $CLI_DIR (cli/); $CLI_TESTS
 #   a scratch directory as the working directory, removed at the end

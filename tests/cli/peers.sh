@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # peers.sh: `fdpass hold` and `fdpass recv` serve only clients of their own
 # uid (and root), logging the others, unless --allow-uid names them; hold
 # grants reading and writing apart, per uid and per gid, and gives its

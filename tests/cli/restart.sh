@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # restart.sh: the restart recipe. `fdpass hold` keeps a listening TCP socket;
 # socket-activated server generations take it with `fdpass exec`; a client
 # that connects while no generation runs is queued, not refused, and the

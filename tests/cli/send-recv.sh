@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # send-recv.sh: `fdpass send` hands descriptors to `fdpass recv`, which
 # execs a command with them as 3, 4, 5 and socket activation's variables,
 # in its own process, with no other descriptor; or prints them.

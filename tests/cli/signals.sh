@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # signals.sh: `fdpass hold` stops on SIGTERM or SIGINT with status 0 and
 # removes its socket file; a SIGINT its caller ignores stays ignored; recv
 # removes its socket file when stopped while waiting; a closed stdout or a

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # specs.sh: every kind of SPEC, held by `fdpass hold` and received with
 # `fdpass exec`: printed, then used by a socket-activated command (files
 # read, written, appended; a descriptor of the caller; TCP and local

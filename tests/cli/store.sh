@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # store.sh: `fdpass hold` as a descriptor store: it starts empty, store,
 # list, remove and exec --name work on it; a second holder started with
 # --from takes everything, names and order kept; SIGHUP leaves it running;

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """tcp-client.py PORT: connect to 127.0.0.1:PORT, say "connected" (or
 "refused", exit 1) at once, then print the server's one-line answer."""
 import socket

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # usage.sh: --help and --version, then every usage error: exit status 2,
 # one line on stderr that names the subcommand and the fault, and nothing
 # opened or created.

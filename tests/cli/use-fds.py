@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """use-fds.py: a socket-activated command that uses every descriptor it was
 handed, by its name in LISTEN_FDNAMES (as in specs.sh), and prints one line
 for each: what it read, or whom it accepted and with which options."""

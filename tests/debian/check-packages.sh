@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # check-packages.sh: build the Debian packages from the committed tree (a
 # copy in a temporary directory), check them with lintian, install them
 # into this machine and use them as a user would, then purge them again.

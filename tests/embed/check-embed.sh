@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # check-embed.sh SOURCE_DIR CC: embed libfdpass in a small project with
 # add_subdirectory, then with FetchContent, where pkg-config finds nothing
 # (so no Criterion, no peers), build it and run its programs.

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # check-install.sh BUILD_DIR CONSUMER_DIR CC: install the build into a
 # temporary prefix, then build consumer.c against it through pkg-config
 # (shared and static) and through find_package(fdpass), and run each.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* consumer.c - a program that uses an installed libfdpass: passes a pipe to
  * itself and writes through the received copy. */
 #include <fdpass.h>

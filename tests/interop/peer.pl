@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # peer.pl - interop peer for test_interop.c, using Perl's IO::FDPass.
 # Usage: perl peer.pl recv|send SOCKFD  (SOCKFD: inherited unix socket)
 #   recv: receive one descriptor, write "from-perl\n" into it, close it.

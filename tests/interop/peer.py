@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # peer.py - interop peer for test_interop.c, using Python's socket module.
 # Usage: python3 peer.py recv|send|send-x SOCKFD  (inherited unix socket)
 #   recv:   receive one descriptor (recv_fds), write "from-python\n", close.

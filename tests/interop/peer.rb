@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # peer.rb - interop peer for test_interop.c, using Ruby's UNIXSocket.
 # Usage: ruby peer.rb recv|send SOCKFD  (SOCKFD: inherited unix socket)
 #   recv: receive one descriptor (recv_io), write "from-ruby\n", close it.

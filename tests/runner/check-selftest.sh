@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # check-selftest.sh [EMULATOR...] SELFTEST: run the runner's self-test and
 # check that every test got the verdict its name asks for, the fixtures ran
 # in Criterion's order, and the closing line counts right.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * runner.c - runs the tests that criterion.h registers (see there for what
  * is Criterion's behaviour and what differs), one process per test, and

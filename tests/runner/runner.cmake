@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Included by tests/CMakeLists.txt in cross builds, whose suites compile
 # against this runner, the part of Criterion's API they use: Criterion hangs
 # under qemu-user, and Debian cannot install it for a second architecture

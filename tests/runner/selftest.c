@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* selftest.c - the runner's own test: each test's name says what the runner
  * must report for it (pass_, fail_, crash_, skip_); check-selftest.sh
  * compares. A runner that passed every test would fail this. */

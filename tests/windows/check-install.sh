@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # check-install.sh BUILD_DIR CONSUMER_DIR TOOLCHAIN EMULATOR CC OBJDUMP:
 # install the Windows build into a temporary prefix, check that the DLL,
 # its import library, the static library and the header are there, then

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * harness.h - a tiny test harness for the Windows suite (Criterion does
  * not build with mingw-w64). A suite lists its tests in a table and calls

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_windows.c - libfdpass on native Windows, run under Wine by CTest.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * io.c - the hot path of the POSIX platform layer: the socket check, one
  * send and one receive with SCM_RIGHTS (platform.h documents them).

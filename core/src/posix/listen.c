@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * listen.c - local sockets at filesystem paths (or Linux abstract names)
  * for fdpass_listen and fdpass_connect. Paths are checked for NULL and

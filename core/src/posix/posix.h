@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * posix.h - what the POSIX platform files (core/src/posix/) share; only
  * they include it. The OS differences are decided by feature tests:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * socket.c - the POSIX platform layer's sockets and descriptors: waiting,
  * closing, socket pairs, accepting, peer credentials, the clock and the

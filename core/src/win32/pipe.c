@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * pipe.c - named pipes: local endpoints whose peer the kernel names.
  *

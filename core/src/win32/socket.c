@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * socket.c - IO::FDPass's Win32 protocol over a stream socket (loopback
  * TCP), the loopback TCP pair, accept, and the owner of a TCP connection.

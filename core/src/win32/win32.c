@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * win32.c - the platform layer (platform.h) for native Windows: the
  * handles a message names, C runtime descriptors, errors, and the choice

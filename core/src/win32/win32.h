@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * win32.h - shared by the files of the Windows platform layer alone:
  * win32.c (the handles a message names, descriptors, errors), socket.c

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * criterion.h - the part of Criterion's API that tests/test_*.c use, for the
  * builds where Criterion cannot run: under qemu-user it hangs before the
