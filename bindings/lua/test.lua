@@ -584,6 +584,14 @@ if holder_command then
     file:close()
   end)
 
+  test("a holder that never answers: ETIMEDOUT", function()
+    local a, b = assert(fdpass.socketpair())
+    fails("ETIMEDOUT", fdpass.list(a, 20))
+    fails("ETIMEDOUT", fdpass.fetch(b, nil, 20))
+    fdpass.close(a)
+    fdpass.close(b)
+  end)
+
   test("a holder that is gone: its socket and its path", function()
     local path = dir .. "/gone.sock"
     local gone = start_holder(path)

@@ -562,6 +562,15 @@ fdtest store-errors {bad and missing names, wrong arguments} {
        {wrong # args: should be "fdpass::fetch holder ?name? ?timeout_ms?"} \
        {TCL VALUE} {}]
 
+fdtest store-stalled {a holder that never answers: ETIMEDOUT} {
+    lassign [fdpass::socketpair] a b
+    set results [list [lindex [errorcode {fdpass::list $a 20}] 1] \
+        [lindex [errorcode {fdpass::fetch $b "" 20}] 1]]
+    fdpass::close $a
+    fdpass::close $b
+    return $results
+} {ETIMEDOUT ETIMEDOUT}
+
 fdtest store-gone {a holder that is gone: its socket and its path} {
     set path [file join $::dir gone.sock]
     set pid [start_holder $path]
