@@ -65,7 +65,9 @@ static VALUE fdpass_rb_recv_io(int argc, VALUE *argv, VALUE self)
  * connected socket (an Integer or an object with #fileno). The library
  * call runs without the VM lock, so other threads run meanwhile; what
  * interrupts the thread (signals, Thread#raise, Thread#kill, Timeout)
- * shuts the connection down, which ends the call at once, and is raised.
+ * shuts the connection down, which ends the call at once, and is raised
+ * (a signal whose trap returns leaves the call to end as it did: done,
+ * or FDPASS_ECLOSED).
  * An exchange cut midway leaves the connection out of step anyway
  * (fdpass.h): the module only makes that visible at once. */
 struct fdpass_rb_store_call {
@@ -126,6 +128,13 @@ static void fdpass_rb_store_discard(struct fdpass_rb_store_call *call)
   call->names = NULL;
 }
 
+static VALUE fdpass_rb_check_ints(VALUE unused)
+{
+  (void)unused;
+  rb_thread_check_ints();
+  return Qnil;
+}
+
 /* Run `call` on `holder`, with every argument already converted: raises
  * FDPass::Error on failure, the interrupt if there was one. */
 static void fdpass_rb_store_call(VALUE holder, struct fdpass_rb_store_call *call)
@@ -140,17 +149,22 @@ static void fdpass_rb_store_call(VALUE holder, struct fdpass_rb_store_call *call
   RB_GC_GUARD(path);
   if (status != FDPASS_OK)
     fdpass_rb_raise(status);
-  call->status = FDPASS_EAGAIN; /* not run: an interrupt was pending */
-  rb_thread_call_without_gvl(fdpass_rb_store_without_gvl, call,
-                             fdpass_rb_store_interrupt, call);
+  do {
+    call->status = FDPASS_EAGAIN; /* not run: an interrupt was pending */
+    rb_thread_call_without_gvl(fdpass_rb_store_without_gvl, call,
+                               fdpass_rb_store_interrupt, call);
+    int state = 0;
+    if (call->interrupted || call->status == FDPASS_EAGAIN)
+      rb_protect(fdpass_rb_check_ints, Qnil, &state);
+    if (state != 0) { /* it raises: nothing reaches Ruby */
+      fdpass_binding_holder_done(where, call->sock);
+      fdpass_rb_store_discard(call);
+      rb_jump_tag(state);
+    }
+  } while (call->status == FDPASS_EAGAIN); /* a trap ran, and returned */
   fdpass_binding_holder_done(where, call->sock);
-  if (call->interrupted || call->status == FDPASS_EAGAIN) {
-    fdpass_rb_store_discard(call);
-    rb_thread_check_ints();
-  }
   if (call->status != FDPASS_OK)
-    fdpass_rb_raise(call->status == FDPASS_EAGAIN ? FDPASS_ECLOSED
-                                                  : call->status);
+    fdpass_rb_raise(call->status);
 }
 
 static int fdpass_rb_timeout(int argc, VALUE *argv, int index)

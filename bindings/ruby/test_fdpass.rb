@@ -635,6 +635,18 @@ class FDPassTest < Minitest::Test
     with_pair do |a, _|
       assert_fdpass_error('ETIMEDOUT') { FDPass.remove(a, 'x', 10) }
     end
+    # A signal whose trap returns: the connection was shut down.
+    old = trap('USR1') {}
+    with_pair do |a, _|
+      signaller = Thread.new do
+        Thread.pass until Thread.main.status == 'sleep'
+        Process.kill('USR1', Process.pid)
+      end
+      assert_fdpass_error('ECLOSED') { FDPass.list(a) }
+      signaller.join
+    end
+  ensure
+    trap('USR1', old)
   end
 
   # A line-echo server restarts through a holder while its client keeps
