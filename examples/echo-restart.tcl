@@ -124,7 +124,8 @@ proc demo {fdpass dir} {
         if {$tries == 500} { error "the holder did not start" }
         after 10
     }
-    puts "1. fdpass hold (pid $holder_pid) keeps the server's sockets in $holder"
+    puts "1. fdpass hold (pid $holder_pid) keeps the server's sockets in\
+        $holder"
 
     lassign [start_generation $holder 1] gen1 gen1_pid address
     puts "2. generation 1 (pid $gen1_pid) serves $address"
@@ -187,5 +188,7 @@ switch -- [lindex $argv 0] {
             return -options $options $message
         }
     }
-    default { error "usage: [info script] demo FDPASS DIR | serve HOLDER GENERATION" }
+    default {
+        error "usage: [info script] demo FDPASS DIR | serve HOLDER GENERATION"
+    }
 }

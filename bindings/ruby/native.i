@@ -137,7 +137,8 @@ static VALUE fdpass_rb_check_ints(VALUE unused)
 
 /* Run `call` on `holder`, with every argument already converted: raises
  * FDPass::Error on failure, the interrupt if there was one. */
-static void fdpass_rb_store_call(VALUE holder, struct fdpass_rb_store_call *call)
+static void fdpass_rb_store_call(VALUE holder,
+                                 struct fdpass_rb_store_call *call)
 {
   VALUE path = Qnil;
   if (RB_INTEGER_TYPE_P(holder) || rb_respond_to(holder, fdpass_rb_fileno))

@@ -544,7 +544,7 @@ class FDPassTest < Minitest::Test
       pairs = FDPass.fetch(holder)
       assert_equal %w[pipe pipe reader], pairs.map(&:first)
       pairs.each { |_, fd| assert_kind_of Integer, fd }
-      pairs[0..1].each { |_, fd| IO.for_fd(fd).tap { |io| io.write('x') }.close }
+      pairs[0..1].each { |_, fd| IO.for_fd(fd).tap { |w| w.write('x') }.close }
       FDPass.close(pairs[2][1])
       fetched = FDPass.fetch(holder, 'reader', 5000)
       assert_equal ['reader'], fetched.map(&:first)
@@ -625,7 +625,9 @@ class FDPassTest < Minitest::Test
                    assert_raises(RuntimeError) { fetcher.join }.message
     end
     with_pair do |a, _|
-      assert_raises(Timeout::Error) { Timeout.timeout(0.05) { FDPass.list(a) } }
+      assert_raises(Timeout::Error) do
+        Timeout.timeout(0.05) { FDPass.list(a) }
+      end
     end
     with_pair do |a, _|
       killed = blocked_thread { FDPass.store(a, 'x', [$stdin]) }
@@ -655,6 +657,11 @@ class FDPassTest < Minitest::Test
     lines.times { conn.puts("#{generation}: #{conn.gets}") }
   end
 
+  def assert_echo(client, generation, line)
+    client.puts(line)
+    assert_equal "#{generation}: #{line}\n", client.gets
+  end
+
   def test_connections_survive_a_restart
     with_holder do |holder|
       port_r, port_w = IO.pipe
@@ -671,7 +678,7 @@ class FDPassTest < Minitest::Test
       port = Integer(port_r.gets)
       port_r.close
       client = TCPSocket.new('127.0.0.1', port)
-      (1..3).each { |i| client.puts("line #{i}"); assert_equal "1: line #{i}\n", client.gets }
+      (1..3).each { |i| assert_echo(client, 1, "line #{i}") }
       Process.wait(first)
       assert $?.success?
       client.puts('line 4') # no server runs: it waits in the kernel
@@ -689,7 +696,7 @@ class FDPassTest < Minitest::Test
       end
       assert_equal "2: line 4\n", client.gets
       assert_equal "2: hello\n", second.gets
-      (5..6).each { |i| client.puts("line #{i}"); assert_equal "2: line #{i}\n", client.gets }
+      (5..6).each { |i| assert_echo(client, 2, "line #{i}") }
       Process.wait(generation2)
       assert $?.success?
       assert_nil client.gets # generation 2 ended it: no one else holds it

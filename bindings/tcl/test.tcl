@@ -507,7 +507,8 @@ fdtest store-fetch {store, list, fetch and remove; the bytes come back} {
     }
     set again [fdpass::fetch $::holder pipe 5000]
     foreach {name fd} $again { fdpass::close $fd }
-    lappend results [lmap {name fd} $again {set name}] [fdpass::remove $::holder pipe] \
+    lappend results [lmap {name fd} $again {set name}] \
+        [fdpass::remove $::holder pipe] \
         [fdpass::remove $::holder file 5000] [fdpass::list $::holder 5000] \
         [expr {[holder_fds $::holder_pid] - $::holder_empty}]
     close $w ;# the last write end: the holder closed its copies
@@ -515,7 +516,8 @@ fdtest store-fetch {store, list, fetch and remove; the bytes come back} {
     close $r
     close $file
     return $results
-} {{} {file pipe pipe} 3 {file pipe pipe} {stored bytes} {pipe pipe} {} {} {} 0 1}
+} [list {} {file pipe pipe} 3 {file pipe pipe} {stored bytes} {pipe pipe} \
+       {} {} {} 0 1]
 
 fdtest store-many {fetch makes room for as many as the holder keeps} {
     set file [open [file join $::dir stored.txt]]
@@ -614,12 +616,14 @@ fdtest server {fdpass::server serves a listening socket from a holder} {
     lappend results [lindex [errorcode {socket 127.0.0.1 $port}] 0] \
         [lrange [errorcode {fdpass::server $fd accepted}] 0 1]
     lassign [chan pipe] r w
-    lappend results [lrange [errorcode {fdpass::server [fdpass::fileno $r] x}] 0 1] \
+    lappend results \
+        [lrange [errorcode {fdpass::server [fdpass::fileno $r] x}] 0 1] \
         [message {fdpass::server 1}]
     close $r
     close $w
     return $results
-} {{through the fetched listener} 127.0.0.1 1 1 POSIX {FDPASS EBADF} {FDPASS EINVAL} {wrong # args: should be "fdpass::server fd command"}}
+} [list {through the fetched listener} 127.0.0.1 1 1 POSIX {FDPASS EBADF} \
+       {FDPASS EINVAL} {wrong # args: should be "fdpass::server fd command"}]
 
 exec kill -TERM $holder_pid
 }
