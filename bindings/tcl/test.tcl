@@ -625,6 +625,20 @@ fdtest server {fdpass::server serves a listening socket from a holder} {
 } [list {through the fetched listener} 127.0.0.1 1 1 POSIX {FDPASS EBADF} \
        {FDPASS EINVAL} {wrong # args: should be "fdpass::server fd command"}]
 
+fdtest server-local {fdpass::server on a local socket: no address, port 0} {
+    set path [file join $::dir server.sock]
+    set server [fdpass::server [fdpass::listen $path] accepted]
+    set client [fdpass::channel [fdpass::connect $path]]
+    vwait ::accepted
+    lassign $::accepted channel address port
+    puts -nonewline $channel "served"
+    close $channel
+    set results [list [read $client] $address $port]
+    close $client
+    close $server
+    return $results
+} {served {} 0}
+
 exec kill -TERM $holder_pid
 }
 
