@@ -143,6 +143,8 @@ static int fdpass_binding_fetch(int sock, const char *name, int timeout_ms,
 {
   size_t capacity = 8;
   for (;;) {
+    if (capacity > SIZE_MAX / FDPASS_BINDING_NAME_ROOM) /* a hostile count */
+      return FDPASS_ENOMEM;
     got->fds = malloc(capacity * sizeof *got->fds);
     got->names = malloc(capacity * FDPASS_BINDING_NAME_ROOM);
     if (got->fds == NULL || got->names == NULL) {
