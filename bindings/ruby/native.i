@@ -65,11 +65,10 @@ static VALUE fdpass_rb_recv_io(int argc, VALUE *argv, VALUE self)
  * connected socket (an Integer or an object with #fileno). The library
  * call runs without the VM lock, so other threads run meanwhile; what
  * interrupts the thread (signals, Thread#raise, Thread#kill, Timeout)
- * shuts the connection down, which ends the call at once, and is raised
- * (a signal whose trap returns leaves the call to end as it did: done,
- * or FDPASS_ECLOSED).
- * An exchange cut midway leaves the connection out of step anyway
- * (fdpass.h): the module only makes that visible at once. */
+ * shuts the connection down, which ends the call at once, and is raised:
+ * an exchange cut midway leaves the connection out of step anyway
+ * (fdpass.h), the module only makes that visible at once. A signal whose
+ * trap returns leaves the call to end as it did: done, or FDPASS_ECLOSED. */
 struct fdpass_rb_store_call {
   int (*run)(struct fdpass_rb_store_call *call);
   int sock, timeout_ms, status, interrupted;
