@@ -599,6 +599,15 @@ if holder_command then
     local sock = assert(fdpass.connect(path))
     os.execute("kill -KILL " .. gone)
     assert(fdpass.wait(sock, fdpass.READABLE, -1)) -- closed as it died
+    -- Until it is dead (or a zombie): all its descriptors are closed then,
+    -- its listener too, whatever order it closed them in.
+    repeat
+      local stat = io.open("/proc/" .. gone .. "/stat")
+      local state = stat and stat:read("a"):match("%) (%a)")
+      if stat then
+        stat:close()
+      end
+    until state == nil or state == "Z"
     fails("ECLOSED", fdpass.list(sock))
     fails("ECONNREFUSED", fdpass.list(path))
     fails("ENOENT", fdpass.fetch(dir .. "/none.sock"))

@@ -583,6 +583,10 @@ fdtest store-gone {a holder that is gone: its socket and its path} {
     set sock [fdpass::connect $path]
     exec kill -KILL $pid
     fdpass::wait $sock $fdpass::READABLE -1 ;# its end closes as it dies
+    # Until it is dead (or a zombie): all its descriptors are closed then,
+    # its listener too, whatever order it closed them in.
+    while {![catch {read_file /proc/$pid/stat} stat] &&
+           ![regexp {\) Z} $stat]} {}
     set results [list [lindex [errorcode {fdpass::list $sock}] 1] \
         [lindex [errorcode {fdpass::list $path}] 1] \
         [lindex [errorcode {fdpass::list [file join $::dir none.sock]}] 1]]
