@@ -271,11 +271,17 @@ class FDPassTest < Minitest::Test
     assert_equal 1000, counted
   end
 
+  # A thread blocked in the block without the VM lock, while this one runs.
+  def blocked_without_the_lock(&block)
+    thread = blocked_thread(&block)
+    assert_equal 'sleep', thread.status
+    assert_other_threads_run
+    thread
+  end
+
   def test_a_blocked_call_lets_other_threads_run
     with_pair do |a, b|
-      receiver = blocked_thread { FDPass.recv_fd(b) }
-      assert_equal 'sleep', receiver.status # not holding the VM lock
-      assert_other_threads_run
+      receiver = blocked_without_the_lock { FDPass.recv_fd(b) }
       FDPass.send_fd(a, a)
       FDPass.close(receiver.value)
       waiter = blocked_thread { FDPass.wait(b, FDPass::READABLE, -1) }
@@ -620,9 +626,7 @@ class FDPassTest < Minitest::Test
   # what interrupts them is raised (the connection is shut down).
   def test_store_calls_are_interruptible
     with_pair do |a, _|
-      fetcher = blocked_thread { FDPass.fetch(a) }
-      assert_equal 'sleep', fetcher.status # not holding the VM lock
-      assert_other_threads_run
+      fetcher = blocked_without_the_lock { FDPass.fetch(a) }
       fetcher.raise(RuntimeError, 'raised into the thread')
       assert_equal 'raised into the thread',
                    assert_raises(RuntimeError) { fetcher.join }.message
