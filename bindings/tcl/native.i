@@ -315,6 +315,10 @@ static void fdpass_tcl_server_ready(ClientData data, int mask)
   Tcl_Interp *interp = server->interp;
   Tcl_Channel channel = Tcl_MakeTcpClientChannel((ClientData)(intptr_t)sock);
   Tcl_RegisterChannel(interp, channel);
+  /* As Tcl's own server: a reference of ours keeps the channel alive
+   * while the command runs, whatever it does with it, and a command that
+   * fails leaves the channel closed. */
+  Tcl_RegisterChannel(NULL, channel);
   Tcl_Obj *script = Tcl_DuplicateObj(server->command);
   Tcl_IncrRefCount(script);
   Tcl_ListObjAppendElement(NULL, script,
@@ -323,8 +327,11 @@ static void fdpass_tcl_server_ready(ClientData data, int mask)
   Tcl_ListObjAppendElement(NULL, script, Tcl_NewIntObj(port));
   Tcl_Preserve(interp);
   int code = Tcl_EvalObjEx(interp, script, TCL_EVAL_GLOBAL);
-  if (code != TCL_OK)
+  if (code != TCL_OK) {
     Tcl_BackgroundException(interp, code);
+    Tcl_UnregisterChannel(interp, channel);
+  }
+  Tcl_UnregisterChannel(NULL, channel);
   Tcl_Release(interp);
   Tcl_DecrRefCount(script);
 }

@@ -643,6 +643,33 @@ fdtest server-local {fdpass::server on a local socket: no address, port 0} {
     return $results
 } {served {} 0}
 
+proc failing {channel address port} {
+    set ::failed_channel $channel
+    error "the command fails"
+}
+
+fdtest server-error {a failing command: a background error, its channel
+        closed, the server still serving} {
+    set path [file join $::dir failing.sock]
+    set server [fdpass::server [fdpass::listen $path] failing]
+    set handler [interp bgerror {}]
+    interp bgerror {} [list apply {{message options} {
+        lappend ::bgerrors $message
+    }}]
+    set ::bgerrors {}
+    set first [fdpass::connect $path]
+    set second [fdpass::connect $path]
+    while {[llength $::bgerrors] < 2} { vwait ::bgerrors }
+    interp bgerror {} $handler
+    set results [list $::bgerrors \
+        [expr {$::failed_channel in [chan names]}] \
+        [lindex [errorcode {fdpass::recv $first}] 1]]
+    fdpass::close $first
+    fdpass::close $second
+    close $server
+    return $results
+} {{{the command fails} {the command fails}} 0 ECLOSED}
+
 exec kill -TERM $holder_pid
 }
 
