@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * win32.h - shared by the files of the Windows platform layer alone:
- * win32.c (the handles a message names, descriptors, errors), socket.c
+ * win32.c (the handles a message names, descriptors, errors), common.c
+ * (what they all use), socket.c
  * (Winsock: IO::FDPass's protocol over TCP) and pipe.c (named pipes).
  */
 #ifndef FDPASS_WIN32_H
@@ -39,6 +40,7 @@ int fdp_win_handle_to_int(HANDLE h, int *out, void (*close_it)(HANDLE));
  * `*message` whether the pipe keeps message boundaries. */
 int fdp_win_pipe_kind(HANDLE h, int *server_end, int *message);
 
+/* common.c: Winsock started once, the wire's words (native order). */
 int fdp_win_winsock(void);
 void fdp_win_put_word(unsigned char *at, DWORD value);
 DWORD fdp_win_get_word(const unsigned char *at);
