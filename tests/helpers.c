@@ -25,6 +25,28 @@ int count_fds(void)
   return count;
 }
 
+char scratch_dir[64];
+
+void scratch_make(void)
+{
+  strcpy(scratch_dir, "/tmp/fdpass-test-XXXXXX");
+  cr_assert_not_null(mkdtemp(scratch_dir));
+}
+
+void scratch_remove(void)
+{
+  char command[128];
+  snprintf(command, sizeof command, "rm -rf '%s'", scratch_dir);
+  cr_assert_eq(system(command), 0);
+}
+
+const char *in_dir(const char *name)
+{
+  static char path[256];
+  snprintf(path, sizeof path, "%s/%s", scratch_dir, name);
+  return path;
+}
+
 void make_pair(int *a, int *b)
 {
   assert_ok(fdpass_socketpair(a, b));

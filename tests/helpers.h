@@ -40,6 +40,15 @@ int count_fds(void);
 
 #define assert_ok(call) assert_status(call, FDPASS_OK)
 
+/* A suite's scratch directory for socket files: scratch_make as its
+ * TestSuite's .init (mkdtemp under /tmp), scratch_remove as its .fini
+ * (removes everything in it). in_dir names a file in it, in a static
+ * buffer that the next call overwrites. */
+extern char scratch_dir[64];
+void scratch_make(void);
+void scratch_remove(void);
+const char *in_dir(const char *name);
+
 /* A connected pair of local stream sockets (asserts on failure). */
 void make_pair(int *a, int *b);
 

@@ -132,14 +132,6 @@ static const struct {
     {"fdpass_close", {FDPASS_ESYS}},
 };
 
-static char dir[64];
-
-static const char *in_dir(const char *name)
-{
-  static char path[128];
-  snprintf(path, sizeof path, "%s/%s", dir, name);
-  return path;
-}
 
 /* Run `body` with no free descriptor slot but `room`. */
 static void with_free_slots(int room, void (*body)(void))
@@ -391,7 +383,7 @@ static void sockets(void)
   CALL(fdpass_accept, file, &x);        /* ENOTSOCK */
 
   /* Another process holds the directory's lock: ETIMEDOUT after 2 s. */
-  int held = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  int held = open(scratch_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   cr_assert_eq(flock(held, LOCK_EX), 0);
   pid_t pid = fork();
   cr_assert(pid >= 0);
@@ -458,20 +450,7 @@ static void sockets(void)
   close(dgram);
 }
 
-static void make_dir(void)
-{
-  strcpy(dir, "/tmp/fdpass-contract-XXXXXX");
-  cr_assert_not_null(mkdtemp(dir));
-}
-
-static void remove_dir(void)
-{
-  char command[128];
-  snprintf(command, sizeof command, "rm -rf '%s'", dir);
-  cr_assert_eq(system(command), 0);
-}
-
-TestSuite(contract, .init = make_dir, .fini = remove_dir);
+TestSuite(contract, .init = scratch_make, .fini = scratch_remove);
 
 FD_TEST(contract, every_status_is_listed_and_every_listed_status_is_driven)
 {

@@ -19,30 +19,8 @@
 #include <time.h>
 #include <unistd.h>
 
-/* A fresh directory for socket files, removed with everything in it. */
-static char dir[64];
 
-static const char *in_dir(const char *name)
-{
-  static char path[256];
-  snprintf(path, sizeof path, "%s/%s", dir, name);
-  return path;
-}
-
-static void make_dir(void)
-{
-  strcpy(dir, "/tmp/fdpass-listen-XXXXXX");
-  cr_assert_not_null(mkdtemp(dir));
-}
-
-static void remove_dir(void)
-{
-  char command[128];
-  snprintf(command, sizeof command, "rm -rf '%s'", dir);
-  cr_assert_eq(system(command), 0);
-}
-
-TestSuite(listen, .init = make_dir, .fini = remove_dir);
+TestSuite(listen, .init = scratch_make, .fini = scratch_remove);
 
 static struct sockaddr_un address_of(const char *path)
 {
@@ -337,7 +315,7 @@ FD_TEST(listen, a_stale_file_in_a_directory_you_cannot_write_is_eacces)
     cr_skip_test("needs root to play another user");
   const char *path = in_dir("locked");
   make_stale(path);
-  cr_assert_eq(chmod(dir, 0755), 0); /* others may enter, not write */
+  cr_assert_eq(chmod(scratch_dir, 0755), 0); /* others may enter, not write */
   pid_t pid = fork();
   cr_assert(pid >= 0);
   if (pid == 0) {
@@ -356,7 +334,7 @@ FD_TEST(listen, a_path_of_a_full_108_bytes_works)
 {
   char path[256];
   size_t room = sizeof ((struct sockaddr_un *)0)->sun_path;
-  int len = snprintf(path, sizeof path, "%s/", dir);
+  int len = snprintf(path, sizeof path, "%s/", scratch_dir);
   memset(path + len, 'p', room - (size_t)len);
   path[room] = '\0';
   cr_assert_eq(strlen(path), room);

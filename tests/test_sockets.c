@@ -14,30 +14,8 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-/* A fresh directory for socket files, removed with everything in it. */
-static char dir[64];
 
-static const char *in_dir(const char *name)
-{
-  static char path[128];
-  snprintf(path, sizeof path, "%s/%s", dir, name);
-  return path;
-}
-
-static void make_dir(void)
-{
-  strcpy(dir, "/tmp/fdpass-sockets-XXXXXX");
-  cr_assert_not_null(mkdtemp(dir));
-}
-
-static void remove_dir(void)
-{
-  char command[128];
-  snprintf(command, sizeof command, "rm -rf '%s'", dir);
-  cr_assert_eq(system(command), 0);
-}
-
-TestSuite(sockets, .init = make_dir, .fini = remove_dir);
+TestSuite(sockets, .init = scratch_make, .fini = scratch_remove);
 
 /* An abstract name no other test run uses. */
 static const char *abstract_name(const char *tag)
@@ -231,7 +209,7 @@ FD_TEST(sockets, permission_denied_is_eacces)
       int listener, sock;
       if (fdpass_listen(in_dir("root.sock"), &listener) != FDPASS_OK)
         _exit(2);
-      if (chmod(dir, 0711) != 0 || setgid(65534) != 0 || setuid(65534) != 0)
+      if (chmod(scratch_dir, 0711) != 0 || setgid(65534) != 0 || setuid(65534) != 0)
         _exit(3);
       if (fdpass_connect(in_dir("root.sock"), &sock) != FDPASS_EACCES)
         _exit(4);
