@@ -1,0 +1,193 @@
+#!/usr/bin/perl
+# SPDX-License-Identifier: MIT
+# test.pl SCRATCH_DIR: the Perl module FDPass, from PERL5LIB. Each check
+# counts this process's descriptors before and after, so that a leak
+# fails it; sockets live in a temporary directory under SCRATCH_DIR.
+use strict;
+use warnings;
+use Test::More;
+use Fcntl qw(F_GETFD FD_CLOEXEC);
+use IO::Handle;
+use Socket qw(AF_UNIX SOCK_STREAM AF_INET);
+use POSIX ();
+use FDPass;
+
+# Not File::Temp: Cwd, which it loads, trips valgrind (valgrind:perl).
+my $dir = ($ARGV[0] // '/tmp') . "/perl.$$";
+mkdir $dir or die "mkdir $dir: $!";
+END { rmdir $dir if defined $dir }
+
+sub open_fds { opendir my $d, '/proc/self/fd' or die; my $n = grep { /\d/ } readdir $d; $n }
+
+# check NAME, CODE: runs CODE as a subtest and fails it when descriptors
+# were left open.
+sub check {
+  my ($name, $code) = @_;
+  my $before = open_fds();
+  subtest $name => $code;
+  is(open_fds(), $before, "$name: no descriptor leaked");
+}
+
+sub pipe_pair { pipe my $r, my $w or die "pipe: $!"; $w->autoflush(1); ($r, $w) }
+
+# The FDPass::Error that CODE dies with, or undef.
+sub error_of { my $code = shift; eval { $code->(); 1 } ? undef : $@ }
+
+check 'constants' => sub {
+  is(FDPass::OK, 0, 'OK');
+  is(FDPass::EBADF, -2, 'EBADF');
+  is(FDPass::NONBLOCK, 1, 'NONBLOCK');
+  is(FDPass::READABLE, 1, 'READABLE');
+  is(FDPass::MAX_FDS, 253, 'MAX_FDS');
+  like($FDPass::VERSION, qr/\A\d+\.\d+\.\d+\z/, 'VERSION');
+  is(FDPass::errname(FDPass::ETRUNC), 'ETRUNC', 'errname');
+};
+
+check 'send_fd and recv_fd, integers and every kind of handle' => sub {
+  my ($a, $b) = FDPass::socketpair();
+  ok($a =~ /\A\d+\z/ && $b =~ /\A\d+\z/, 'socketpair gives integers');
+  my ($r, $w) = pipe_pair();
+  my $io = IO::Handle->new_from_fd(fileno $w, 'w') or die;
+  for my $case ([integer => fileno $w], [glob => *$w], [globref => $w],
+                [ 'IO::Handle' => $io ]) {
+    my ($kind, $what) = @$case;
+    ok(FDPass::send_fd($a, $what), "$kind: send_fd is true");
+    my $fd = FDPass::recv_fd($b);
+    like($fd, qr/\A\d+\z/, "$kind: recv_fd gives an integer");
+    open my $fh, '>&=', $fd or die "fdopen: $!";
+    $fh->autoflush(1);
+    print $fh "via $kind\n";
+    close $fh;
+    is(scalar <$r>, "via $kind\n", "$kind: the bytes went through the passed pipe");
+  }
+  $io->close;
+  FDPass::close($_) for $a, $b;
+};
+
+check 'received descriptors are close-on-exec' => sub {
+  my ($a, $b) = FDPass::socketpair();
+  my ($r, $w) = pipe_pair();
+  FDPass::send_fd($a, $w);
+  my $fd = FDPass::recv_fd($b);
+  open my $fh, '<&=', $fd or die;
+  ok(fcntl($fh, F_GETFD, 0) & FD_CLOEXEC, 'FD_CLOEXEC is set');
+  close $fh;
+  FDPass::close($_) for $a, $b;
+};
+
+check 'sockets as Perl handles' => sub {
+  socketpair(my $a, my $b, AF_UNIX, SOCK_STREAM, 0) or die;
+  my ($r, $w) = pipe_pair();
+  FDPass::send_fd($a, $r);
+  my $fd = FDPass::recv_fd($b);
+  print $w "x";
+  open my $fh, '<&=', $fd or die;
+  sysread $fh, my $byte, 1;
+  is($byte, 'x', 'a socketpair of Perl handles carries a descriptor');
+  close $fh;
+};
+
+check 'send_fds and recv_fds' => sub {
+  my ($a, $b) = FDPass::socketpair();
+  my ($r, $w) = pipe_pair();
+  is(FDPass::send_fds($a, "hello", [$r, fileno $w]), 5, 'bytes sent');
+  my ($data, $fds, $truncated) = FDPass::recv_fds($b);
+  is($data, 'hello', 'the data');
+  is(scalar @$fds, 2, 'two descriptors');
+  ok(!$truncated, 'not truncated');
+  FDPass::close($_) for @$fds;
+
+  FDPass::send_fds($a, "abc", [$r, $r, $r]);
+  ($data, $fds, $truncated) = FDPass::recv_fds($b, 10, 1);
+  is($data, 'abc', 'data with a surplus');
+  is(scalar @$fds, 1, 'as many descriptors as asked');
+  ok($truncated, 'truncated: the surplus was closed');
+  FDPass::close($_) for @$fds;
+
+  is(FDPass::send_fds($a, "\x00\xff" x 3000), 6000, 'binary data, no descriptors');
+  my $got = '';
+  while (length $got < 6000) {
+    ($data) = FDPass::recv_fds($b, 6000 - length $got, 0);
+    $got .= $data;
+  }
+  is($got, "\x00\xff" x 3000, 'the same bytes came back');
+  ok(error_of(sub { FDPass::send_fds($a, "\x{263a}") }) =~ /Wide character/,
+     'a wide character dies as syswrite does');
+  FDPass::close($_) for $a, $b;
+};
+
+check 'errors are FDPass::Error objects' => sub {
+  my ($r, $w) = pipe_pair();
+  my $line = __LINE__ + 1;
+  my $e = error_of(sub { FDPass::send_fd($r, $w) });
+  isa_ok($e, 'FDPass::Error');
+  is($e->code, FDPass::ENOTSOCK, '->code');
+  is($e->name, 'ENOTSOCK', '->name');
+  is($e->message, FDPass::strerror(FDPass::ENOTSOCK), '->message');
+  is("$e", "ENOTSOCK: descriptor is not a socket at ${\ __FILE__} line $line.\n",
+     'stringifies as die does');
+  close $r;
+  $e = error_of(sub { FDPass::recv_fd($r) });
+  is($e->name, 'EBADF', 'a closed handle is a bad descriptor');
+  like(error_of(sub { FDPass::send_fd('nonsense', 1) }), qr/descriptor: expected an integer/,
+       'a wrong argument croaks with a message');
+  like(error_of(sub { FDPass::wait(0, 1.5, 0) }), qr/integer/, 'a fraction is no integer');
+  socket(my $tcp, AF_INET, SOCK_STREAM, 0) or die;
+  is(error_of(sub { FDPass::send_fd($tcp, 0) })->name, 'ENOTSUP', 'TCP is refused');
+};
+
+check 'non-blocking and wait' => sub {
+  my ($a, $b) = FDPass::socketpair();
+  is(error_of(sub { FDPass::recv_fd($b, FDPass::NONBLOCK) })->name, 'EAGAIN',
+     'NONBLOCK: EAGAIN');
+  is(error_of(sub { FDPass::wait($b, FDPass::READABLE, 0) })->name, 'ETIMEDOUT',
+     'wait times out');
+  ok(FDPass::wait($a, FDPass::WRITABLE, -1), 'wait: writable');
+  # A blocking recv interrupted by a signal whose handler dies.
+  local $SIG{ALRM} = sub { die "alarm\n" };
+  alarm 1;
+  my $e = error_of(sub { FDPass::recv_fd($b) });
+  alarm 0;
+  is($e, "alarm\n", 'a signal handler runs during a blocking call');
+  FDPass::close($_) for $a, $b;
+};
+
+check 'listen, connect, accept, peer_credentials' => sub {
+  my $path = "$dir/sock";
+  my $listener = FDPass::listen($path);
+  is((stat $path)[2] & 0777, 0600, 'socket mode 0600');
+  my $c = FDPass::connect($path);
+  my $s = FDPass::accept($listener);
+  my ($pid, $uid, $gid) = FDPass::peer_credentials($s);
+  is($pid, $$, 'pid');
+  is($uid, $<, 'uid');
+  my ($r, $w) = pipe_pair();
+  FDPass::send_fd($c, $w);
+  my $fd = FDPass::recv_fd($s);
+  open my $fh, '>&=', $fd or die;
+  syswrite $fh, "over a path\n";
+  close $fh;
+  is(scalar <$r>, "over a path\n", 'passed over a path socket');
+  FDPass::close($_) for $listener, $c, $s;
+  unlink $path;
+};
+
+check 'a child process' => sub {
+  my ($a, $b) = FDPass::socketpair();
+  my ($r, $w) = pipe_pair();
+  my $pid = fork // die;
+  if (!$pid) {
+    my $fd = FDPass::recv_fd($b);
+    open my $fh, '>&=', $fd or die;
+    syswrite $fh, "from the child $$\n";
+    POSIX::_exit(0);
+  }
+  FDPass::send_fd($a, $w);
+  close $w;
+  is(scalar <$r>, "from the child $pid\n", 'the child wrote through it');
+  waitpid $pid, 0;
+  is($?, 0, 'the child succeeded');
+  FDPass::close($_) for $a, $b;
+};
+
+done_testing;

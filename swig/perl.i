@@ -1,0 +1,244 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * perl.i - the Perl 5 module FDPass: the entry point (swig -perl5 -noproxy
+ * swig/perl.i), the typemaps of fdpass.i's roles for Perl. The Perl side
+ * (FDPass::Error, the constants, FDPass::IOFDPass) is bindings/perl/.
+ *
+ * send_fd and recv_fd (FDPass::send would read as CORE::send), the other
+ * functions by their C names. A descriptor is an integer or any Perl
+ * filehandle (glob, \*STDIN, IO::Handle, IO::Socket): its fileno. Failures
+ * die with an FDPass::Error object, which remembers the caller's file and
+ * line as Perl's own die does for a string; wrong arguments croak with a
+ * message, as Perl's own functions do. A call that would block waits in
+ * poll and, when a signal interrupts it, runs Perl's deferred signal
+ * handlers, as sysread does, then waits again.
+ */
+%module FDPass
+
+/* FDPass::send would be confused with CORE::send. */
+#define FDPASS_SEND send_fd
+#define FDPASS_RECV recv_fd
+
+%{
+#include <errno.h>
+#include <poll.h>
+#include <time.h>
+
+/* Die with an FDPass::Error for `status`: a blessed hash of the code, its
+ * name, its message and where the Perl caller stands (an object gets no
+ * " at FILE line N." from die, so it keeps them to stringify). */
+static void fdpass_pl_die(pTHX_ int status)
+{
+  HV *error = newHV();
+  SV *object = sv_2mortal(newRV_noinc((SV *)error));
+  (void)hv_stores(error, "code", newSViv(status));
+  (void)hv_stores(error, "name", newSVpv(fdpass_errname(status), 0));
+  (void)hv_stores(error, "message", newSVpv(fdpass_strerror(status), 0));
+  (void)hv_stores(error, "file", newSVpv(CopFILE(PL_curcop), 0));
+  (void)hv_stores(error, "line", newSViv((IV)CopLINE(PL_curcop)));
+  sv_bless(object, gv_stashpvs("FDPass::Error", GV_ADD));
+  croak_sv(object);
+}
+
+/* `sv` as a C int: a number with an integer value in range. */
+static int fdpass_pl_int(pTHX_ SV *sv, const char *what)
+{
+  SvGETMAGIC(sv);
+  if (!SvOK(sv) || !(SvIOK(sv) || looks_like_number(sv)))
+    croak("%s: expected an integer", what);
+  NV n = SvNV_nomg(sv);
+  if (n != (NV)(IV)n || n < INT_MIN || n > INT_MAX)
+    croak("%s: integer out of range", what);
+  return (int)SvIV_nomg(sv);
+}
+
+/* `sv` as a descriptor: an integer, or the fileno of a filehandle (a
+ * glob, a reference to one, an IO::Handle object); a closed handle is -1,
+ * which the library reports as FDPASS_EBADF. */
+static int fdpass_pl_descriptor(pTHX_ SV *sv)
+{
+  SvGETMAGIC(sv);
+  if (SvIOK(sv) && !SvROK(sv)) /* the common case, without a conversion */
+    return fdpass_pl_int(aTHX_ sv, "descriptor");
+  if (SvROK(sv) || isGV_with_GP(sv)) {
+    IO *io = sv_2io(sv); /* croaks when it is no filehandle */
+    PerlIO *fp = IoIFP(io);
+    return fp != NULL ? PerlIO_fileno(fp) : -1;
+  }
+  return fdpass_pl_int(aTHX_ sv, "descriptor");
+}
+
+/* The array reference `sv` as descriptors, stored in `fds` (room for
+ * FDPASS_MAX_FDS). Returns its length: a longer list is left to
+ * fdpass_send_fds, which refuses it (FDPASS_EINVAL) before reading `fds`. */
+static size_t fdpass_pl_descriptors(pTHX_ SV *sv, int *fds)
+{
+  if (!SvROK(sv) || SvTYPE(SvRV(sv)) != SVt_PVAV)
+    croak("descriptors: expected an array reference");
+  AV *list = (AV *)SvRV(sv);
+  SSize_t n = av_count(list);
+  for (SSize_t i = 0; i < n && i < FDPASS_MAX_FDS; i++) {
+    SV **item = av_fetch(list, i, 0);
+    fds[i] = item != NULL ? fdpass_pl_descriptor(aTHX_ *item) : -1;
+  }
+  return (size_t)n;
+}
+
+/* Optional argument `sv` as a capacity, `otherwise` when undef. */
+static size_t fdpass_pl_capacity(pTHX_ SV *sv, size_t otherwise)
+{
+  if (!SvOK(sv))
+    return otherwise;
+  int n = fdpass_pl_int(aTHX_ sv, "capacity");
+  if (n < 0)
+    croak("capacity must not be negative");
+  return (size_t)n;
+}
+
+/* A socket path: bytes without a NUL byte. */
+static const char *fdpass_pl_path(pTHX_ SV *sv)
+{
+  STRLEN length;
+  const char *path = SvPVbyte(sv, length);
+  if (strlen(path) != length)
+    croak("path: contains a NUL byte");
+  return path;
+}
+
+static long long fdpass_pl_now_ms(void)
+{
+  struct timespec now;
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  return (long long)now.tv_sec * 1000 + now.tv_nsec / 1000000;
+}
+
+/* fdpass_wait's contract, the Perl way: Perl installs its signal handlers
+ * without SA_RESTART and runs them between ops, so a signal ends poll with
+ * EINTR, its handler runs here (and may die, which unwinds the call, as
+ * alarm and die do around sysread) and the wait goes on. */
+static int fdpass_pl_wait(pTHX_ int sock, int events, int timeout_ms)
+{
+  struct pollfd p = { .fd = sock, .events = 0 };
+  if (events & FDPASS_READABLE)
+    p.events |= POLLIN;
+  if (events & FDPASS_WRITABLE)
+    p.events |= POLLOUT;
+  long long deadline = fdpass_pl_now_ms() + timeout_ms;
+  int left = timeout_ms;
+  for (;;) {
+    int n = poll(&p, 1, left);
+    if (n > 0)
+      return p.revents & POLLNVAL ? FDPASS_EBADF : FDPASS_OK;
+    if (n == 0)
+      return FDPASS_ETIMEDOUT;
+    if (errno != EINTR)
+      return errno == ENOMEM ? FDPASS_ENOMEM : FDPASS_ESYS;
+    PERL_ASYNC_CHECK();
+    if (timeout_ms >= 0) {
+      long long rest = deadline - fdpass_pl_now_ms();
+      left = rest > 0 ? (int)rest : 0;
+    }
+  }
+}
+#define FDPASS_BINDING_WAIT(sock, events, timeout_ms) \
+  fdpass_pl_wait(aTHX_ sock, events, timeout_ms)
+#define FDPASS_BINDING_BLOCK(sock, events) \
+  fdpass_pl_wait(aTHX_ sock, events, -1)
+#define FDPASS_BINDING_ACCEPT(listener, sock) fdpass_accept(listener, sock)
+
+/* Push `value` as the wrapper's next result. */
+#define FDPASS_PL_PUSH(value) \
+  do { \
+    if (argvi >= items) \
+      EXTEND(sp, argvi + 1); \
+    ST(argvi) = (value); \
+    argvi++; \
+  } while (0)
+%}
+
+%typemap(in) int INTEGER %{ $1 = fdpass_pl_int(aTHX_ $input, "$1_name"); %}
+%typemap(out) int INTEGER %{ FDPASS_PL_PUSH(sv_2mortal(newSViv($1))); %}
+%typemap(in) int flags
+%{ $1 = SvOK($input) ? fdpass_pl_int(aTHX_ $input, "flags") : 0; %}
+%typemap(in) const char *PATH %{ $1 = (char *)fdpass_pl_path(aTHX_ $input); %}
+%typemap(in) int DESCRIPTOR %{ $1 = fdpass_pl_descriptor(aTHX_ $input); %}
+
+%typemap(in, numinputs=0) int *NEW_DESCRIPTOR (int descriptor = -1)
+%{ $1 = &descriptor; %}
+%typemap(argout) int *NEW_DESCRIPTOR
+%{ if (result == FDPASS_OK) FDPASS_PL_PUSH(sv_2mortal(newSViv(*$1))); %}
+%apply int *NEW_DESCRIPTOR { int *PAIR_END };
+
+%typemap(in, numinputs=0) int64_t *ID (int64_t id = -1) %{ $1 = &id; %}
+%typemap(argout) int64_t *ID
+%{ if (result == FDPASS_OK) FDPASS_PL_PUSH(sv_2mortal(newSViv((IV)*$1))); %}
+
+/* The string's bytes are taken after every argument is converted: a
+ * filehandle's magic could change it meanwhile. SvPVbyte dies on wide
+ * characters, as syswrite does. */
+%typemap(in) (const void *DATA, size_t *LENGTH) (SV *data = NULL, size_t length = 0)
+%{ data = $input; $2 = &length; %}
+%typemap(check) (const void *DATA, size_t *LENGTH) %{ {
+  STRLEN n;
+  $1 = SvPVbyte(data$argnum, n);
+  *$2 = n;
+} %}
+%typemap(argout) (const void *DATA, size_t *LENGTH)
+%{ if (result == FDPASS_OK) FDPASS_PL_PUSH(sv_2mortal(newSVuv(*$2))); %}
+
+%typemap(default) (const int *FDS, size_t NFDS) %{ $1 = NULL; $2 = 0; %}
+%typemap(in) (const int *FDS, size_t NFDS) (int fds[FDPASS_MAX_FDS])
+%{ if (SvOK($input)) { $2 = fdpass_pl_descriptors(aTHX_ $input, fds); $1 = fds; } %}
+
+/* The data arrives in the mortal string that is returned: no copy. */
+%typemap(default) (void *BUFFER, size_t *CAPACITY)
+  (size_t capacity = FDPASS_BINDING_RECV_LEN, SV *data = NULL)
+%{ $2 = &capacity; %}
+%typemap(in) (void *BUFFER, size_t *CAPACITY)
+%{ *$2 = fdpass_pl_capacity(aTHX_ $input, *$2); %}
+%typemap(check) (void *BUFFER, size_t *CAPACITY) %{
+  data$argnum = sv_2mortal(newSV(*$2 + 1));
+  SvPOK_only(data$argnum);
+  $1 = SvPVX(data$argnum);
+%}
+%typemap(argout) (void *BUFFER, size_t *CAPACITY) %{
+  if (fdpass_delivered(result)) {
+    SvCUR_set(data$argnum, *$2);
+    *SvEND(data$argnum) = '\0';
+    FDPASS_PL_PUSH(data$argnum);
+  }
+%}
+
+%typemap(default) (int *RECEIVED, size_t *COUNT)
+  (int fds[FDPASS_MAX_FDS], size_t count = FDPASS_MAX_FDS)
+%{ $1 = fds; $2 = &count; %}
+%typemap(in) (int *RECEIVED, size_t *COUNT)
+%{ *$2 = fdpass_pl_capacity(aTHX_ $input, *$2);
+   if (*$2 > FDPASS_MAX_FDS) *$2 = FDPASS_MAX_FDS; %}
+%typemap(argout) (int *RECEIVED, size_t *COUNT) %{
+  if (fdpass_delivered(result)) {
+    AV *list = newAV();
+    SV *ref = sv_2mortal(newRV_noinc((SV *)list));
+    av_extend(list, (SSize_t)*$2);
+    for (size_t i = 0; i < *$2; i++)
+      av_push(list, newSViv($1[i]));
+    FDPASS_PL_PUSH(ref);
+    FDPASS_PL_PUSH(result == FDPASS_ETRUNC ? &PL_sv_yes : &PL_sv_no);
+  }
+%}
+
+/* The status itself is never a result. A call with no other result
+ * returns 1, so that it reads as true. */
+%typemap(out) int STATUS, int PARTIAL_STATUS "";
+%typemap(ret) int STATUS %{
+  if ($1 != FDPASS_OK)
+    fdpass_pl_die(aTHX_ $1);
+  if (argvi == 0)
+    FDPASS_PL_PUSH(&PL_sv_yes);
+%}
+%typemap(ret) int PARTIAL_STATUS %{
+  if (!fdpass_delivered($1))
+    fdpass_pl_die(aTHX_ $1);
+%}
+
+%include "fdpass.i"
