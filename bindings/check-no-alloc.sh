@@ -1,13 +1,14 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
-# check-no-alloc.sh BUILD_DIR LUA RUBY TCLSH: the single-descriptor path
+# check-no-alloc.sh BUILD_DIR LUA RUBY TCLSH [PERL]: the single-descriptor path
 # allocates nothing per call. In each language, a loop sends a native
-# object (Lua file, Ruby IO, Tcl channel) with send, receives it with recv
+# object (Lua file, Ruby IO, Tcl channel, Perl filehandle) with send, receives it with recv
 # and closes it, 100 times and then 1100 times, under valgrind: the second
 # run may make at most 100 more heap allocations (one per call would add
 # 1000 at least; Ruby's own count varies by a few from run to run).
 set -eu
-build=$1 lua=$2 ruby=$3 tclsh=$4
+source=$(cd "$(dirname "$0")/.." && pwd)
+build=$1 lua=$2 ruby=$3 tclsh=$4 perl=${5:-}
 
 allocs() { # allocs COMMAND...: the heap allocations the command made
   valgrind --vgdb=no "$@" 2>&1 >/dev/null |
@@ -51,8 +52,18 @@ TCL
   rm -f "$script"
 }
 
+perl_loop() {
+  PERL5LIB="$source/bindings/perl:$build/bindings/perl/lib" allocs "$perl" -e "
+    use FDPass;
+    my (\$a, \$b) = FDPass::socketpair();
+    pipe my \$r, my \$w or die;
+    for (1 .. $1) { FDPass::send_fd(\$a, \$w); FDPass::close(FDPass::recv_fd(\$b)) }"
+}
+
+languages="lua ruby tcl"
+[ -z "$perl" ] || languages="$languages perl"
 failed=0
-for language in lua ruby tcl; do
+for language in $languages; do
   few=$(${language}_loop 100)
   many=$(${language}_loop 1100)
   if [ -n "$few" ] && [ -n "$many" ] && [ $((many - few)) -le 100 ]; then
@@ -62,5 +73,5 @@ for language in lua ruby tcl; do
     failed=$((failed + 1))
   fi
 done
-echo "check-no-alloc: $((3 - failed)) passed, $failed failed"
+echo "check-no-alloc: $(($(echo $languages | wc -w) - failed)) passed, $failed failed"
 [ "$failed" -eq 0 ]
