@@ -242,3 +242,4 @@ static int fdpass_pl_wait(pTHX_ int sock, int events, int timeout_ms)
 %}
 
 %include "fdpass.i"
+%include "native.i"
