@@ -1,13 +1,14 @@
 # SPDX-License-Identifier: MIT
 # chain.tcl - the cross-language test: a pipe's write end goes from this
-# Tcl process to Lua, to Ruby, to Perl's IO::FDPass, each hop a separate
+# Tcl process to Lua, to Ruby, to Perl's FDPass, to Perl's IO::FDPass, each
+# hop a separate
 # process behind its own path socket. Every hop writes its name into the
 # pipe; Tcl reads until every copy of the write end is closed and compares
 # the bytes. Then Perl closes the ring: it sends the read end of a pipe of
 # its own back to Tcl, which reads what Perl wrote.
 #
 # Usage: tclsh8.6 chain.tcl LUA RUBY PERL DIR   (DIR: a scratch directory)
-# TCLLIBPATH, LUA_CPATH and RUBYLIB must find the three modules.
+# TCLLIBPATH, LUA_CPATH, RUBYLIB and PERL5LIB must find the four modules.
 package require fdpass
 lassign $argv lua ruby perl dir
 set here [file dirname [info script]]
@@ -26,8 +27,10 @@ set ring [fdpass::listen $dir/tcl.sock]
 set hops {}
 lappend hops [start $perl [file join $here hop.pl] $dir/perl.sock \
     $dir/tcl.sock]
+lappend hops [start $perl [file join $here hop-fdpass.pl] \
+    $dir/perl-fdpass.sock $dir/perl.sock]
 lappend hops [start $ruby [file join $here hop.rb] $dir/ruby.sock \
-    $dir/perl.sock]
+    $dir/perl-fdpass.sock]
 lappend hops [start $lua [file join $here hop.lua] $dir/lua.sock \
     $dir/ruby.sock]
 
@@ -58,7 +61,8 @@ foreach hop $hops {
 }
 set failed 0
 foreach {what got expected} [list \
-        "tcl -> lua -> ruby -> perl" $chain "tcl\nlua\nruby\nperl\n" \
+        "tcl -> lua -> ruby -> perl FDPass -> perl IO::FDPass" $chain \
+        "tcl\nlua\nruby\nperl FDPass\nperl\n" \
         "perl -> tcl" $ring_data "perl's own pipe\n"] {
     if {$got eq $expected} {
         puts "ok - $what"

@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: MIT
 # hop.rb LISTEN NEXT - a hop of chain.tcl: receive a descriptor with data
 # on LISTEN (FDPass.recv_fds), write "ruby" into it, pass it on to NEXT,
-# Perl's IO::FDPass, with FDPass.send_fd.
+# Perl's FDPass, with FDPass.send_fd.
 require 'fdpass'
 require 'socket'
 listen_path, next_path = ARGV
