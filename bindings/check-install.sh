@@ -1,13 +1,15 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
-# check-install.sh BUILD_DIR README LUA_DIR RUBY_DIR TCL_DIR LUA RUBY TCLSH:
-# install the build into a temporary prefix, then run README's Lua, Ruby
-# and Tcl examples, and docs/bindings.md's Tcl store example (with the
-# installed fdpass command), with the modules installed there (LUA_DIR,
-# RUBY_DIR and TCL_DIR, relative to the prefix) and compare what they
-# print with what the documents say they print.
+# check-install.sh BUILD_DIR README LUA_DIR RUBY_DIR TCL_DIR LUA RUBY TCLSH
+# [PERL_DIR PERL]: install the build into a temporary prefix, then run
+# README's Lua, Ruby, Tcl (and Perl) examples, and docs/bindings.md's Tcl
+# store example (with the installed fdpass command), with the modules
+# installed there (LUA_DIR, RUBY_DIR, TCL_DIR and PERL_DIR, relative to the
+# prefix) and compare what they print with what the documents say they
+# print.
 set -eu
 build=$1 readme=$2 lua_dir=$3 ruby_dir=$4 tcl_dir=$5 lua=$6 ruby=$7 tclsh=$8
+perl_dir=${9:-} perl=${10:-}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 prefix=$tmp/prefix
@@ -45,8 +47,14 @@ run() {
 LUA_CPATH="$prefix/$lua_dir/?.so" run lua "$lua"
 RUBYLIB="$prefix/$ruby_dir" run ruby "$ruby"
 TCLLIBPATH="$prefix/$tcl_dir" run tcl "$tclsh"
+languages="Lua, Ruby and Tcl"
+if [ -n "$perl" ]; then
+  # The installed module alone: no PERL5LIB from the build's environment.
+  PERL5LIB="$prefix/$perl_dir" PERL5OPT= run perl "$perl"
+  languages="Lua, Ruby, Tcl and Perl"
+fi
 # The store's example starts the installed `fdpass hold`.
 examples=$(dirname "$readme")/docs/bindings.md
 PATH="$prefix/bin:$PATH" TCLLIBPATH="$prefix/$tcl_dir" run tcl-store "$tclsh"
-echo "check-install: README's Lua, Ruby and Tcl examples and the Tcl store" \
+echo "check-install: README's $languages examples and the Tcl store" \
   "example ran from $prefix"
