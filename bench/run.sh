@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
 # bench/run.sh FDPASS_BENCH [ARGS...]: run the benchmark with every peer
-# this machine has (Perl IO::FDPass, Python, Ruby) and the Lua, Ruby and Tcl
-# modules built next to FDPASS_BENCH, passing ARGS on, e.g.
+# this machine has (Perl IO::FDPass, Python, Ruby) and the Lua, Ruby, Tcl
+# and Perl modules built next to FDPASS_BENCH, with FDPass::IOFDPass (the
+# drop-in for IO::FDPass) under IO::FDPass's own peer, passing ARGS on, e.g.
 #   bench/run.sh build/bench/fdpass_bench -n 200000 -r 21 -t bench.tsv
 set -euo pipefail
 bench=$1
@@ -27,5 +28,10 @@ if [ -f "$modules/ruby/fdpass.so" ]; then
 fi
 if [ -f "$modules/tcl/pkgIndex.tcl" ]; then
   args+=(-p "Tcl binding=env TCLLIBPATH=$modules/tcl tclsh8.6 $peers/fdpass.tcl")
+fi
+if [ -f "$modules/perl/lib/auto/FDPass/FDPass.so" ]; then
+  perl5lib=$(cd "$(dirname "$0")/../bindings/perl" && pwd):$modules/perl/lib
+  args+=(-p "Perl binding=env PERL5LIB=$perl5lib /usr/bin/perl $peers/fdpass.pl")
+  args+=(-p "Perl FDPass::IOFDPass=env PERL5LIB=$perl5lib /usr/bin/perl -MFDPass::IOFDPass $peers/io_fdpass.pl")
 fi
 exec "$bench" "${args[@]}" "$@"
