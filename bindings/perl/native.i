@@ -11,6 +11,13 @@
  * libfdpass's wire format is IO::FDPass's (one byte, one descriptor), and
  * its improvements apply: received descriptors are close-on-exec, TCP is
  * refused, a surplus is closed instead of leaked.
+ *
+ * And the descriptor store's calls (store, fetch, list, remove): a holder
+ * is a path (a string that is not a number: the call connects, and closes
+ * that connection after it) or a connected socket (an integer or a
+ * filehandle). Every argument is checked before connecting, so that a
+ * croak leaves no connection open. They wait in the library, bounded by
+ * their timeout.
  */
 %{
 #include <fcntl.h>
@@ -86,6 +93,151 @@ XS(fdpass_pl_iofdpass_recv)
   PUSHi((IV)fd);
   XSRETURN(1);
 }
+/* The holder ST(0): its path, or NULL and the socket in `*sock`. */
+static const char *fdpass_pl_holder(pTHX_ SV *holder, int *sock)
+{
+  SvGETMAGIC(holder);
+  if (SvPOK(holder) && !SvROK(holder) && !isGV_with_GP(holder) &&
+      !looks_like_number(holder))
+    return fdpass_pl_path(aTHX_ holder);
+  *sock = fdpass_pl_descriptor(aTHX_ holder);
+  return NULL;
+}
+
+/* A name, or NULL when undef and `optional`; the holder checks the rest
+ * (FDPASS_EINVAL). */
+static const char *fdpass_pl_name(pTHX_ SV *sv, int optional)
+{
+  if (optional && !SvOK(sv))
+    return NULL;
+  STRLEN length;
+  const char *name = SvPVbyte(sv, length);
+  if (strlen(name) != length)
+    croak("name: contains a NUL byte");
+  return name;
+}
+
+/* Optional timeout argument `i`: -1 (forever) when absent or undef. */
+#define FDPASS_PL_TIMEOUT(i) \
+  (items > (i) && SvOK(ST(i)) ? fdpass_pl_int(aTHX_ ST(i), "timeout_ms") : -1)
+
+/* FDPass::store($holder, $name, \@fds, $timeout_ms = -1) -> 1 */
+XS(fdpass_pl_store)
+{
+  dXSARGS;
+  if (items < 3 || items > 4)
+    croak_xs_usage(cv, "holder, name, fds, timeout_ms = -1");
+  int sock = -1, fds[FDPASS_MAX_FDS];
+  const char *path = fdpass_pl_holder(aTHX_ ST(0), &sock);
+  const char *name = fdpass_pl_name(aTHX_ ST(1), 0);
+  size_t nfds = fdpass_pl_descriptors(aTHX_ ST(2), fds);
+  int timeout_ms = FDPASS_PL_TIMEOUT(3);
+  int status = fdpass_binding_holder(path, &sock);
+  if (status == FDPASS_OK) {
+    status = fdpass_store(sock, name, fds, nfds, timeout_ms);
+    fdpass_binding_holder_done(path, sock);
+  }
+  if (status != FDPASS_OK)
+    fdpass_pl_die(aTHX_ status);
+  ST(0) = &PL_sv_yes;
+  XSRETURN(1);
+}
+
+/* FDPass::remove($holder, $name, $timeout_ms = -1) -> 1 */
+XS(fdpass_pl_remove)
+{
+  dXSARGS;
+  if (items < 2 || items > 3)
+    croak_xs_usage(cv, "holder, name, timeout_ms = -1");
+  int sock = -1;
+  const char *path = fdpass_pl_holder(aTHX_ ST(0), &sock);
+  const char *name = fdpass_pl_name(aTHX_ ST(1), 0);
+  int timeout_ms = FDPASS_PL_TIMEOUT(2);
+  int status = fdpass_binding_holder(path, &sock);
+  if (status == FDPASS_OK) {
+    status = fdpass_remove(sock, name, timeout_ms);
+    fdpass_binding_holder_done(path, sock);
+  }
+  if (status != FDPASS_OK)
+    fdpass_pl_die(aTHX_ status);
+  ST(0) = &PL_sv_yes;
+  XSRETURN(1);
+}
+
+/* FDPass::list($holder, $timeout_ms = -1) -> the names */
+XS(fdpass_pl_list)
+{
+  dXSARGS;
+  if (items < 1 || items > 2)
+    croak_xs_usage(cv, "holder, timeout_ms = -1");
+  int sock = -1;
+  const char *path = fdpass_pl_holder(aTHX_ ST(0), &sock);
+  int timeout_ms = FDPASS_PL_TIMEOUT(1);
+  char *names = NULL;
+  int status = fdpass_binding_holder(path, &sock);
+  if (status == FDPASS_OK) {
+    status = fdpass_binding_list(sock, timeout_ms, &names);
+    fdpass_binding_holder_done(path, sock);
+  }
+  if (status != FDPASS_OK)
+    fdpass_pl_die(aTHX_ status);
+  /* Into a mortal first, so that nothing malloc'd is left if Perl dies. */
+  SV *all = sv_2mortal(newSVpv(names, 0));
+  free(names);
+  const char *cursor = SvPVX(all);
+  SSize_t n = 0;
+  SP -= items;
+  while (*cursor != '\0') {
+    const char *name = cursor;
+    size_t length = fdpass_binding_next_name(&cursor);
+    XPUSHs(sv_2mortal(newSVpvn(name, length)));
+    n++;
+  }
+  PUTBACK;
+  XSRETURN(n);
+}
+
+/* FDPass::fetch($holder, $name = undef, $timeout_ms = -1) -> a list of
+ * [$name, $fd], in the holder's order */
+XS(fdpass_pl_fetch)
+{
+  dXSARGS;
+  if (items < 1 || items > 3)
+    croak_xs_usage(cv, "holder, name = undef, timeout_ms = -1");
+  int sock = -1;
+  const char *path = fdpass_pl_holder(aTHX_ ST(0), &sock);
+  const char *name = items > 1 ? fdpass_pl_name(aTHX_ ST(1), 1) : NULL;
+  int timeout_ms = FDPASS_PL_TIMEOUT(2);
+  struct fdpass_binding_fetched got = { NULL, NULL, 0 };
+  int status = fdpass_binding_holder(path, &sock);
+  if (status == FDPASS_OK) {
+    status = fdpass_binding_fetch(sock, name, timeout_ms, &got);
+    fdpass_binding_holder_done(path, sock);
+  }
+  if (status != FDPASS_OK)
+    fdpass_pl_die(aTHX_ status);
+  /* Making SVs dies only when Perl is out of memory, which it does not
+   * survive: the buffers are freed at the end. */
+  SP -= items;
+  EXTEND(SP, (SSize_t)got.nfds);
+  const char *cursor = got.names;
+  for (size_t i = 0; i < got.nfds; i++) {
+    const char *one = cursor;
+    size_t length = fdpass_binding_next_name(&cursor);
+    AV *pair = newAV();
+    av_push(pair, newSVpvn(one, length));
+    av_push(pair, newSViv(got.fds[i]));
+    PUSHs(sv_2mortal(newRV_noinc((SV *)pair)));
+  }
+  size_t n = got.nfds;
+  fdpass_binding_fetched_free(&got); /* the descriptors are the caller's */
+  PUTBACK;
+  XSRETURN((SSize_t)n);
+}
 %}
+%native(store) void fdpass_pl_store();
+%native(remove) void fdpass_pl_remove();
+%native(list) void fdpass_pl_list();
+%native(fetch) void fdpass_pl_fetch();
 %native(iofdpass_send) void fdpass_pl_iofdpass_send();
 %native(iofdpass_recv) void fdpass_pl_iofdpass_recv();

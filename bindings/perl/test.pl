@@ -190,4 +190,53 @@ check 'a child process' => sub {
   FDPass::close($_) for $a, $b;
 };
 
+# The descriptor store, against `fdpass hold` (FDPASS, the command).
+if (my $command = $ENV{FDPASS}) {
+  my $holder = "$dir/holder.sock";
+  my $pid = fork // die "fork: $!";
+  if (!$pid) {
+    open STDOUT, '>', '/dev/null';
+    open STDERR, '>', '/dev/null';
+    exec $command, 'hold', $holder or POSIX::_exit(127);
+  }
+  # It answers once it listens: until then, a pause that is a wait on a
+  # socket nobody writes to.
+  my ($p, $q) = FDPass::socketpair();
+  for (1 .. 500) {
+    last if eval { FDPass::list($holder, 1000); 1 };
+    eval { FDPass::wait($p, FDPass::READABLE, 10) };
+  }
+  FDPass::close($_) for $p, $q;
+
+  check 'store, list, fetch, remove; the bytes come back' => sub {
+    open my $file, '+>', "$dir/stored.txt" or die;
+    syswrite $file, 'stored bytes';
+    my ($a, $b) = FDPass::socketpair();
+    ok(FDPass::store($holder, 'file', [$file]), 'store by path');
+    my $sock = FDPass::connect($holder);
+    ok(FDPass::store($sock, 'pair', [$a, $b], 5000), 'store through a socket');
+    is(join(',', FDPass::list($holder)), 'file,pair,pair', 'list');
+    my @got = FDPass::fetch($holder);
+    is(join(',', map { $_->[0] } @got), 'file,pair,pair', 'fetched names');
+    open my $copy, '<&=', $got[0][1] or die;
+    sysseek $copy, 0, 0;
+    sysread $copy, my $bytes, 100;
+    is($bytes, 'stored bytes', 'bytes through the copy');
+    close $copy;
+    FDPass::close($_->[1]) for @got[1, 2];
+    @got = FDPass::fetch($sock, 'pair', 5000);
+    is(scalar @got, 2, 'fetch one name');
+    FDPass::close($_->[1]) for @got;
+    is(error_of(sub { FDPass::fetch($holder, 'none') })->name, 'ENONAME',
+       'nothing under that name');
+    ok(FDPass::remove($holder, 'file'), 'remove');
+    ok(FDPass::remove($sock, 'pair', 5000), 'remove through a socket');
+    is(scalar(my @none = FDPass::list($holder)), 0, 'empty list');
+    FDPass::close($_) for $a, $b, $sock;
+    close $file;
+  };
+  kill 'TERM', $pid;
+  waitpid $pid, 0;
+}
+
 done_testing;
