@@ -8,7 +8,8 @@
 set -eu
 top=$(cd "$(dirname "$0")/../.." && pwd)
 tmp=$(mktemp -d)
-packages="libfdpass1 libfdpass-dev fdpass lua-fdpass ruby-fdpass tcl-fdpass"
+packages="libfdpass1 libfdpass-dev fdpass lua-fdpass ruby-fdpass tcl-fdpass
+  libfdpass-perl"
 cleanup() {
   apt-get purge -y -qq $packages > /dev/null 2>&1 || true
   rm -rf "$tmp"
@@ -51,8 +52,10 @@ env -i PATH=/usr/bin:/bin lua5.4 -e 'local f = require "fdpass"; assert(f.socket
 env -i PATH=/usr/bin:/bin ruby -rfdpass -e 'FDPass.socketpair' || fail "ruby -rfdpass"
 echo 'puts [package require fdpass]' | env -i PATH=/usr/bin:/bin tclsh |
   grep -q . || fail "package require fdpass"
+env -i PATH=/usr/bin:/bin perl -MFDPass -e 'FDPass::socketpair()' ||
+  fail "perl -MFDPass"
 env -i PATH=/usr/bin:/bin fdpass --version | grep -q "$version" ||
   fail "fdpass --version"
 env -i PATH=/usr/bin:/bin man -w fdpass_recv > /dev/null || fail "man -w fdpass_recv"
 warnings=$(grep -c '^[WI]: ' "$tmp/lintian.log" || true)
-echo "check-packages: 6 packages built (lintian: no errors, $warnings notes), installed, used from C, Lua, Ruby, Tcl, the shell and man, purged"
+echo "check-packages: 7 packages built (lintian: no errors, $warnings notes), installed, used from C, Lua, Ruby, Tcl, Perl, the shell and man, purged"
