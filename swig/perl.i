@@ -46,10 +46,18 @@ static int fdpass_pl_int(pTHX_ SV *sv, const char *what)
   SvGETMAGIC(sv);
   if (!SvOK(sv) || !(SvIOK(sv) || looks_like_number(sv)))
     croak("%s: expected an integer", what);
-  NV n = SvNV_nomg(sv);
-  if (n != (NV)(IV)n || n < INT_MIN || n > INT_MAX)
+  if (SvIOK(sv) && !SvIsUV(sv)) { /* the common case, without an NV */
+    IV n = SvIVX(sv);
+    if (n < INT_MIN || n > INT_MAX)
+      croak("%s: integer out of range", what);
+    return (int)n;
+  }
+  NV n = SvNV_nomg(sv); /* range first: casting one outside is undefined */
+  if (!(n >= INT_MIN && n <= INT_MAX))
     croak("%s: integer out of range", what);
-  return (int)SvIV_nomg(sv);
+  if (n != (NV)(int)n)
+    croak("%s: expected an integer, got a fraction", what);
+  return (int)n;
 }
 
 /* `sv` as a descriptor: an integer, or the fileno of a filehandle (a
