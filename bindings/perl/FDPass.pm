@@ -18,6 +18,7 @@ XSLoader::load('FDPass');
 {
   no strict 'refs';
   for my $name (keys %FDPassc::) {
+    next if $name =~ /\A(?:boot|iofdpass_)/; # loading; FDPass::IOFDPass's
     if (defined &{"FDPassc::$name"}) {
       *{"FDPass::$name"} = \&{"FDPassc::$name"};
     } elsif ($name =~ /\A[A-Z][A-Z0-9_]*\z/ && defined ${"FDPassc::$name"}) {

@@ -22,7 +22,7 @@ my $dropin = qr{\AFDPass::IOFDPass \S+ file=\S*/FDPass/IOFDPass\.pm debian=0\z};
 sub open_fds { opendir my $d, '/proc/self/fd' or die; scalar grep { /\d/ } readdir $d }
 
 like(which_fdpass(), $dropin, 'this process uses the drop-in');
-ok(\&IO::FDPass::send == \&FDPass::iofdpass_send, 'IO::FDPass::send is the drop-in');
+ok(\&IO::FDPass::send == \&FDPassc::iofdpass_send, 'IO::FDPass::send is the drop-in');
 
 # The code the children run: write a line through the passed pipe, then
 # return which IO::FDPass they used over the communication socket.

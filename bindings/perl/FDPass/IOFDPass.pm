@@ -19,8 +19,9 @@ die "FDPass::IOFDPass: IO::FDPass was loaded first; load FDPass::IOFDPass "
 
 {
   no warnings 'once';
-  *IO::FDPass::send = \&FDPass::iofdpass_send;
-  *IO::FDPass::recv = \&FDPass::iofdpass_recv;
+  # XS functions of FDPass's shared object (bindings/perl/native.i).
+  *IO::FDPass::send = \&FDPassc::iofdpass_send;
+  *IO::FDPass::recv = \&FDPassc::iofdpass_recv;
   # IO::FDPass's own version, for code that asks for a minimum one.
   $IO::FDPass::VERSION = 1.3;
   # Which IO::FDPass is in use: true here, absent in Debian's module.
