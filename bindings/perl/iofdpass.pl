@@ -8,7 +8,7 @@ use strict;
 use warnings;
 use FDPass::IOFDPass;
 use Test::More;
-use Errno qw(EAGAIN EBADF EOPNOTSUPP);
+use Errno qw(EAGAIN EBADF EMSGSIZE EOPNOTSUPP);
 use Fcntl qw(F_GETFD FD_CLOEXEC);
 use IO::Handle;
 use POSIX ();
@@ -61,8 +61,13 @@ my ($x, $y) = FDPass::socketpair();
 FDPass::send_fds($x, "\0", [0, 1, 2]);
 my $n = open_fds();
 is(IO::FDPass::recv($y), -1, 'a surplus: -1');
+is($! + 0, EMSGSIZE, '... with $! = EMSGSIZE');
 is(open_fds(), $n, '... and closed, not leaked');
 FDPass::close($_) for $x, $y;
+
+# Loaded after Debian's module, which then is the one in use, it refuses.
+my $status = system "'$^X' -MIO::FDPass -MFDPass::IOFDPass -e 1 2>/dev/null";
+isnt($status, 0, 'after IO::FDPass itself: it dies');
 
 close $_ for $a, $b, $r, $tcp;
 is(open_fds(), $before, 'no descriptor leaked');
