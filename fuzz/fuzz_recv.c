@@ -23,7 +23,8 @@
 
 #include <fdpass.h>
 
-#include "../tests/open_fds.h"
+#define FUZZ_NAME "fuzz_recv"
+#include "fuzz.h"
 
 #include <fcntl.h>
 #include <stdint.h>
@@ -36,33 +37,6 @@
 #include <unistd.h>
 
 #define SO_PASSPIDFD_ 76 /* Linux 6.5; older kernels refuse it */
-
-#define check(cond, ...)                                                     \
-  do {                                                                       \
-    if (!(cond)) {                                                           \
-      fprintf(stderr, "fuzz_recv: invariant broken: " __VA_ARGS__);          \
-      fputc('\n', stderr);                                                   \
-      abort();                                                               \
-    }                                                                        \
-  } while (0)
-
-/* Reads the input; past its end every byte is 0. */
-struct input {
-  const uint8_t *data;
-  size_t size, pos;
-};
-
-static unsigned next_byte(struct input *in)
-{
-  return in->pos < in->size ? in->data[in->pos++] : 0;
-}
-
-static int count_fds(void)
-{
-  int count = open_fds();
-  check(count >= 0, "cannot read /proc/self/fd");
-  return count;
-}
 
 /* The file every sent descriptor refers to, to tell a right one from a
  * stray descriptor number. */

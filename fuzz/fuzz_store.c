@@ -26,7 +26,8 @@
 
 #include "../core/src/store.h"
 #include "../core/src/store_wire.h"
-#include "../tests/open_fds.h"
+#define FUZZ_NAME "fuzz_store"
+#include "fuzz.h"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -38,32 +39,6 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
-
-#define check(cond, ...)                                                     \
-  do {                                                                       \
-    if (!(cond)) {                                                           \
-      fprintf(stderr, "fuzz_store: invariant broken: " __VA_ARGS__);         \
-      fputc('\n', stderr);                                                   \
-      abort();                                                               \
-    }                                                                        \
-  } while (0)
-
-struct input {
-  const uint8_t *data;
-  size_t size, pos;
-};
-
-static unsigned next_byte(struct input *in)
-{
-  return in->pos < in->size ? in->data[in->pos++] : 0;
-}
-
-static int count_fds(void)
-{
-  int count = open_fds();
-  check(count >= 0, "cannot read /proc/self/fd");
-  return count;
-}
 
 static int marker = -1; /* every descriptor the hostile side sends */
 static char holder_path[64];

@@ -25,6 +25,32 @@ int count_fds(void)
   return count;
 }
 
+void fill_table(struct full_table *t, int room)
+{
+  cr_assert_eq(getrlimit(RLIMIT_NOFILE, &t->saved), 0);
+  int highest = 0;
+  for (int fd = 0; fd < 256; fd++)
+    if (fcntl(fd, F_GETFD) >= 0)
+      highest = fd;
+  struct rlimit tight = t->saved;
+  tight.rlim_cur = (rlim_t)highest + 1 + 8;
+  cr_assert_eq(setrlimit(RLIMIT_NOFILE, &tight), 0);
+  t->n = 0;
+  for (int fd; (fd = open("/dev/null", O_RDONLY | O_CLOEXEC)) >= 0;) {
+    cr_assert_lt(t->n, (int)(sizeof t->fillers / sizeof t->fillers[0]));
+    t->fillers[t->n++] = fd;
+  }
+  for (; room > 0 && t->n > 0; room--)
+    close(t->fillers[--t->n]);
+}
+
+void empty_table(struct full_table *t)
+{
+  while (t->n > 0)
+    close(t->fillers[--t->n]);
+  cr_assert_eq(setrlimit(RLIMIT_NOFILE, &t->saved), 0);
+}
+
 char scratch_dir[64];
 
 void scratch_make(void)

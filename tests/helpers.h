@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
 
 /* Descriptors open in this process, from /proc/self/fd. */
 int count_fds(void);
@@ -48,6 +49,19 @@ extern char scratch_dir[64];
 void scratch_make(void);
 void scratch_remove(void);
 const char *in_dir(const char *name);
+
+/* A descriptor table that is full but for `room` slots: fill_table lowers
+ * RLIMIT_NOFILE a little above the highest descriptor in use and opens
+ * /dev/null until nothing more opens, then closes `room` of those;
+ * empty_table closes the rest and restores the limit. (valgrind does not
+ * pass RLIMIT_NOFILE on to the kernel: skip such tests under it.) */
+struct full_table {
+  struct rlimit saved;
+  int fillers[300];
+  int n;
+};
+void fill_table(struct full_table *t, int room);
+void empty_table(struct full_table *t);
 
 /* A connected pair of local stream sockets (asserts on failure). */
 void make_pair(int *a, int *b);

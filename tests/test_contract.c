@@ -136,23 +136,10 @@ static const struct {
 /* Run `body` with no free descriptor slot but `room`. */
 static void with_free_slots(int room, void (*body)(void))
 {
-  struct rlimit saved, tight;
-  cr_assert_eq(getrlimit(RLIMIT_NOFILE, &saved), 0);
-  int highest = 0, fillers[64], n = 0;
-  for (int fd = 0; fd < 64; fd++)
-    if (fcntl(fd, F_GETFD) >= 0)
-      highest = fd;
-  tight = saved;
-  tight.rlim_cur = (rlim_t)highest + 1 + 8;
-  cr_assert_eq(setrlimit(RLIMIT_NOFILE, &tight), 0);
-  for (int fd; n < 64 && (fd = open("/dev/null", O_RDONLY | O_CLOEXEC)) >= 0;)
-    fillers[n++] = fd;
-  for (int i = 0; i < room; i++)
-    close(fillers[--n]);
+  struct full_table table;
+  fill_table(&table, room);
   body();
-  while (n > 0)
-    close(fillers[--n]);
-  cr_assert_eq(setrlimit(RLIMIT_NOFILE, &saved), 0);
+  empty_table(&table);
 }
 
 static int sock_a, sock_b, listener; /* for exhausted_calls */

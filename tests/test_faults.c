@@ -16,24 +16,6 @@
 
 enum { BIG = 4 << 20 };
 
-/* Open /dev/null until the table is full under a limit `room` slots above
- * the highest descriptor in use; returns how many were opened. */
-static int exhaust(int *fillers, int max, struct rlimit *saved, int room)
-{
-  cr_assert_eq(getrlimit(RLIMIT_NOFILE, saved), 0);
-  int highest = 0;
-  for (int fd = 0; fd < 256; fd++)
-    if (fcntl(fd, F_GETFD) >= 0)
-      highest = fd;
-  struct rlimit tight = *saved;
-  tight.rlim_cur = (rlim_t)(highest + 1 + room);
-  cr_assert_eq(setrlimit(RLIMIT_NOFILE, &tight), 0);
-  int n = 0;
-  for (int fd; n < max && (fd = open("/dev/null", O_RDONLY | O_CLOEXEC)) >= 0;)
-    fillers[n++] = fd;
-  return n;
-}
-
 FD_TEST(faults, recv_fds_at_the_descriptor_limit_is_etrunc_and_recovers)
 {
   if (under_valgrind())
@@ -46,11 +28,9 @@ FD_TEST(faults, recv_fds_at_the_descriptor_limit_is_etrunc_and_recovers)
   assert_ok(fdpass_send_fds(a, "m1", &len, out, 5, 0));
   assert_ok(fdpass_send_fds(a, "m2", &len, out, 5, 0));
 
-  int fillers[300], in[5];
-  struct rlimit saved;
-  int n = exhaust(fillers, 300, &saved, 8);
-  close(fillers[--n]); /* two free slots for five descriptors */
-  close(fillers[--n]);
+  int in[5];
+  struct full_table table;
+  fill_table(&table, 2); /* two free slots for five descriptors */
   char buf[4];
   size_t nfds = 5;
   len = sizeof buf;
@@ -61,9 +41,7 @@ FD_TEST(faults, recv_fds_at_the_descriptor_limit_is_etrunc_and_recovers)
   cr_assert(same_file(in[0], p[0]) && same_file(in[1], p[1]));
   close(in[0]);
   close(in[1]);
-  while (n > 0)
-    close(fillers[--n]);
-  cr_assert_eq(setrlimit(RLIMIT_NOFILE, &saved), 0);
+  empty_table(&table);
 
   nfds = 5; /* room again: the next message arrives whole */
   len = sizeof buf;

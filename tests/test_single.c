@@ -300,32 +300,15 @@ FD_TEST(single, no_free_slot_is_emfile_and_then_recovers)
   assert_ok(fdpass_send(a, p[0]));
   assert_ok(fdpass_send(a, p[0]));
 
-  struct rlimit saved, tight;
-  cr_assert_eq(getrlimit(RLIMIT_NOFILE, &saved), 0);
-  /* Fill the table up to a limit so that no slot is free. */
-  int fillers[64], nfill = 0, highest = -1;
-  for (int fd = 0; fd < 64; fd++)
-    if (fcntl(fd, F_GETFD) >= 0)
-      highest = fd;
-  tight = saved;
-  tight.rlim_cur = (rlim_t)highest + 1 + 8;
-  cr_assert_eq(setrlimit(RLIMIT_NOFILE, &tight), 0);
-  for (;;) {
-    int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-      break;
-    cr_assert_lt(nfill, 64);
-    fillers[nfill++] = fd;
-  }
+  struct full_table table;
+  fill_table(&table, 0); /* no slot free */
   assert_status(fdpass_recv(b, &got), FDPASS_EMFILE);
   cr_assert_eq(fdpass_os_error(), EMFILE, "the real cause, not a guess");
-  close(fillers[--nfill]);
+  close(table.fillers[--table.n]);
   assert_ok(fdpass_recv(b, &got)); /* the next message arrives intact */
   cr_assert(same_file(got, p[0]));
   close(got);
-  while (nfill > 0)
-    close(fillers[--nfill]);
-  cr_assert_eq(setrlimit(RLIMIT_NOFILE, &saved), 0);
+  empty_table(&table);
   close(p[0]);
   close(p[1]);
   close(a);
