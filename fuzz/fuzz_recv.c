@@ -3,13 +3,16 @@
  * fuzz_recv.c - libFuzzer harness for the receive path.
  *
  * The input is a script for a hostile peer: a socket kind (stream,
- * seqpacket or datagram, with the receiver's SO_PASSCRED and SO_PASSPIDFD
- * options adding their own ancillary data), then messages (arbitrary
+ * seqpacket or datagram, with the receiver's SO_PASSCRED, SO_PASSPIDFD,
+ * SO_PASSSEC and both timestamp options adding their own ancillary
+ * data), then messages (arbitrary
  * data, any number of descriptors, explicit SCM_CREDENTIALS),
  * then the receiver's calls (fdpass_recv or fdpass_recv_fds with odd
  * capacities and flags). The peer sends everything with plain sendmsg and
  * hangs up; the receiver reads until the end and checks the invariants:
- *  - every status is one the function documents for such a call;
+ *  - every status is one the function documents for such a call, and on
+ *    seqpacket and datagram sockets FDPASS_ETRUNC comes only for a message
+ *    that does not fit the call (never for the options' ancillary data);
  *  - every descriptor handed out is open, is the file that was sent, is
  *    close-on-exec unless asked otherwise, and counts never exceed the
  *    capacities;
@@ -37,6 +40,8 @@
 #include <unistd.h>
 
 #define SO_PASSPIDFD_ 76 /* Linux 6.5; older kernels refuse it */
+/* <linux/net_tstamp.h>: a software timestamp on every received message. */
+#define RX_SOFTWARE_STAMPS ((1 << 3) | (1 << 4))
 
 /* The file every sent descriptor refers to, to tell a right one from a
  * stray descriptor number. */
@@ -103,6 +108,7 @@ struct sent {
   uint8_t stream[MAX_STREAM]; /* all data, in order */
   size_t stream_len;
   size_t msg_start[MAX_MESSAGES], msg_len[MAX_MESSAGES];
+  size_t msg_fds[MAX_MESSAGES];
   size_t nmsgs;
   size_t fds; /* descriptors that went out */
 };
@@ -140,6 +146,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     setsockopt(sv[1], SOL_SOCKET, SO_PASSCRED, &one, sizeof one);
   if (kind & 4) /* Linux 6.5: a pidfd with every message, to be closed */
     setsockopt(sv[1], SOL_SOCKET, SO_PASSPIDFD_, &one, sizeof one);
+  if (kind & 16) { /* a label where a security module gives one, and two
+                    * timestamps side by side */
+    int stamps = RX_SOFTWARE_STAMPS;
+    setsockopt(sv[1], SOL_SOCKET, SO_PASSSEC, &one, sizeof one);
+    setsockopt(sv[1], SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof one);
+    setsockopt(sv[1], SOL_SOCKET, SO_TIMESTAMPING, &stamps, sizeof stamps);
+  }
 
   /* The hostile peer: messages until the input says stop. */
   static struct sent sent;
@@ -159,6 +172,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
       continue; /* refused (e.g. over SCM_MAX_FD) or buffer full */
     memcpy(sent.stream + sent.stream_len, bytes, (size_t)n);
     sent.msg_start[sent.nmsgs] = sent.stream_len;
+    sent.msg_fds[sent.nmsgs] = nfds;
     sent.msg_len[sent.nmsgs++] = (size_t)n;
     sent.stream_len += (size_t)n;
     sent.fds += nfds;
@@ -207,6 +221,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (status == FDPASS_ECLOSED || status == FDPASS_EAGAIN)
       break;
     truncated |= status == FDPASS_ETRUNC;
+    if (packets && packet < sent.nmsgs) {
+      size_t fit_len = op & 1 ? 1 : cap_len, fit_fds = op & 1 ? 1 : cap_fds;
+      check(status != FDPASS_ETRUNC || sent.msg_len[packet] > fit_len ||
+                sent.msg_fds[packet] > fit_fds,
+            "packet %zu: FDPASS_ETRUNC, yet it fits the call", packet);
+    }
     if (!(op & 1)) {
       /* Data: in order, nothing lost on a stream. */
       if (packets) {

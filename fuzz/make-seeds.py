@@ -4,7 +4,8 @@
 
 Each seed is a script for the hostile peer and the receiver, in the byte
 layout fuzz_recv.c reads: kind (bit 0 seqpacket, bit 1 SO_PASSCRED, bit 2
-SO_PASSPIDFD, bit 3 datagram), message
+SO_PASSPIDFD, bit 3 datagram, bit 4 SO_PASSSEC, SO_TIMESTAMPNS and
+SO_TIMESTAMPING), message
 count, then per message (length-1, descriptor count, how: bit 0 no
 descriptors, bit 1 add SCM_CREDENTIALS, data), then per receive call
 (op: bit 0 fdpass_recv, bit 1 NOCLOEXEC, bit 2 NONBLOCK; length capacity-1;
@@ -12,7 +13,8 @@ descriptor capacity).
 """
 import os
 
-STREAM, PACKETS, PASSCRED, PASSPIDFD, DATAGRAMS = 0, 1, 2, 4, 8
+STREAM, PACKETS, PASSCRED, PASSPIDFD, DATAGRAMS, LABEL_STAMPS = 0, 1, 2, 4, 8, 16
+EVERY_OPTION = PASSCRED | PASSPIDFD | LABEL_STAMPS
 
 
 def message(data, nfds, creds=False):
@@ -58,6 +60,18 @@ SEEDS = {
         DATAGRAMS | PASSCRED | PASSPIDFD,
         [message(b"\0", 1), message(b"dgram", 4), message(b"z", 0)],
         [call("recv"), call(cap_len=2, cap_fds=1), call(), call()]),
+    "every-option-full-packets": seed(
+        PACKETS | EVERY_OPTION,
+        [message(b"full", 253), message(b"\0", 1), message(b"f", 253)],
+        [call(cap_fds=253), call("recv"), call(cap_fds=252)]),
+    "every-option-full-datagrams": seed(
+        DATAGRAMS | EVERY_OPTION,
+        [message(b"full", 253, creds=True), message(b"\0", 1)],
+        [call(cap_fds=253), call("recv"), call()]),
+    "every-option-stream": seed(
+        STREAM | EVERY_OPTION,
+        [message(b"full", 253), message(b"more", 0), message(b"\0", 1)],
+        [call(cap_fds=253), call(), call("recv")]),
     "recv-on-data-only": seed(STREAM, [message(b"no descriptors here", 0)],
                               [call("recv")] * 4 + [call()]),
 }

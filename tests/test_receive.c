@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* test_receive.c - receiving hardened against what the receiving socket's
- * own options add to every message (SO_PASSCRED, SO_PASSPIDFD, SO_PASSSEC),
- * message boundaries of seqpacket and datagram sockets, the real cause of
+ * own options add to every message (SO_PASSCRED, SO_PASSPIDFD, SO_PASSSEC,
+ * timestamps), also with a full message of descriptors, message boundaries of seqpacket and datagram sockets, the real cause of
  * a lost descriptor, and when outputs are written. */
 #define _GNU_SOURCE
 
@@ -20,14 +20,26 @@
 #define SO_PASSPIDFD 76 /* Linux 6.5 */
 #endif
 
-enum { PASSCRED = 1, PASSPIDFD = 2, PASSSEC = 4 };
+#ifndef SCM_SECURITY
+#define SCM_SECURITY 0x03 /* <linux/socket.h>: SO_PASSSEC's label */
+#endif
 
+/* <linux/net_tstamp.h>: a software timestamp on every received message. */
+#define RX_SOFTWARE_STAMPS ((1 << 3) | (1 << 4))
+
+enum { PASSCRED = 1, PASSPIDFD = 2, PASSSEC = 4, TIMESTAMPS = 8 };
+
+/* SO_TIMESTAMPNS and SO_TIMESTAMPING are both on with TIMESTAMPS: Linux
+ * then attaches two timestamps to each message. */
 static const struct {
-  int flag, option;
+  int flag, option, value;
   const char *name;
-} options[] = {{PASSCRED, SO_PASSCRED, "SO_PASSCRED"},
-               {PASSPIDFD, SO_PASSPIDFD, "SO_PASSPIDFD"},
-               {PASSSEC, SO_PASSSEC, "SO_PASSSEC"}};
+} options[] = {{PASSCRED, SO_PASSCRED, 1, "SO_PASSCRED"},
+               {PASSPIDFD, SO_PASSPIDFD, 1, "SO_PASSPIDFD"},
+               {PASSSEC, SO_PASSSEC, 1, "SO_PASSSEC"},
+               {TIMESTAMPS, SO_TIMESTAMPNS, 1, "SO_TIMESTAMPNS"},
+               {TIMESTAMPS, SO_TIMESTAMPING, RX_SOFTWARE_STAMPS,
+                "SO_TIMESTAMPING"}};
 
 /* A connected pair of `type` whose receiving end `*b` has the socket
  * options `opts`; the test is skipped where the kernel lacks one. */
@@ -36,9 +48,9 @@ static void make_pair_with(int type, int opts, int *a, int *b)
   int sv[2];
   cr_assert_eq(socketpair(AF_UNIX, type | SOCK_CLOEXEC, 0, sv), 0);
   for (size_t i = 0; i < sizeof options / sizeof options[0]; i++) {
-    int one = 1;
     if ((opts & options[i].flag) &&
-        setsockopt(sv[1], SOL_SOCKET, options[i].option, &one, sizeof one)) {
+        setsockopt(sv[1], SOL_SOCKET, options[i].option, &options[i].value,
+                   sizeof options[i].value)) {
       int error = errno;
       close(sv[0]);
       close(sv[1]);
@@ -98,7 +110,7 @@ static void receive_everything(int type, int opts)
 static void every_option(int type)
 {
   const int sets[] = {PASSCRED, PASSPIDFD, PASSCRED | PASSPIDFD,
-                      PASSCRED | PASSPIDFD | PASSSEC};
+                      PASSCRED | PASSPIDFD | PASSSEC | TIMESTAMPS};
   for (size_t i = 0; i < sizeof sets / sizeof sets[0]; i++)
     receive_everything(type, sets[i]);
 }
@@ -116,6 +128,126 @@ FD_TEST(receive, seqpacket_with_the_receivers_options)
 FD_TEST(receive, datagram_with_the_receivers_options)
 {
   every_option(SOCK_DGRAM);
+}
+
+enum { EVERY_OPTION = PASSCRED | PASSPIDFD | PASSSEC | TIMESTAMPS };
+
+/* The security label (SCM_SECURITY) that a receiver of `type` with
+ * SO_PASSSEC gets, as plain recvmsg(2) sees it: its length, 0 for none. */
+static size_t label_length(int type)
+{
+  int a, b;
+  make_pair_with(type, PASSSEC, &a, &b);
+  cr_assert_eq(send(a, "", 1, 0), 1);
+  union {
+    struct cmsghdr align;
+    unsigned char buf[4096];
+  } control;
+  char byte;
+  struct iovec iov = {.iov_base = &byte, .iov_len = 1};
+  struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1,
+                       .msg_control = control.buf,
+                       .msg_controllen = sizeof control.buf};
+  cr_assert_eq(recvmsg(b, &msg, 0), 1);
+  size_t length = 0;
+  for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c))
+    if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_SECURITY)
+      length = c->cmsg_len - CMSG_LEN(0);
+  close(a);
+  close(b);
+  return length;
+}
+
+/* Room for ancillary data that a security label takes from a receive's
+ * control buffer on socket `label_sock`: recvmsg below gives the kernel
+ * that much less, as a real label of that size would leave it. Criterion
+ * itself calls recvmsg: only that socket is touched. */
+static size_t label_space;
+static int label_sock = -1;
+
+ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
+{
+  static ssize_t (*real)(int, struct msghdr *, int);
+  if (real == NULL)
+    *(void **)&real = dlsym(RTLD_NEXT, "recvmsg");
+  if (fd == label_sock && msg->msg_controllen >= label_space)
+    msg->msg_controllen -= label_space;
+  return real(fd, msg, flags);
+}
+
+/* The largest message (FDPASS_MAX_FDS descriptors) to a receiver with
+ * every option that adds ancillary data: all of it arrives, nothing is
+ * FDPASS_ETRUNC, nothing leaks (FD_TEST). */
+static void full_message_with_every_option(int type)
+{
+  int a, b, p[2], out[FDPASS_MAX_FDS], in[FDPASS_MAX_FDS];
+  make_pair_with(type, EVERY_OPTION, &a, &b);
+  make_pipe(p);
+  for (size_t i = 0; i < FDPASS_MAX_FDS; i++)
+    out[i] = p[i % 2];
+  size_t len = 4, nfds = FDPASS_MAX_FDS;
+  assert_ok(fdpass_send_fds(a, "full", &len, out, FDPASS_MAX_FDS, 0));
+  char buf[8];
+  len = type == SOCK_STREAM ? 4 : sizeof buf;
+  label_sock = b;
+  int status = fdpass_recv_fds(b, buf, &len, in, &nfds, 0);
+  label_sock = -1;
+  assert_ok(status);
+  cr_assert_eq(len, 4);
+  cr_assert_arr_eq(buf, "full", 4);
+  cr_assert_eq(nfds, FDPASS_MAX_FDS, "%zu of %d descriptors arrived", nfds,
+               FDPASS_MAX_FDS);
+  for (size_t i = 0; i < nfds; i++) {
+    cr_assert(same_file(in[i], out[i]), "descriptor %zu", i);
+    close(in[i]);
+  }
+  close(p[0]);
+  close(p[1]);
+  close(a);
+  close(b);
+}
+
+FD_TEST(receive, full_stream_message_with_every_option)
+{
+  full_message_with_every_option(SOCK_STREAM);
+}
+
+FD_TEST(receive, full_seqpacket_message_with_every_option)
+{
+  full_message_with_every_option(SOCK_SEQPACKET);
+}
+
+FD_TEST(receive, full_datagram_with_every_option)
+{
+  full_message_with_every_option(SOCK_DGRAM);
+}
+
+/* Where no security module labels local sockets (the test below skips),
+ * a label of the largest size the library promises room for, 256 bytes,
+ * is played by taking its room. */
+FD_TEST(receive, full_message_beside_the_room_of_a_256_byte_label)
+{
+  if (label_length(SOCK_SEQPACKET) > 0)
+    cr_skip_test("a security module labels local sockets here: "
+                 "receive::full_message_with_a_security_label tests that");
+  label_space = CMSG_SPACE(256);
+  full_message_with_every_option(SOCK_SEQPACKET);
+  full_message_with_every_option(SOCK_DGRAM);
+}
+
+/* The same with the largest label the library makes room for, where a
+ * security module labels local sockets. */
+FD_TEST(receive, full_message_with_a_security_label)
+{
+  size_t length = label_length(SOCK_SEQPACKET);
+  if (length == 0)
+    cr_skip_test("no security module labels local sockets here "
+                 "(SO_PASSSEC adds nothing)");
+  if (length > 256)
+    cr_skip_test("the label here has %zu bytes, more than the 256 the "
+                 "library makes room for (docs/security.md)", length);
+  full_message_with_every_option(SOCK_SEQPACKET);
+  full_message_with_every_option(SOCK_DGRAM);
 }
 
 FD_TEST(receive, empty_seqpacket_message_is_a_message_not_the_end)

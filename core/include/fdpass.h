@@ -218,7 +218,9 @@ FDPASS_API int fdpass_os_error(void);
  * not ask for (a surplus, or one that the receiving socket's own options
  * add, such as Linux's SO_PASSPIDFD) is closed, never leaked; ancillary
  * data that such options add (credentials, a pidfd, a security label of up
- * to 256 bytes, a timestamp) never turns a message into FDPASS_ETRUNC.
+ * to 256 bytes, the timestamps of SO_TIMESTAMP or SO_TIMESTAMPNS and of
+ * SO_TIMESTAMPING together) never turns a message into FDPASS_ETRUNC,
+ * even one of FDPASS_MAX_FDS descriptors.
  * FDPASS_ETRUNC with fdpass_os_error() == EMFILE means that descriptors
  * were lost because the descriptor table was full (RLIMIT_NOFILE).
  */

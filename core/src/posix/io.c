@@ -22,17 +22,22 @@
  * message, so that it never crowds out the descriptors nor makes the
  * kernel report a truncation: credentials (SO_PASSCRED, or the BSDs'
  * LOCAL_CREDS), a pidfd (SO_PASSPIDFD), a security label (SO_PASSSEC) of
- * up to LABEL_MAX bytes, and a timestamp (SO_TIMESTAMP*). A longer label
- * is reported as a truncation (docs/security.md). */
+ * up to LABEL_MAX bytes, and both timestamps, which Linux attaches side by
+ * side: SO_TIMESTAMP or SO_TIMESTAMPNS (one time) and SO_TIMESTAMPING
+ * (three). A longer label is reported as a truncation
+ * (docs/security.md). */
 #define LABEL_MAX 256
 #ifdef SCM_CREDENTIALS
 #define CREDS_SPACE CMSG_SPACE(sizeof(struct ucred))
 #else
 #define CREDS_SPACE CMSG_SPACE(128) /* struct cmsgcred, sockcred... */
 #endif
+/* A time as the kernel's struct __kernel_timespec: 16 bytes, also where
+ * this C library's time_t has 32 bits (the options' _NEW variants). */
+#define TIME_SIZE 16
 #define OPTIONS_SPACE                                                        \
   (CREDS_SPACE + CMSG_SPACE(sizeof(int)) + CMSG_SPACE(LABEL_MAX) +           \
-   CMSG_SPACE(3 * sizeof(struct timespec)))
+   CMSG_SPACE(TIME_SIZE) + CMSG_SPACE(3 * TIME_SIZE))
 
 /* Control-message buffer for the largest message, aligned for cmsghdr. */
 union control {
