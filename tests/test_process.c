@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* test_process.c - descriptors between real processes, and many threads
- * passing at once. */
+ * passing at once, on their own sockets and on one. */
 #define _GNU_SOURCE
 
 #include "helpers.h"
@@ -210,6 +210,86 @@ FD_TEST(process, threads_share_one_socket_and_lose_nothing)
   }
   cr_assert_eq(r.failures, 0);
   assert_status(fdpass_wait(b, FDPASS_READABLE, 0), FDPASS_ETIMEDOUT);
+  close(p[0]);
+  close(p[1]);
+  close(a);
+  close(b);
+}
+
+/* The most data that fdpass.h promises a stream send keeps in one piece. */
+enum { WHOLE = 2048, WHOLE_SENDS = 400 };
+
+struct whole_sender {
+  int sock, fd;
+  unsigned char id;
+  int partial; /* sends that FDPASS_NONBLOCK cut short */
+  int failure; /* the status that ended the thread, or FDPASS_OK */
+};
+
+/* A thread of its own: it reports, the test's thread asserts. */
+static void *send_whole(void *arg)
+{
+  struct whole_sender *w = arg;
+  unsigned char data[WHOLE];
+  memset(data, w->id, sizeof data);
+  for (int i = 0; i < WHOLE_SENDS && w->failure == FDPASS_OK; i++) {
+    size_t len;
+    do {
+      len = sizeof data;
+      w->failure = fdpass_send_fds(w->sock, data, &len, &w->fd, 1,
+                                   FDPASS_NONBLOCK);
+    } while (w->failure == FDPASS_EAGAIN &&
+             (w->failure = fdpass_wait(w->sock, FDPASS_WRITABLE, 10000)) ==
+                 FDPASS_OK);
+    if (w->failure == FDPASS_OK && len != sizeof data) {
+      w->partial++; /* the rest, so that the receiver gets every byte */
+      size_t rest = sizeof data - len;
+      w->failure = fdpass_send_fds(w->sock, data + len, &rest, NULL, 0, 0);
+    }
+  }
+  return NULL;
+}
+
+/* Two threads send non-blocking on one stream socket with the smallest
+ * send buffer the kernel allows: each send of WHOLE bytes and a descriptor
+ * goes whole, and arrives whole, never mixed with the other's bytes. */
+FD_TEST(process, concurrent_sends_of_up_to_2048_bytes_never_interleave)
+{
+  int a, b, p[2], tiny = 1;
+  make_pair(&a, &b);
+  make_pipe(p);
+  cr_assert_eq(setsockopt(a, SOL_SOCKET, SO_SNDBUF, &tiny, sizeof tiny), 0);
+  struct whole_sender senders[2] = {{a, p[0], 'a', 0, FDPASS_OK},
+                                    {a, p[1], 'b', 0, FDPASS_OK}};
+  pthread_t threads[2];
+  for (int i = 0; i < 2; i++)
+    cr_assert_eq(pthread_create(&threads[i], NULL, send_whole, &senders[i]),
+                 0);
+  static unsigned char stream[2 * WHOLE_SENDS * WHOLE];
+  size_t got = 0, fds = 0;
+  while (got < sizeof stream) {
+    int in[4];
+    size_t len = sizeof stream - got, nfds = 4;
+    cr_assert_eq(fdpass_wait(b, FDPASS_READABLE, 10000), FDPASS_OK,
+                 "%zu of %zu bytes came, then nothing for 10 s", got,
+                 sizeof stream);
+    assert_ok(fdpass_recv_fds(b, stream + got, &len, in, &nfds, 0));
+    for (size_t i = 0; i < nfds; i++)
+      close(in[i]);
+    got += len;
+    fds += nfds;
+  }
+  for (int i = 0; i < 2; i++) {
+    pthread_join(threads[i], NULL);
+    assert_ok(senders[i].failure);
+    cr_assert_eq(senders[i].partial, 0, "thread %d: %d sends cut short", i,
+                 senders[i].partial);
+  }
+  cr_assert_eq(fds, 2 * WHOLE_SENDS);
+  for (size_t at = 0; at < sizeof stream; at += WHOLE)
+    for (size_t i = 1; i < WHOLE; i++)
+      cr_assert_eq(stream[at + i], stream[at],
+                   "the send at byte %zu is mixed with another", at);
   close(p[0]);
   close(p[1]);
   close(a);

@@ -199,11 +199,16 @@ FDPASS_API int fdpass_os_error(void);
  *  - Stream sockets (fdpass_socketpair, fdpass_listen) have no message
  *    boundaries. Descriptors stay attached to the byte they were sent with,
  *    but the kernel may hand a data-only chunk out together with the
- *    descriptor-carrying chunk after it, and concurrent blocking sends of
- *    more than one byte on one socket may interleave their bytes. A
- *    single-byte send (fdpass_send, fdpass_send_flags) is atomic; so is a
- *    non-blocking fdpass_send_fds whose data fits the socket buffer. Keep
- *    one sender per socket, or frame the data, when more is sent.
+ *    descriptor-carrying chunk after it. A send of at most 2048 bytes
+ *    (fdpass_send and fdpass_send_flags send one) goes into the socket in
+ *    one piece on Linux, whatever its send buffer (elsewhere only a single
+ *    byte is promised): no concurrent send's bytes come inside it, and with
+ *    FDPASS_NONBLOCK it goes whole or not at all. Linux cuts a longer send
+ *    into pieces (of about 36 KiB, or half the send buffer, SO_SNDBUF, if
+ *    less), and the bytes of concurrent sends on the same socket may come
+ *    between them, blocking or not, also when FDPASS_NONBLOCK reports the
+ *    whole message sent. Keep one sender per socket, or frame the data,
+ *    when more is sent.
  *  - Seqpacket and datagram sockets keep each message whole; what does not
  *    fit the buffer is dropped by the kernel and reported as FDPASS_ETRUNC.
  *    An empty seqpacket message is a message; only the peer's shutdown is
