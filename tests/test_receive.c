@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* test_receive.c - receiving hardened against what the receiving socket's
  * own options add to every message (SO_PASSCRED, SO_PASSPIDFD, SO_PASSSEC,
- * timestamps), also with a full message of descriptors, message boundaries of seqpacket and datagram sockets, the real cause of
+ * timestamps), also with a full message of descriptors; when a blocked
+ * receive ends (a socket closed under it, a peer's end hidden in a cycle of
+ * descriptors in flight); message boundaries of seqpacket and datagram sockets, the real cause of
  * a lost descriptor, and when outputs are written. */
 #define _GNU_SOURCE
 
@@ -13,7 +15,10 @@
 #include <stdlib.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #ifndef SO_PASSPIDFD
@@ -376,4 +381,115 @@ FD_TEST(receive, a_failed_check_after_delivery_keeps_the_message)
   assert_status(status, FDPASS_ENOFD); /* what the message was */
   close(a);
   close(b);
+}
+
+/* A receive blocked in a thread of its own: what it returned, once done. */
+struct blocked {
+  int sock, status;
+  volatile int done, tid;
+};
+
+static void *receive_blocked(void *arg)
+{
+  struct blocked *r = arg;
+  int fd;
+  r->tid = (int)syscall(SYS_gettid);
+  r->status = fdpass_recv(r->sock, &fd);
+  if (r->status == FDPASS_OK)
+    close(fd);
+  r->done = 1;
+  return NULL;
+}
+
+/* Start a receive on `sock` in a thread, and wait until it sleeps in the
+ * kernel (its state in /proc is S), which the receive is the only cause
+ * of. */
+static void start_blocked(struct blocked *r, int sock, pthread_t *thread)
+{
+  *r = (struct blocked){sock, 0, 0, 0};
+  cr_assert_eq(pthread_create(thread, NULL, receive_blocked, r), 0);
+  for (int waited = 0;; waited += 10) {
+    char path[64], stat[256] = "";
+    snprintf(path, sizeof path, "/proc/self/task/%d/stat", r->tid);
+    FILE *f = r->tid ? fopen(path, "r") : NULL;
+    if (f) {
+      (void)!fgets(stat, sizeof stat, f);
+      fclose(f);
+    }
+    const char *state = strrchr(stat, ')');
+    if (state && strncmp(state, ") S", 3) == 0)
+      return;
+    cr_assert_lt(waited, 10000, "the receive never blocked");
+    nanosleep(&(struct timespec){0, 10 * 1000 * 1000}, NULL);
+  }
+}
+
+/* Wait up to `ms` for the blocked receive to end; whether it did. */
+static int ends_within(struct blocked *r, int ms)
+{
+  for (int waited = 0; !r->done && waited < ms; waited += 10)
+    nanosleep(&(struct timespec){0, 10 * 1000 * 1000}, NULL);
+  return r->done;
+}
+
+/* As fdpass.h says: closing the socket does not wake a receive blocked on
+ * it (the kernel keeps the socket while the call uses it); the peer going
+ * away does, and shutdown(2) does. */
+FD_TEST(receive, closing_the_socket_does_not_wake_a_blocked_receive)
+{
+  int a, b;
+  make_pair(&a, &b);
+  struct blocked r;
+  pthread_t thread;
+  start_blocked(&r, b, &thread);
+  close(b);
+  cr_assert_not(ends_within(&r, 200), "closing it woke the receive: %s",
+                fdpass_errname(r.status));
+  close(a);
+  cr_assert(ends_within(&r, 10000), "the peer went away; it still waits");
+  pthread_join(thread, NULL);
+  assert_status(r.status, FDPASS_ECLOSED);
+
+  make_pair(&a, &b);
+  start_blocked(&r, b, &thread);
+  cr_assert_eq(shutdown(b, SHUT_RDWR), 0);
+  cr_assert(ends_within(&r, 10000), "shutdown did not wake the receive");
+  pthread_join(thread, NULL);
+  assert_status(r.status, FDPASS_ECLOSED);
+  close(a);
+  close(b);
+}
+
+/* A peer hides its end in a cycle: it sends its end and the receiving end
+ * of another pair over that pair, closes everything and exits. Nothing
+ * holds its end but a message that only the kernel's garbage collector can
+ * free: the receiver sees the end when the collector runs (fdpass.h), here
+ * given 20 s. */
+FD_TEST(receive, a_peer_end_hidden_in_a_cycle_ends_when_the_collector_runs)
+{
+  int ours, theirs;
+  make_pair(&ours, &theirs);
+  pid_t pid = fork();
+  cr_assert(pid >= 0);
+  if (pid == 0) {
+    int x, y;
+    close(ours);
+    if (fdpass_socketpair(&x, &y) != FDPASS_OK)
+      _exit(1);
+    int hidden[2] = {theirs, y};
+    size_t len = 1;
+    _exit(fdpass_send_fds(x, "c", &len, hidden, 2, 0) == FDPASS_OK ? 0 : 1);
+  }
+  close(theirs);
+  wait_child_ok(pid);
+  int status = fdpass_wait(ours, FDPASS_READABLE, 20000);
+  if (status == FDPASS_ETIMEDOUT) {
+    close(ours);
+    cr_skip_test("the kernel's garbage collector did not free the cycle "
+                 "within 20 s here; the end stays unseen until it does");
+  }
+  assert_ok(status);
+  int fd;
+  assert_status(fdpass_recv(ours, &fd), FDPASS_ECLOSED);
+  close(ours);
 }
