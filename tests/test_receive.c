@@ -3,8 +3,9 @@
  * own options add to every message (SO_PASSCRED, SO_PASSPIDFD, SO_PASSSEC,
  * timestamps), also with a full message of descriptors; when a blocked
  * receive ends (a socket closed under it, a peer's end hidden in a cycle of
- * descriptors in flight); message boundaries of seqpacket and datagram sockets, the real cause of
- * a lost descriptor, and when outputs are written. */
+ * descriptors in flight); message boundaries of seqpacket and datagram
+ * sockets, the real cause of a lost descriptor, and when outputs are
+ * written. */
 #define _GNU_SOURCE
 
 #include "helpers.h"
