@@ -43,7 +43,7 @@ static struct contract {
   unsigned char listed[NCODES]; /* by -code */
   unsigned char seen[NCODES];
   char inherits[48]; /* "Returns what fdpass_X returns" */
-  int has_list; /* it returns statuses (not the version, not an errno) */
+  int has_list; /* its comment says "Returns" */
 } contracts[MAX_FUNCTIONS];
 static int ncontracts;
 
@@ -165,6 +165,21 @@ static const struct {
     {"fdpass_list", {FDPASS_ESYS}},
     {"fdpass_remove", {FDPASS_ESYS}},
 };
+
+/* The functions declared `int` that return no status: nothing to drive.
+ * Every other one must list its statuses and be called here. */
+static const char *const no_status[] = {
+    "fdpass_version",  /* the version number */
+    "fdpass_os_error", /* an OS error number */
+};
+
+static int returns_no_status(const char *function)
+{
+  for (size_t i = 0; i < sizeof no_status / sizeof no_status[0]; i++)
+    if (strcmp(no_status[i], function) == 0)
+      return 1;
+  return 0;
+}
 
 /* Statuses that not every kernel or user can provoke: each is driven by
  * contract::TEST, which skips, visibly, where it cannot. */
@@ -648,8 +663,14 @@ FD_TEST(contract, every_status_is_listed_and_every_listed_status_is_driven)
     int called = 0;
     for (int k = 0; k < NCODES; k++)
       called |= c->seen[k];
-    if (c->has_list && !called) {
-      cr_log_error("%s returns statuses, and is never called here", c->name);
+    if (returns_no_status(c->name)) {
+      c->has_list = 0; /* nothing to hold it to */
+      continue;
+    }
+    if (!c->has_list || !called) {
+      cr_log_error(c->has_list ? "%s is never called here"
+                               : "%s lists no statuses (\"Returns ...\")",
+                   c->name);
       missing++;
     }
   }
