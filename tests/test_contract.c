@@ -210,7 +210,6 @@ static void assert_driven_by(const char *test)
                 fdpass_errname(elsewhere[i].code));
 }
 
-
 /* Run `body` with no free descriptor slot but `room`. */
 static void with_free_slots(int room, void (*body)(void))
 {
@@ -463,7 +462,6 @@ static void sockets(void)
   close(dgram);
 }
 
-
 /* The library's holder (core/src/store_holder.c, in the static library)
  * serving `path` in a child process, with RLIMIT_NOFILE `nofile` (0: ours).
  * The one place this test starts a holder; stop_holder ends it. */
@@ -511,9 +509,9 @@ int getsockopt(int fd, int level, int name, void *value, socklen_t *size)
   return real(fd, level, name, value, size);
 }
 
-/* Every request of the store on `sock` within `ms`; a played holder at
- * `holder` (or -1) has put a reply of `reply` bytes before each: a header
- * for the request's operation with status `status`, or garbage. */
+/* Every request of the store on `sock` within `ms`. A holder played by
+ * hand at `holder` (-1: none) has the reply ready before each request: a
+ * header for the request's operation with `status`, or garbage. */
 static void every_request(int sock, int ms, int holder, int status,
                           int garbage)
 {
@@ -602,8 +600,8 @@ static void store_calls(void)
   stop_holder(holder);
 
   /* The holder out of descriptor slots: EMFILE, nothing stored. */
-  holder = start_holder(holder_path, 24);
-  CALL(fdpass_connect_holder, holder_path, &s);
+  holder = start_holder(in_dir("holder-24"), 24);
+  CALL(fdpass_connect_holder, in_dir("holder-24"), &s);
   int many[40];
   for (size_t i = 0; i < 40; i++)
     many[i] = p[i % 2];
