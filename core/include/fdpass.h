@@ -23,12 +23,12 @@
  *    may be given to a new descriptor: shut the socket down (shutdown(2))
  *    to wake the call, and close it after the call returned.
  *  - A peer is gone when no process holds its end any more. A peer can
- *    hide its end in a cycle of descriptors in flight (sent, with the
- *    receiving end of another socket, over that socket); Linux frees such a
- *    cycle, and the end is seen, only when its garbage collector runs:
- *    after milliseconds or, observed, up to 27 seconds. Wait with a timeout
- *    (fdpass_wait, the store's `timeout_ms`) where a hostile peer must not
- *    hold you up.
+ *    hide its end in a cycle of descriptors in flight: sent over a socket
+ *    pair together with the pair's receiving end, which then holds itself.
+ *    Linux frees such a cycle, and the end is seen, only when its garbage
+ *    collector runs: after milliseconds or, observed, up to 27 seconds.
+ *    Wait with a timeout (fdpass_wait, the store's `timeout_ms`) where a
+ *    hostile peer must not hold you up.
  *
  * ABI: the numeric values of codes, flags and limits never change once
  * released. New functions are added in a new symbol version node.
