@@ -148,8 +148,13 @@ struct child {
   int isock; /* the same socket as the library's int */
 };
 
+static int role_parent_connects(const char *role);
+
 /* Start this program as child ROLE, connected to us over loopback TCP.
- * `security` (may be NULL) guards the child process object. */
+ * `security` (may be NULL) guards the child process object. For a role
+ * that receives IO::FDPass's form from us, we connect to the child
+ * instead: Wine's TCP table names no owner of an accepted socket, and a
+ * receiver refuses that form from an unnamed peer. */
 static void start_child(const char *role, SECURITY_ATTRIBUTES *security,
                         struct child *c)
 {
@@ -181,6 +186,16 @@ static void start_child(const char *role, SECURITY_ATTRIBUTES *security,
   closesocket(listener);
   CHECK(c->sock != INVALID_SOCKET, "accept failed");
   SetHandleInformation((HANDLE)c->sock, HANDLE_FLAG_INHERIT, 0);
+  if (role_parent_connects(role)) {
+    u_short port;
+    recv_raw(c->sock, &port, sizeof port);
+    closesocket(c->sock);
+    address.sin_port = port;
+    c->sock = socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
+    CHECK(connect(c->sock, (struct sockaddr *)&address, sizeof address) == 0,
+          "cannot connect to the child");
+    SetHandleInformation((HANDLE)c->sock, HANDLE_FLAG_INHERIT, 0);
+  }
   c->isock = (int)c->sock;
 }
 
@@ -351,13 +366,34 @@ static void child_raw_batch(SOCKET s)
   memcpy(word, head, sizeof word);
   CHECK(word[0] == 0 && word[1] == parent_pid && word[2] == 2 && word[3] == 3,
         "frame head %lu %lu %lu %lu", word[0], word[1], word[2], word[3]);
-  HANDLE remote[2];
+  HANDLE proof, remote[2], copy;
+  unsigned char nonce[16], content[16 + 4 + 16];
   char data[3];
+  recv_raw(s, &proof, sizeof proof);
+  recv_raw(s, nonce, sizeof nonce);
   recv_raw(s, remote, sizeof remote);
   recv_raw(s, data, sizeof data);
   CHECK(memcmp(data, "hey", 3) == 0, "data after the handles differs");
   HANDLE sender = OpenProcess(PROCESS_DUP_HANDLE, FALSE, word[1]);
   CHECK(sender != NULL, "OpenProcess failed");
+  /* The proof: a section of the sender with the nonce, the count and the
+   * values as 64-bit words; taken, so that it closes in the sender. */
+  CHECK(DuplicateHandle(sender, proof, GetCurrentProcess(), &copy, 0, FALSE,
+                        DUPLICATE_SAME_ACCESS | DUPLICATE_CLOSE_SOURCE),
+        "the proof is no handle of the sender");
+  const unsigned char *view = MapViewOfFile(copy, FILE_MAP_READ, 0, 0,
+                                            sizeof content);
+  CHECK(view != NULL, "the proof is no section");
+  uint32_t two = 2;
+  uint64_t values[2] = {(uint64_t)(uintptr_t)remote[0],
+                        (uint64_t)(uintptr_t)remote[1]};
+  memcpy(content, nonce, 16);
+  memcpy(content + 16, &two, 4);
+  memcpy(content + 20, values, sizeof values);
+  int proven = memcmp(view, content, sizeof content) == 0;
+  UnmapViewOfFile(view);
+  CloseHandle(copy);
+  CHECK(proven, "the proof does not hold the nonce and the values");
   for (int i = 0; i < 2; i++) {
     HANDLE mine;
     CHECK(DuplicateHandle(sender, remote[i], GetCurrentProcess(), &mine, 0,
@@ -457,37 +493,50 @@ static void batch_truncated(void)
   finish_child(&c);
 }
 
-/* Raw handles with fdpass_send_handle/fdpass_recv_handle, both ways: the
- * child signals the parent's event and sends back a signalled event. */
+static int connect_to_parent(void);
+static void test_pipe_name(char *name, size_t cap, DWORD pid);
+
+/* Raw handles with fdpass_send_handle/fdpass_recv_handle, both ways over
+ * a named pipe: the child signals the parent's event and sends back a
+ * signalled event. */
 static void child_handles(SOCKET s)
 {
   HANDLE event;
-  CHECK_OK(fdpass_recv_handle(s, (void **)&event));
+  int sock = connect_to_parent();
+  CHECK_OK(fdpass_recv_handle((uintptr_t)sock, (void **)&event));
   CHECK(!is_inheritable(event), "received handle is inheritable");
   CHECK(SetEvent(event), "SetEvent failed");
   CloseHandle(event);
   HANDLE mine = CreateEventA(NULL, TRUE, TRUE, NULL);
-  CHECK_OK(fdpass_send_handle(s, mine));
+  CHECK_OK(fdpass_send_handle((uintptr_t)sock, mine));
   CloseHandle(mine);
   wait_ack(s);
+  CloseHandle(int_handle(sock));
 }
 
 static void handles_both_ways(void)
 {
+  char name[64];
+  int listener, sock;
   HANDLE event = CreateEventA(NULL, TRUE, FALSE, NULL);
   struct child c;
+  test_pipe_name(name, sizeof name, GetCurrentProcessId());
+  CHECK_OK(fdpass_listen(name, &listener));
   start_child("handles", NULL, &c);
-  CHECK_OK(fdpass_send_handle(c.sock, event));
+  CHECK_OK(fdpass_accept(listener, &sock));
+  CHECK_OK(fdpass_send_handle((uintptr_t)sock, event));
   CHECK(WaitForSingleObject(event, TIMEOUT_MS) == WAIT_OBJECT_0,
         "the child did not signal the event it received");
   CloseHandle(event);
   HANDLE theirs;
-  CHECK_OK(fdpass_recv_handle(c.sock, (void **)&theirs));
+  CHECK_OK(fdpass_recv_handle((uintptr_t)sock, (void **)&theirs));
   CHECK(WaitForSingleObject(theirs, 0) == WAIT_OBJECT_0,
         "the received event is not the child's signalled one");
   CloseHandle(theirs);
   send_ack(c.sock);
   finish_child(&c);
+  CloseHandle(int_handle(sock));
+  CloseHandle(int_handle(listener));
 }
 
 /* A listening socket passed as a descriptor serves in the child. */
@@ -740,8 +789,9 @@ static void peer_closed(void)
 static void child_send_and_exit(SOCKET s)
 {
   int p[2];
+  size_t len = 2;
   make_pipe(p);
-  CHECK_OK(fdpass_send((int)s, p[1]));
+  CHECK_OK(fdpass_send_fds((int)s, "xy", &len, &p[1], 1, 0));
 }
 
 static void sender_exited(void)
@@ -750,8 +800,11 @@ static void sender_exited(void)
   start_child("send_and_exit", NULL, &c);
   CHECK(WaitForSingleObject(c.pi.hProcess, TIMEOUT_MS) == WAIT_OBJECT_0,
         "child did not exit");
+  char buf[2];
   int fd;
-  CHECK_STATUS(fdpass_recv(c.isock, &fd), FDPASS_ECLOSED);
+  size_t len = sizeof buf, nfds = 1;
+  CHECK_STATUS(fdpass_recv_fds(c.isock, buf, &len, &fd, &nfds, 0),
+               FDPASS_ECLOSED);
   finish_child(&c);
 }
 
@@ -855,14 +908,16 @@ static void write_message(HANDLE h, const void *data, DWORD len)
   CHECK(ok && n == len, "WriteFile failed: %lu", GetLastError());
 }
 
-/* The head of a pipe frame: 'fdp1', pid, count, length, 64-bit values. */
+/* The head of a pipe frame: 'fdp2', pid, count, length, the proof's
+ * value and nonce (none here: 0), 64-bit values. */
 static DWORD pipe_head(unsigned char *head, DWORD pid, DWORD count,
                        DWORD length, const uint64_t *values)
 {
-  DWORD words[4] = {0x31706466u, pid, count, length};
+  DWORD words[4] = {0x32706466u, pid, count, length};
   memcpy(head, words, sizeof words);
-  memcpy(head + sizeof words, values, count * sizeof *values);
-  return (DWORD)(sizeof words + count * sizeof *values);
+  memset(head + sizeof words, 0, 24);
+  memcpy(head + sizeof words + 24, values, count * sizeof *values);
+  return (DWORD)(sizeof words + 24 + count * sizeof *values);
 }
 
 /* A pipe pair in one process: the kernel names this process at both
@@ -1031,9 +1086,10 @@ static SOCKET listen_ipv6(struct sockaddr_in6 *address)
  * its handle and file are intact ('i') or were taken ('s'). */
 #define VICTIM_DATA "the victim's own data"
 
-static void child_victim(SOCKET s)
+/* The victim's file, holding VICTIM_DATA, deleted when closed. */
+static HANDLE victim_file(void)
 {
-  char path[MAX_PATH], got[64] = {0};
+  char path[MAX_PATH];
   GetTempPathA(sizeof path, path);
   snprintf(path + strlen(path), sizeof path - strlen(path),
            "fdpass-victim-%lu", GetCurrentProcessId());
@@ -1043,10 +1099,14 @@ static void child_victim(SOCKET s)
   DWORD n;
   CHECK(WriteFile(file, VICTIM_DATA, sizeof VICTIM_DATA - 1, &n, NULL),
         "WriteFile failed");
-  uint64_t value = (uint64_t)(uintptr_t)file;
-  DWORD pid = GetCurrentProcessId();
-  send_raw(s, &pid, sizeof pid);
-  send_raw(s, &value, sizeof value);
+  return file;
+}
+
+/* Once told, say whether `file` is still ours with its data. */
+static void victim_report(SOCKET s, HANDLE file)
+{
+  char got[64] = {0};
+  DWORD n;
   wait_ack(s);
   SetFilePointer(file, 0, NULL, FILE_BEGIN);
   BOOL intact = ReadFile(file, got, sizeof got - 1, &n, NULL) &&
@@ -1054,6 +1114,16 @@ static void child_victim(SOCKET s)
   send_raw(s, intact ? "i" : "s", 1);
   if (intact)
     CloseHandle(file);
+}
+
+static void child_victim(SOCKET s)
+{
+  HANDLE file = victim_file();
+  uint64_t value = (uint64_t)(uintptr_t)file;
+  DWORD pid = GetCurrentProcessId();
+  send_raw(s, &pid, sizeof pid);
+  send_raw(s, &value, sizeof value);
+  victim_report(s, file);
 }
 
 /* The forger is told (by the test process, over its own connection) how
@@ -1080,6 +1150,31 @@ static void child_forger(SOCKET s)
     return;
   }
   SOCKET out = s;
+  if (how == 'c' || how == 'f') {
+    /* IPv4, closing its socket before the receiver reads: as IO::FDPass
+     * ('c'), or as a frame whose "proof" is the victim's file ('f'). */
+    struct sockaddr_in address = {.sin_family = AF_INET};
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    address.sin_port = port;
+    out = socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
+    CHECK(connect(out, (struct sockaddr *)&address, sizeof address) == 0,
+          "cannot connect over 127.0.0.1");
+    HANDLE h = (HANDLE)(uintptr_t)value;
+    unsigned char frame[16 + 2 * sizeof(HANDLE) + 16 + 1] = {0};
+    DWORD words[4] = {0, pid, 1, 1};
+    memcpy(frame, words, sizeof words);
+    memcpy(frame + 16, &h, sizeof h);
+    memset(frame + 16 + sizeof h, 0x5a, 16);
+    memcpy(frame + 32 + sizeof h, &h, sizeof h);
+    if (how == 'c') {
+      send_raw(out, &pid, sizeof pid);
+      send_raw(out, &h, sizeof h);
+    } else {
+      send_raw(out, frame, sizeof frame);
+    }
+    closesocket(out);
+    return;
+  }
   if (how == '6') {
     struct sockaddr_in6 address = {.sin6_family = AF_INET6};
     address.sin6_addr = in6addr_loopback;
@@ -1170,35 +1265,22 @@ static void self_attack_over_pipe(void)
 }
 
 /* Attack 1 over loopback TCP, IO::FDPass's protocol, the forger's
- * message read from `sock`: as documented, the receiver checks the sender
- * against the owner the TCP table names (FDPASS_EACCES, the victim
- * intact), and trusts the peer where it names none: then the receiver
- * gets the victim's file, and the victim's handle is gone. */
+ * message read from `sock`: the receiver checks the sender against the
+ * owner the TCP table names, and refuses IO::FDPass's form (which has no
+ * proof) where it names none: FDPASS_EACCES, the victim intact. */
 static void receive_forgery_over_tcp(int sock, struct child *victim,
                                      struct child *forger)
 {
   int fd;
   int64_t owner = 0;
   CHECK_OK(fdpass_peer_credentials(sock, &owner, NULL, NULL));
-  if (owner == -1) {
-    CHECK_OK(fdpass_recv(sock, &fd));
-    char got[64] = {0};
-    _lseek(fd, 0, SEEK_SET);
-    CHECK(_read(fd, got, sizeof got - 1) > 0 && strcmp(got, VICTIM_DATA) == 0,
-          "read \"%s\" through the stolen handle", got);
-    _close(fd);
-    char verdict = victim_verdict(victim);
-    CHECK(verdict == 's', "the victim kept its handle (%c)", verdict);
-    printf("note: the TCP table names no owner: the peer is trusted, and "
-           "the forger stole the victim's file, as documented\n");
-  } else {
-    CHECK(owner == (int64_t)forger->pi.dwProcessId, "owner %lld",
-          (long long)owner);
-    CHECK_STATUS(fdpass_recv(sock, &fd), FDPASS_EACCES);
-    char verdict = victim_verdict(victim);
-    CHECK(verdict == 'i', "the victim's handle was taken (%c)", verdict);
-    printf("note: the TCP table names the forger: FDPASS_EACCES\n");
-  }
+  CHECK(owner == -1 || owner == (int64_t)forger->pi.dwProcessId,
+        "owner %lld", (long long)owner);
+  CHECK_STATUS(fdpass_recv(sock, &fd), FDPASS_EACCES);
+  char verdict = victim_verdict(victim);
+  CHECK(verdict == 'i', "the victim's handle was taken (%c)", verdict);
+  if (owner == -1)
+    printf("note: the TCP table names no owner: refused all the same\n");
   send_ack(forger->sock);
   finish_child(forger);
   finish_child(victim);
@@ -1233,6 +1315,159 @@ static void steal_over_tcp6(void)
   closesocket(sock);
 }
 
+/* A listener on IPv4 loopback and its address. */
+static SOCKET listen_ipv4(struct sockaddr_in *address)
+{
+  SOCKET listener = socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
+  CHECK(listener != INVALID_SOCKET, "socket failed");
+  memset(address, 0, sizeof *address);
+  address->sin_family = AF_INET;
+  address->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  int size = sizeof *address;
+  CHECK(bind(listener, (struct sockaddr *)address, size) == 0 &&
+            listen(listener, 1) == 0 &&
+            getsockname(listener, (struct sockaddr *)address, &size) == 0,
+        "cannot listen on 127.0.0.1: %d", WSAGetLastError());
+  return listener;
+}
+
+/* Issue 24, 1: over IPv4 TCP a forger names the victim's file handle as
+ * IO::FDPass would, closes its socket and exits before the receiver
+ * reads. The TCP table then names no owner: the receiver must refuse
+ * (FDPASS_EACCES), and the victim keeps its file. */
+static void forger_closes_first(char how)
+{
+  struct sockaddr_in address;
+  SOCKET listener = listen_ipv4(&address);
+  DWORD victim_pid;
+  uint64_t value;
+  struct child victim, forger;
+  start_victim(&victim, &victim_pid, &value);
+  start_forger(how, victim_pid, value, address.sin_port, &forger);
+  CHECK(WaitForSingleObject(forger.pi.hProcess, TIMEOUT_MS) == WAIT_OBJECT_0,
+        "the forger did not exit");
+  SOCKET sock = accept(listener, NULL, NULL);
+  closesocket(listener);
+  CHECK(sock != INVALID_SOCKET, "accept failed");
+  char buf[4];
+  int fd = -1;
+  size_t len = sizeof buf, nfds = 1;
+  int status = fdpass_recv_fds((int)sock, buf, &len, &fd, &nfds, 0);
+  if (status == FDPASS_OK && nfds == 1)
+    _close(fd);
+  closesocket(sock);
+  char verdict = victim_verdict(&victim);
+  finish_child(&forger);
+  finish_child(&victim);
+  CHECK(status == FDPASS_EACCES, "%c: fdpass_recv_fds returned %s", how,
+        fdpass_errname(status));
+  CHECK(verdict == 'i', "%c: the victim's handle was taken (%c)", how,
+        verdict);
+}
+
+static void tcp_forger_closes_first(void)
+{
+  forger_closes_first('c'); /* IO::FDPass's form: no proof */
+  forger_closes_first('f'); /* a frame with a false proof */
+}
+
+/* Issue 24, 2: the connector of a pipe starts a child that inherits its
+ * pipe end; the child names the connector's file handle with the
+ * connector's pid, which is the pid the kernel names. The receiver must
+ * refuse (FDPASS_EACCES), and the connector keeps its file. */
+static void child_connector(SOCKET s)
+{
+  char command[2 * MAX_PATH];
+  HANDLE file = victim_file();
+  int sock = connect_to_parent();
+  CHECK(SetHandleInformation(int_handle(sock), HANDLE_FLAG_INHERIT,
+                             HANDLE_FLAG_INHERIT),
+        "SetHandleInformation failed");
+  snprintf(command, sizeof command, "\"%s\" inherited %d %lu %llu", self_path,
+           sock, GetCurrentProcessId(),
+           (unsigned long long)(uintptr_t)file);
+  STARTUPINFOA startup = {.cb = sizeof startup};
+  PROCESS_INFORMATION pi;
+  CHECK(CreateProcessA(NULL, command, NULL, NULL, TRUE, 0, NULL, NULL,
+                       &startup, &pi),
+        "CreateProcess failed: %lu", GetLastError());
+  DWORD code = 1;
+  WaitForSingleObject(pi.hProcess, TIMEOUT_MS);
+  GetExitCodeProcess(pi.hProcess, &code);
+  CloseHandle(pi.hProcess);
+  CloseHandle(pi.hThread);
+  CHECK(code == 0, "the inheriting child exited with %lu", code);
+  send_ack(s); /* the forged message is in the pipe */
+  victim_report(s, file);
+  CloseHandle(int_handle(sock));
+}
+
+/* The inheriting child: one forged message on the inherited end. */
+static int run_inherited(const char *end, const char *pid, const char *value)
+{
+  if (setjmp(harness_escape) != 0) {
+    fprintf(stderr, "inherited: %s\n", harness_message);
+    return 1;
+  }
+  unsigned char head[64];
+  uint64_t v = strtoull(value, NULL, 10);
+  HANDLE h = int_handle(atoi(end));
+  DWORD size = pipe_head(head, (DWORD)strtoul(pid, NULL, 10), 1, 1, &v);
+  memcpy(head + 16, &v, sizeof v); /* a real handle as the "proof" */
+  write_message(h, head, size);
+  write_message(h, "", 1);
+  return 0;
+}
+
+static void inherited_pipe_end(void)
+{
+  char name[64];
+  int listener, sock, fd = -1;
+  struct child c;
+  test_pipe_name(name, sizeof name, GetCurrentProcessId());
+  CHECK_OK(fdpass_listen(name, &listener));
+  start_child("connector", NULL, &c);
+  CHECK_OK(fdpass_accept(listener, &sock));
+  wait_ack(c.sock);
+  int status = fdpass_recv(sock, &fd);
+  if (fd >= 0)
+    _close(fd);
+  send_ack(c.sock);
+  char verdict = 0;
+  recv_raw(c.sock, &verdict, 1);
+  finish_child(&c);
+  CloseHandle(int_handle(sock));
+  CloseHandle(int_handle(listener));
+  CHECK(status == FDPASS_EACCES, "fdpass_recv returned %s",
+        fdpass_errname(status));
+  CHECK(verdict == 'i', "the connector's handle was taken (%c)", verdict);
+}
+
+/* Issue 24, 5: a peer that names pseudo handles (the current process,
+ * thread, token: -1, -2, -4) or NULL gets FDPASS_EPROTO, never a handle
+ * to its process. */
+static void pseudo_handles_refused(void)
+{
+  static const int64_t pseudo[] = {-1, -2, -4, -5, -6, 0};
+  for (size_t i = 0; i < sizeof pseudo / sizeof *pseudo; i++) {
+    int a, b;
+    unsigned char head[64];
+    uint64_t value = (uint64_t)pseudo[i];
+    void *got = NULL;
+    CHECK_OK(fdpass_socketpair(&a, &b));
+    write_message(int_handle(a), head,
+                  pipe_head(head, GetCurrentProcessId(), 1, 1, &value));
+    write_message(int_handle(a), "", 1);
+    int status = fdpass_recv_handle((uintptr_t)b, &got);
+    if (status == FDPASS_OK)
+      CloseHandle(got);
+    CloseHandle(int_handle(a));
+    CloseHandle(int_handle(b));
+    CHECK(status == FDPASS_EPROTO, "value %lld: fdpass_recv_handle gave %s",
+          (long long)pseudo[i], fdpass_errname(status));
+  }
+}
+
 /* ---- non-blocking receives never wait for a stalled peer ----------- */
 
 /* The stalling peer, a second process: it sends the first part of a
@@ -1252,7 +1487,9 @@ static void child_stall(SOCKET s)
     wait_ack(s);
     CloseHandle(int_handle(sock));
   } else {
-    DWORD frame[4] = {0, GetCurrentProcessId(), 0, 5};
+    unsigned char frame[16 + sizeof(HANDLE) + 16] = {0};
+    DWORD words[4] = {0, GetCurrentProcessId(), 0, 5};
+    memcpy(frame, words, sizeof words);
     send_raw(s, frame, 2);
     wait_ack(s);
     send_raw(s, (char *)frame + 2, sizeof frame - 2);
@@ -1441,26 +1678,28 @@ static void recv_socket_not_a_socket(void)
 struct role {
   const char *name;
   void (*run)(SOCKET s);
+  int parent_connects; /* it receives IO::FDPass's form from the parent */
 };
 
 static const struct role roles[] = {
-    {"receive_and_write", child_receive_and_write},
-    {"send_pipe", child_send_pipe},
-    {"raw_receive", child_raw_receive},
-    {"raw_send_slowly", child_raw_send_slowly},
-    {"raw_batch", child_raw_batch},
-    {"receive_batch", child_receive_batch},
-    {"receive_truncated", child_receive_truncated},
-    {"handles", child_handles},
-    {"serve_one", child_serve_one},
-    {"send_and_exit", child_send_and_exit},
-    {"raw_bad_handle", child_raw_bad_handle},
-    {"close_unread", child_close_unread},
-    {"pipe_client", child_pipe_client},
-    {"victim", child_victim},
-    {"forger", child_forger},
-    {"socket_user", child_socket_user},
-    {"stall", child_stall},
+    {"receive_and_write", child_receive_and_write, 1},
+    {"send_pipe", child_send_pipe, 0},
+    {"raw_receive", child_raw_receive, 0},
+    {"raw_send_slowly", child_raw_send_slowly, 0},
+    {"raw_batch", child_raw_batch, 0},
+    {"receive_batch", child_receive_batch, 0},
+    {"receive_truncated", child_receive_truncated, 0},
+    {"handles", child_handles, 0},
+    {"serve_one", child_serve_one, 1},
+    {"send_and_exit", child_send_and_exit, 0},
+    {"raw_bad_handle", child_raw_bad_handle, 0},
+    {"close_unread", child_close_unread, 0},
+    {"pipe_client", child_pipe_client, 0},
+    {"victim", child_victim, 0},
+    {"forger", child_forger, 0},
+    {"socket_user", child_socket_user, 0},
+    {"stall", child_stall, 0},
+    {"connector", child_connector, 0},
 };
 
 static const struct test tests[] = {
@@ -1496,7 +1735,31 @@ static const struct test tests[] = {
     {"tcp_peer_over_ipv6", tcp_peer_over_ipv6},
     {"pass_sockets_winsock_way", pass_sockets_winsock_way},
     {"recv_socket_not_a_socket", recv_socket_not_a_socket},
+    {"tcp_forger_closes_first", tcp_forger_closes_first},
+    {"inherited_pipe_end", inherited_pipe_end},
+    {"pseudo_handles_refused", pseudo_handles_refused},
 };
+
+static int role_parent_connects(const char *role)
+{
+  for (size_t i = 0; i < sizeof roles / sizeof roles[0]; i++)
+    if (strcmp(roles[i].name, role) == 0)
+      return roles[i].parent_connects;
+  return 0;
+}
+
+/* The other way round: the child listens, the parent connects. */
+static SOCKET await_parent(SOCKET s)
+{
+  struct sockaddr_in address;
+  SOCKET listener = listen_ipv4(&address);
+  send_raw(s, &address.sin_port, sizeof address.sin_port);
+  SOCKET parent = accept(listener, NULL, NULL);
+  closesocket(listener);
+  closesocket(s);
+  CHECK(parent != INVALID_SOCKET, "accept failed");
+  return parent;
+}
 
 /* Child mode: connect to the parent and play ROLE; exit 0 on success. */
 static int run_child(const char *role, const char *port, const char *pid)
@@ -1514,6 +1777,8 @@ static int run_child(const char *role, const char *port, const char *pid)
   }
   for (size_t i = 0; i < sizeof roles / sizeof roles[0]; i++)
     if (strcmp(roles[i].name, role) == 0) {
+      if (roles[i].parent_connects)
+        s = await_parent(s);
       roles[i].run(s);
       closesocket(s);
       return 0;
@@ -1529,6 +1794,8 @@ int main(int argc, char **argv)
   GetModuleFileNameA(NULL, self_path, sizeof self_path);
   if (argc == 5 && strcmp(argv[1], "child") == 0)
     return run_child(argv[2], argv[3], argv[4]);
+  if (argc == 5 && strcmp(argv[1], "inherited") == 0)
+    return run_inherited(argv[2], argv[3], argv[4]);
 
   /* Winsock, Wine and the C runtime open some handles on first use, once,
    * and so does libgcc's thread-local storage on the first failure: a

@@ -7,14 +7,13 @@
  * needs no copy: a head with fixed widths, whatever the width of either
  * process, then the data (when there is any):
  *
- *   head:  DWORD 'fdp1' | DWORD pid | DWORD count | DWORD length |
- *          count x UINT64 handle value
+ *   head:  DWORD 'fdp2' | DWORD pid | DWORD count | DWORD length |
+ *          UINT64 proof | 16 bytes nonce | count x UINT64 handle value
  *   data:  length bytes
  *
  * Handle values have 32 significant bits (fdpass.h), so 32- and 64-bit
  * processes pair. The receiver takes handles only from the process the
- * kernel names as its peer (win32.c checks the pid against
- * fdp_pipe_peer_pid).
+ * kernel names as its peer, and only with its proof (win32.c).
  */
 #include "internal.h"
 #include "win32.h"
@@ -25,10 +24,12 @@
 #include <string.h>
 #include <wchar.h>
 
-#define MAGIC 0x31706466u /* "fdp1" */
+#define MAGIC 0x32706466u /* "fdp2" */
 #define WORD_SIZE sizeof(DWORD)
-#define HEAD_SIZE (4 * WORD_SIZE)
 #define VALUE_SIZE sizeof(uint64_t)
+#define PROOF_AT (4 * WORD_SIZE)
+#define NONCE_AT (PROOF_AT + VALUE_SIZE)
+#define HEAD_SIZE (NONCE_AT + NONCE_SIZE)
 #define BUFFER_SIZE 65536
 #define PREFIX L"\\\\.\\pipe\\"
 #define PREFIX_LENGTH 9
@@ -120,8 +121,26 @@ static int write_message(HANDLE h, const void *data, DWORD len)
   return rc;
 }
 
+/* A handle value as the wire's 64 bits, sign-extended, and back: a value
+ * beyond 32 significant bits names no handle (NULL then). */
+static void put_value(unsigned char *at, HANDLE h)
+{
+  uint64_t value = (uint64_t)(int64_t)(intptr_t)h;
+  memcpy(at, &value, VALUE_SIZE);
+}
+
+static HANDLE get_value(const unsigned char *at, int *bad)
+{
+  uint64_t value;
+  memcpy(&value, at, VALUE_SIZE);
+  if ((uint64_t)(int64_t)(int32_t)value != value)
+    *bad = 1;
+  return (HANDLE)(intptr_t)(int32_t)value;
+}
+
 int fdp_pipe_send_frame(HANDLE h, const HANDLE *copies, size_t count,
-                        const void *data, size_t len, size_t *sent)
+                        const struct proof *proof, const void *data,
+                        size_t len, size_t *sent)
 {
   unsigned char head[HEAD_SIZE + FDPASS_MAX_FDS * VALUE_SIZE];
   if (len > MAXDWORD)
@@ -130,10 +149,10 @@ int fdp_pipe_send_frame(HANDLE h, const HANDLE *copies, size_t count,
   fdp_win_put_word(head + WORD_SIZE, GetCurrentProcessId());
   fdp_win_put_word(head + 2 * WORD_SIZE, (DWORD)count);
   fdp_win_put_word(head + 3 * WORD_SIZE, (DWORD)len);
-  for (size_t i = 0; i < count; i++) {
-    uint64_t value = (uint64_t)(int64_t)(intptr_t)copies[i];
-    memcpy(head + HEAD_SIZE + i * VALUE_SIZE, &value, VALUE_SIZE);
-  }
+  put_value(head + PROOF_AT, proof->section);
+  memcpy(head + NONCE_AT, proof->nonce, NONCE_SIZE);
+  for (size_t i = 0; i < count; i++)
+    put_value(head + HEAD_SIZE + i * VALUE_SIZE, copies[i]);
   int rc = write_message(h, head, (DWORD)(HEAD_SIZE + count * VALUE_SIZE));
   if (rc == FDPASS_OK && len > 0)
     rc = write_message(h, data, (DWORD)len);
@@ -200,13 +219,14 @@ int fdp_pipe_read_frame(HANDLE h, int nonblock, void *buf, size_t len,
   if (f->count > FDPASS_MAX_FDS || n != HEAD_SIZE + f->count * VALUE_SIZE ||
       (f->count > 0 && *total == 0))
     return fdp_fail(FDPASS_EPROTO);
-  for (size_t i = 0; i < f->count; i++) {
-    uint64_t value;
-    memcpy(&value, head + HEAD_SIZE + i * VALUE_SIZE, VALUE_SIZE);
-    if ((uint64_t)(int64_t)(int32_t)value != value)
-      return fdp_fail(FDPASS_EPROTO); /* no handle has these bits */
-    f->handles[i] = (HANDLE)(intptr_t)(int32_t)value;
-  }
+  int bad = 0;
+  f->framed = 1;
+  f->proof.section = get_value(head + PROOF_AT, &bad);
+  memcpy(f->proof.nonce, head + NONCE_AT, NONCE_SIZE);
+  for (size_t i = 0; i < f->count; i++)
+    f->handles[i] = get_value(head + HEAD_SIZE + i * VALUE_SIZE, &bad);
+  if (bad)
+    return fdp_fail(FDPASS_EPROTO); /* no handle has these bits */
   if (*total == 0)
     return FDPASS_OK;
 
