@@ -808,8 +808,9 @@ static void sender_exited(void)
   finish_child(&c);
 }
 
-/* A sender whose process object grants nobody PROCESS_DUP_HANDLE. */
-static void access_denied(void)
+/* Start child ROLE as a process object that grants nobody any access
+ * (an empty DACL). */
+static void start_closed_child(const char *role, struct child *c)
 {
   SECURITY_DESCRIPTOR descriptor;
   ACL empty;
@@ -817,8 +818,14 @@ static void access_denied(void)
   InitializeAcl(&empty, sizeof empty, ACL_REVISION);
   SetSecurityDescriptorDacl(&descriptor, TRUE, &empty, FALSE);
   SECURITY_ATTRIBUTES security = {sizeof security, &descriptor, FALSE};
+  start_child(role, &security, c);
+}
+
+/* A sender whose process object grants nobody PROCESS_DUP_HANDLE. */
+static void access_denied(void)
+{
   struct child c;
-  start_child("send_pipe", &security, &c);
+  start_closed_child("send_pipe", &c);
   int fd;
   CHECK_STATUS(fdpass_recv(c.isock, &fd), FDPASS_EACCES);
   CHECK(fdpass_os_error() == ERROR_ACCESS_DENIED, "os error %d",
@@ -1443,6 +1450,62 @@ static void inherited_pipe_end(void)
   CHECK(verdict == 'i', "the connector's handle was taken (%c)", verdict);
 }
 
+/* Issue 24, 3: a squatter makes an instance of a live listener's name
+ * (Wine lets any process; Windows only the listener's user), and runs as
+ * a process this user may not inspect (its DACL is empty). Clients must
+ * refuse it before sending a byte: fdpass_connect and
+ * fdpass_connect_holder are FDPASS_EACCES, and the squatter reads nothing.
+ * (Wine runs every process as one user, so a squatter of another user
+ * cannot be made; one this process may not inspect is refused alike.) */
+static void child_squatter(SOCKET s)
+{
+  char name[64], full[96], buf[256];
+  DWORD total = 0, n;
+  test_pipe_name(name, sizeof name, parent_pid);
+  snprintf(full, sizeof full, "\\\\.\\pipe\\%s", name);
+  HANDLE h = CreateNamedPipeA(full, PIPE_ACCESS_DUPLEX,
+                              PIPE_TYPE_MESSAGE | PIPE_READMODE_MESSAGE |
+                                  PIPE_WAIT,
+                              PIPE_UNLIMITED_INSTANCES, 4096, 4096, 0, NULL);
+  CHECK(h != INVALID_HANDLE_VALUE, "cannot squat: %lu", GetLastError());
+  send_ack(s);
+  for (int client = 0; client < 2; client++) {
+    CHECK(ConnectNamedPipe(h, NULL) || GetLastError() == ERROR_PIPE_CONNECTED,
+          "ConnectNamedPipe failed: %lu", GetLastError());
+    while (ReadFile(h, buf, sizeof buf, &n, NULL) ||
+           GetLastError() == ERROR_MORE_DATA)
+      total += n;
+    DisconnectNamedPipe(h);
+  }
+  CloseHandle(h);
+  send_raw(s, &total, sizeof total);
+}
+
+static void squatted_pipe_name(void)
+{
+  char name[64];
+  int listener, sock = -1;
+  test_pipe_name(name, sizeof name, GetCurrentProcessId());
+  CHECK_OK(fdpass_listen(name, &listener));
+  struct child c;
+  start_closed_child("squatter", &c);
+  wait_ack(c.sock);
+  int plain = fdpass_connect(name, &sock);
+  if (plain == FDPASS_OK)
+    CloseHandle(int_handle(sock));
+  int holder = fdpass_connect_holder(name, &sock);
+  if (holder == FDPASS_OK)
+    CloseHandle(int_handle(sock));
+  DWORD read = 0;
+  recv_raw(c.sock, &read, sizeof read);
+  finish_child(&c);
+  CloseHandle(int_handle(listener));
+  CHECK(plain == FDPASS_EACCES && holder == FDPASS_EACCES,
+        "fdpass_connect gave %s, fdpass_connect_holder %s",
+        fdpass_errname(plain), fdpass_errname(holder));
+  CHECK(read == 0, "the squatter read %lu bytes", read);
+}
+
 /* Issue 24, 5: a peer that names pseudo handles (the current process,
  * thread, token: -1, -2, -4) or NULL gets FDPASS_EPROTO, never a handle
  * to its process. */
@@ -1700,6 +1763,7 @@ static const struct role roles[] = {
     {"socket_user", child_socket_user, 0},
     {"stall", child_stall, 0},
     {"connector", child_connector, 0},
+    {"squatter", child_squatter, 0},
 };
 
 static const struct test tests[] = {
@@ -1738,6 +1802,7 @@ static const struct test tests[] = {
     {"tcp_forger_closes_first", tcp_forger_closes_first},
     {"inherited_pipe_end", inherited_pipe_end},
     {"pseudo_handles_refused", pseudo_handles_refused},
+    {"squatted_pipe_name", squatted_pipe_name},
 };
 
 static int role_parent_connects(const char *role)

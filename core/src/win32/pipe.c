@@ -299,6 +299,16 @@ static int pipe_name(const char *path, WCHAR *name)
  * to a socket file needs write permission): 0020 the user's primary
  * group, 0002 everyone. `acl` holds the DACL, the other fields the SIDs
  * it names. */
+union token_user {
+  TOKEN_USER user;
+  unsigned char bytes[SECURITY_MAX_SID_SIZE + sizeof(TOKEN_USER)];
+};
+
+union token_owner {
+  TOKEN_OWNER owner;
+  unsigned char bytes[SECURITY_MAX_SID_SIZE + sizeof(TOKEN_OWNER)];
+};
+
 struct security {
   SECURITY_ATTRIBUTES attributes;
   SECURITY_DESCRIPTOR descriptor;
@@ -306,10 +316,7 @@ struct security {
     ACL acl;
     unsigned char bytes[1024];
   } acl;
-  union {
-    TOKEN_USER user;
-    unsigned char bytes[SECURITY_MAX_SID_SIZE + sizeof(TOKEN_USER)];
-  } user;
+  union token_user user;
   union {
     TOKEN_PRIMARY_GROUP group;
     unsigned char bytes[SECURITY_MAX_SID_SIZE + sizeof(TOKEN_PRIMARY_GROUP)];
@@ -378,6 +385,52 @@ static int wait_client(HANDLE h)
   CloseHandle(o.hEvent);
   return error == 0 || error == ERROR_PIPE_CONNECTED ? FDPASS_OK
                                                       : pipe_failure(error);
+}
+
+/* The user of `process`'s token, and the token's default owner. */
+static int read_account(HANDLE process, union token_user *user,
+                        union token_owner *owner)
+{
+  HANDLE token;
+  if (!OpenProcessToken(process, TOKEN_QUERY, &token))
+    return fdp_fail_os(GetLastError());
+  BOOL ok = GetTokenInformation(token, TokenUser, user, sizeof *user,
+                                &(DWORD){0}) &&
+            GetTokenInformation(token, TokenOwner, owner, sizeof *owner,
+                                &(DWORD){0});
+  DWORD error = GetLastError();
+  CloseHandle(token);
+  return ok ? FDPASS_OK : fdp_fail_os(error);
+}
+
+/* FDPASS_OK when the server at the other end of client end `h` runs as
+ * this user, as SYSTEM, or as an administrator (its token's owner is
+ * BUILTIN\Administrators), the rule of POSIX (same uid, or root): a
+ * squatter that made the name, or an instance of it, gets nothing. A
+ * server this process may not inspect is refused too (FDPASS_EACCES,
+ * with the OS error). */
+static int check_server(HANDLE h)
+{
+  ULONG pid = 0;
+  union token_user server, mine;
+  union token_owner server_owner, my_owner;
+  if (!GetNamedPipeServerProcessId(h, &pid))
+    return fdp_fail_with(FDPASS_EACCES, (int)GetLastError());
+  HANDLE process = OpenProcess(PROCESS_QUERY_LIMITED_INFORMATION, FALSE, pid);
+  if (process == NULL)
+    return fdp_fail_with(FDPASS_EACCES, (int)GetLastError());
+  int rc = read_account(process, &server, &server_owner);
+  CloseHandle(process);
+  if (rc == FDPASS_OK)
+    rc = read_account(GetCurrentProcess(), &mine, &my_owner);
+  if (rc != FDPASS_OK)
+    return fdp_fail_with(FDPASS_EACCES, fdpass_os_error());
+  PSID user = server.user.User.Sid;
+  if (EqualSid(user, mine.user.User.Sid) ||
+      IsWellKnownSid(user, WinLocalSystemSid) ||
+      IsWellKnownSid(server_owner.owner.Owner, WinBuiltinAdministratorsSid))
+    return FDPASS_OK;
+  return fdp_fail(FDPASS_EACCES);
 }
 
 /* Open the client end of `name`: message mode, overlapped, and the
@@ -507,8 +560,12 @@ int fdp_pipe_connect(const char *path, int *sock)
   for (;;) {
     HANDLE h;
     rc = open_client(name, &h);
+    if (rc == FDPASS_OK && (rc = check_server(h)) != FDPASS_OK)
+      CloseHandle(h); /* before a byte goes to a stranger */
     if (rc == FDPASS_OK)
       return fdp_win_handle_to_int(h, sock, close_pipe);
+    if (rc == FDPASS_EACCES)
+      return rc;
     if (fdpass_os_error() != ERROR_PIPE_BUSY)
       return rc;
     /* Every instance is taken until the server accepts again. Wine's
