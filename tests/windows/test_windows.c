@@ -1736,6 +1736,71 @@ static void recv_socket_not_a_socket(void)
   CloseHandle(int_handle(b));
 }
 
+/* Issue 24, 4: a peer sends a WSAPROTOCOL_INFOW that names the
+ * receiver's own listening socket, or an event of the receiver (Wine's
+ * blob holds the socket's handle in the receiver in dwServiceFlags3,
+ * marked by 0xff00ff00 in dwServiceFlags4; WSASocketW hands it back).
+ * Without the socket's handle (as the old wire had it, from pid 4) it is
+ * FDPASS_ENOFD; with another socket's handle and a true proof it is
+ * FDPASS_EPROTO. Either way the receiver's listener and event stay open
+ * and its own. */
+static void forged_socket_blob(void)
+{
+  static const char tag[] = "fdpass-socket";
+  struct sockaddr_in address;
+  SOCKET listener = listen_ipv4(&address);
+  SOCKET other = socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
+  HANDLE event = CreateEventA(NULL, TRUE, FALSE, NULL);
+  WSAPROTOCOL_INFOW info;
+  CHECK(WSADuplicateSocketW(other, GetCurrentProcessId(), &info) == 0,
+        "WSADuplicateSocketW failed: %d", WSAGetLastError());
+  int wine_blob = info.dwServiceFlags4 == 0xff00ff00;
+  if (wine_blob) /* the real duplicate, not yet a socket of Winsock's */
+    CloseHandle((HANDLE)(uintptr_t)info.dwServiceFlags3);
+  HANDLE targets[2] = {(HANDLE)listener, event};
+  int a, b;
+  CHECK_OK(fdpass_socketpair(&a, &b));
+  for (int i = 0; wine_blob && i < 2; i++) {
+    unsigned char message[sizeof tag + sizeof info], head[64];
+    info.dwServiceFlags3 = (DWORD)(uintptr_t)targets[i];
+    memcpy(message, tag, sizeof tag);
+    memcpy(message + sizeof tag, &info, sizeof info);
+    uintptr_t got = 0;
+    write_message(int_handle(a), head,
+                  pipe_head(head, 4, 0, sizeof message, NULL));
+    write_message(int_handle(a), message, sizeof message);
+    int old_form = fdpass_recv_socket((uintptr_t)b, &got);
+    HANDLE copy;
+    CHECK(DuplicateHandle(GetCurrentProcess(), (HANDLE)other,
+                          GetCurrentProcess(), &copy, 0, FALSE,
+                          DUPLICATE_SAME_ACCESS),
+          "DuplicateHandle failed");
+    int fd = _open_osfhandle((intptr_t)copy, 0);
+    size_t len = sizeof message;
+    CHECK_OK(fdpass_send_fds(a, message, &len, &fd, 1, 0));
+    _close(fd);
+    int framed = fdpass_recv_socket((uintptr_t)b, &got);
+    CHECK(old_form == FDPASS_ENOFD && framed == FDPASS_EPROTO,
+          "target %d: without the socket's handle %s, with another's %s", i,
+          fdpass_errname(old_form), fdpass_errname(framed));
+  }
+  CloseHandle(int_handle(a));
+  CloseHandle(int_handle(b));
+  SOCKET client = socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
+  CHECK(connect(client, (struct sockaddr *)&address, sizeof address) == 0,
+        "the receiver's listener is gone");
+  SOCKET accepted = accept(listener, NULL, NULL);
+  CHECK(accepted != INVALID_SOCKET, "the receiver's listener is gone");
+  CHECK(SetEvent(event), "the receiver's event is gone");
+  closesocket(accepted);
+  closesocket(client);
+  closesocket(other);
+  closesocket(listener);
+  CloseHandle(event);
+  if (!wine_blob)
+    printf("note: not Wine's blob: the forged blobs were not tried\n");
+}
+
 /* ---- main ---------------------------------------------------------- */
 
 struct role {
@@ -1803,6 +1868,7 @@ static const struct test tests[] = {
     {"inherited_pipe_end", inherited_pipe_end},
     {"pseudo_handles_refused", pseudo_handles_refused},
     {"squatted_pipe_name", squatted_pipe_name},
+    {"forged_socket_blob", forged_socket_blob},
 };
 
 static int role_parent_connects(const char *role)
