@@ -1052,18 +1052,12 @@ static void pipe_modes(void)
   CHECK(everyone == -1 || (everyone == 1 && (access & FILE_WRITE_DATA) &&
                            !(access & FILE_CREATE_PIPE_INSTANCE)),
         "mode 0602: everyone %d, access %lx", everyone, access);
-  /* A name in use is not shared (Wine 8 does not enforce
-   * FILE_FLAG_FIRST_PIPE_INSTANCE: there the second listener is made). */
-  int rc = fdpass_listen(name, &again);
-  if (rc == FDPASS_OK)
-    CloseHandle(int_handle(again));
-  else
-    CHECK_STATUS(rc, FDPASS_EADDRINUSE);
+  /* A name in use is not shared (also under Wine 8, which does not
+   * enforce FILE_FLAG_FIRST_PIPE_INSTANCE). */
+  CHECK_STATUS(fdpass_listen(name, &again), FDPASS_EADDRINUSE);
   CloseHandle(int_handle(listener));
   if (everyone == -1)
     printf("note: Wine keeps no DACL on pipes; the mode is not visible\n");
-  if (rc == FDPASS_OK)
-    printf("note: Wine let a second listener take a name in use\n");
 }
 
 /* A listener on IPv6 loopback and its address; INVALID_SOCKET (with a
@@ -1736,6 +1730,65 @@ static void recv_socket_not_a_socket(void)
   CloseHandle(int_handle(b));
 }
 
+/* Issue 24, 6: a second server (a restart's) calls fdpass_listen on a
+ * name a first one (a child, in fdpass_accept) serves. It must return
+ * FDPASS_EADDRINUSE in bounded time, and the first server must not have
+ * taken it for a client: its first client is the real one. */
+static void child_pipe_server(SOCKET s)
+{
+  char name[64], buf[8] = {0};
+  int listener, sock;
+  size_t len = sizeof buf - 1, nfds = 0;
+  test_pipe_name(name, sizeof name, parent_pid);
+  CHECK_OK(fdpass_listen(name, &listener));
+  send_ack(s);
+  CHECK_OK(fdpass_accept(listener, &sock));
+  int status = fdpass_recv_fds(sock, buf, &len, NULL, &nfds, 0);
+  send_raw(s, status == FDPASS_OK && strcmp(buf, "real") == 0 ? "r" : "b",
+           1);
+  CloseHandle(int_handle(sock));
+  CloseHandle(int_handle(listener));
+}
+
+struct listen_call {
+  const char *name;
+  int listener, status;
+};
+
+static DWORD WINAPI call_listen(void *arg)
+{
+  struct listen_call *call = arg;
+  call->status = fdpass_listen(call->name, &call->listener);
+  return 0;
+}
+
+static void listen_on_served_name(void)
+{
+  char name[64];
+  struct child c;
+  struct listen_call call = {name, -1, 0};
+  test_pipe_name(name, sizeof name, GetCurrentProcessId());
+  start_child("pipe_server", NULL, &c);
+  wait_ack(c.sock);
+  HANDLE thread = CreateThread(NULL, 0, call_listen, &call, 0, NULL);
+  DWORD waited = WaitForSingleObject(thread, 10000);
+  CloseHandle(thread);
+  CHECK(waited == WAIT_OBJECT_0, "fdpass_listen still waits after 10 s");
+  if (call.status == FDPASS_OK)
+    CloseHandle(int_handle(call.listener));
+  CHECK(call.status == FDPASS_EADDRINUSE, "fdpass_listen returned %s",
+        fdpass_errname(call.status));
+  int sock;
+  size_t len = 4;
+  CHECK_OK(fdpass_connect(name, &sock));
+  CHECK_OK(fdpass_send_fds(sock, "real", &len, NULL, 0, 0));
+  char verdict = 0;
+  recv_raw(c.sock, &verdict, 1);
+  CloseHandle(int_handle(sock));
+  finish_child(&c);
+  CHECK(verdict == 'r', "the first server took a bogus client first");
+}
+
 /* Issue 24, 4: a peer sends a WSAPROTOCOL_INFOW that names the
  * receiver's own listening socket, or an event of the receiver (Wine's
  * blob holds the socket's handle in the receiver in dwServiceFlags3,
@@ -1829,6 +1882,7 @@ static const struct role roles[] = {
     {"stall", child_stall, 0},
     {"connector", child_connector, 0},
     {"squatter", child_squatter, 0},
+    {"pipe_server", child_pipe_server, 0},
 };
 
 static const struct test tests[] = {
@@ -1869,6 +1923,7 @@ static const struct test tests[] = {
     {"pseudo_handles_refused", pseudo_handles_refused},
     {"squatted_pipe_name", squatted_pipe_name},
     {"forged_socket_blob", forged_socket_blob},
+    {"listen_on_served_name", listen_on_served_name},
 };
 
 static int role_parent_connects(const char *role)

@@ -462,6 +462,13 @@ static int connect_self(const WCHAR *name, HANDLE server, HANDLE *client)
   if (rc != FDPASS_OK)
     return rc == FDPASS_ENOENT ? fdp_fail(FDPASS_ESYS) : rc;
   ULONG pid = 0;
+  /* Another process's instance of the name (Wine lets one be made beside
+   * ours) got us: ours has no client to wait for. */
+  if (!GetNamedPipeServerProcessId(*client, &pid) ||
+      pid != GetCurrentProcessId()) {
+    CloseHandle(*client);
+    return fdp_fail(FDPASS_EADDRINUSE);
+  }
   rc = wait_client(server);
   if (rc == FDPASS_OK && (!GetNamedPipeClientProcessId(server, &pid) ||
                           pid != GetCurrentProcessId()))
@@ -480,7 +487,8 @@ static void close_pipe(HANDLE h)
  * and left closing, so that no client ever gets it: it holds the name
  * and its security. Each fdpass_accept makes a new instance and waits
  * for a client on it. A name that exists already is FDPASS_EADDRINUSE
- * (FILE_FLAG_FIRST_PIPE_INSTANCE; Wine 8 does not enforce it). */
+ * (FILE_FLAG_FIRST_PIPE_INSTANCE; under Wine 8, which does not enforce
+ * it, the check before and connect_self's). */
 int fdp_pipe_listen(const char *path, int mode, int *listener)
 {
   WCHAR name[NAME_MAX_LENGTH + 1];
@@ -490,6 +498,10 @@ int fdp_pipe_listen(const char *path, int mode, int *listener)
     rc = make_security(mode, &security);
   if (rc != FDPASS_OK)
     return rc;
+  /* A name in use, served or not, without connecting to its server: Wine
+   * does not enforce FILE_FLAG_FIRST_PIPE_INSTANCE. */
+  if (WaitNamedPipeW(name, 1) || GetLastError() != ERROR_FILE_NOT_FOUND)
+    return fdp_fail(FDPASS_EADDRINUSE);
   HANDLE h = new_instance(name, 1, PIPE_UNLIMITED_INSTANCES,
                           &security.attributes);
   if (h == INVALID_HANDLE_VALUE) {
