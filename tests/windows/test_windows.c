@@ -1789,6 +1789,89 @@ static void listen_on_served_name(void)
   CHECK(verdict == 'r', "the first server took a bogus client first");
 }
 
+/* Issue 24, 9: codes that name the cause. A handle that is no file (an
+ * event) has no C runtime descriptor: FDPASS_EBADF from fdpass_recv and
+ * fdpass_recv_fds (not EMFILE or ETRUNC: the table is not full). Over TCP
+ * a value beyond 32 significant bits or a pseudo handle is FDPASS_EPROTO,
+ * as over a pipe. */
+static void codes_name_the_cause(void)
+{
+  int a, b, fd;
+  HANDLE event = CreateEventA(NULL, TRUE, FALSE, NULL);
+  CHECK_OK(fdpass_socketpair(&a, &b));
+  CHECK_OK(fdpass_send_handle((uintptr_t)a, event));
+  CHECK_STATUS(fdpass_recv(b, &fd), FDPASS_EBADF);
+  CHECK_OK(fdpass_send_handle((uintptr_t)a, event));
+  char byte;
+  size_t len = 1, nfds = 1;
+  CHECK_STATUS(fdpass_recv_fds(b, &byte, &len, &fd, &nfds, 0), FDPASS_EBADF);
+  CloseHandle(int_handle(a));
+  CloseHandle(int_handle(b));
+  CloseHandle(event);
+
+  struct local l;
+  open_local(&l);
+  static const int64_t values[] = {0x100000004ll, -1, -4};
+  for (size_t i = 0; i < sizeof values / sizeof *values; i++) {
+    unsigned char wire[sizeof(DWORD) + sizeof(HANDLE)];
+    DWORD pid = GetCurrentProcessId();
+    HANDLE h = (HANDLE)(intptr_t)values[i];
+    memcpy(wire, &pid, sizeof pid);
+    memcpy(wire + sizeof pid, &h, sizeof h);
+    send_raw((SOCKET)l.a, wire, sizeof wire);
+    CHECK_STATUS(fdpass_recv(l.b, &fd), FDPASS_EPROTO);
+  }
+  close_local(&l);
+}
+
+/* Issue 24, 10: an acceptor hands its pipe end on to a worker (the test
+ * process); the client's fdpass_send_socket makes the socket for the
+ * process the kernel names, the acceptor. The worker gets
+ * FDPASS_ENOTSUP, never a handle that means something else here. */
+static void child_handoff_acceptor(SOCKET s)
+{
+  char name[64];
+  int listener, sock;
+  test_pipe_name(name, sizeof name, parent_pid);
+  CHECK_OK(fdpass_listen(name, &listener));
+  send_ack(s);
+  CHECK_OK(fdpass_accept(listener, &sock));
+  CHECK_OK(fdpass_send_handle(s, int_handle(sock)));
+  CloseHandle(int_handle(sock));
+  CloseHandle(int_handle(listener));
+  wait_ack(s);
+}
+
+static void child_socket_sender(SOCKET s)
+{
+  struct sockaddr_in address;
+  int sock = connect_to_parent();
+  SOCKET listener = listen_ipv4(&address);
+  CHECK_OK(fdpass_send_socket((uintptr_t)sock, listener));
+  closesocket(listener);
+  wait_ack(s);
+  CloseHandle(int_handle(sock));
+}
+
+static void socket_over_handed_off_end(void)
+{
+  struct child acceptor, sender;
+  HANDLE end;
+  uintptr_t got = 0;
+  start_child("handoff_acceptor", NULL, &acceptor);
+  wait_ack(acceptor.sock);
+  start_child("socket_sender", NULL, &sender);
+  CHECK_OK(fdpass_recv_handle(acceptor.sock, (void **)&end));
+  int status = fdpass_recv_socket((uintptr_t)end, &got);
+  send_ack(sender.sock);
+  send_ack(acceptor.sock);
+  finish_child(&sender);
+  finish_child(&acceptor);
+  CloseHandle(end);
+  CHECK(status == FDPASS_ENOTSUP, "fdpass_recv_socket gave %s (%llu)",
+        fdpass_errname(status), (unsigned long long)got);
+}
+
 /* Issue 24, 4: a peer sends a WSAPROTOCOL_INFOW that names the
  * receiver's own listening socket, or an event of the receiver (Wine's
  * blob holds the socket's handle in the receiver in dwServiceFlags3,
@@ -1814,10 +1897,12 @@ static void forged_socket_blob(void)
   int a, b;
   CHECK_OK(fdpass_socketpair(&a, &b));
   for (int i = 0; wine_blob && i < 2; i++) {
-    unsigned char message[sizeof tag + sizeof info], head[64];
+    unsigned char message[sizeof tag + 4 + sizeof info], head[64];
+    DWORD me = GetCurrentProcessId();
     info.dwServiceFlags3 = (DWORD)(uintptr_t)targets[i];
     memcpy(message, tag, sizeof tag);
-    memcpy(message + sizeof tag, &info, sizeof info);
+    memcpy(message + sizeof tag, &me, 4);
+    memcpy(message + sizeof tag + 4, &info, sizeof info);
     uintptr_t got = 0;
     write_message(int_handle(a), head,
                   pipe_head(head, 4, 0, sizeof message, NULL));
@@ -1883,6 +1968,8 @@ static const struct role roles[] = {
     {"connector", child_connector, 0},
     {"squatter", child_squatter, 0},
     {"pipe_server", child_pipe_server, 0},
+    {"handoff_acceptor", child_handoff_acceptor, 0},
+    {"socket_sender", child_socket_sender, 0},
 };
 
 static const struct test tests[] = {
@@ -1924,6 +2011,8 @@ static const struct test tests[] = {
     {"squatted_pipe_name", squatted_pipe_name},
     {"forged_socket_blob", forged_socket_blob},
     {"listen_on_served_name", listen_on_served_name},
+    {"codes_name_the_cause", codes_name_the_cause},
+    {"socket_over_handed_off_end", socket_over_handed_off_end},
 };
 
 static int role_parent_connects(const char *role)

@@ -318,6 +318,16 @@ int fdp_os_recv(int sock, void *buf, size_t len, int *fds, size_t cap,
   int mode = _O_BINARY | ((flags & FDPASS_NOCLOEXEC) ? 0 : _O_NOINHERIT);
   size_t count = got->nfds;
   got->nfds = 0;
+  /* A handle that is no file, pipe or socket (an event, a process) has no
+   * C runtime descriptor: FDPASS_EBADF, the message's handles closed. */
+  for (size_t i = 0; i < count; i++) {
+    if (GetFileType(handles[i]) == FILE_TYPE_UNKNOWN &&
+        (rc = (int)GetLastError()) != NO_ERROR) {
+      while (count > 0)
+        CloseHandle(handles[--count]);
+      return fdp_fail_with(FDPASS_EBADF, rc);
+    }
+  }
   for (size_t i = 0; i < count; i++) {
     int fd = _open_osfhandle((intptr_t)handles[i], mode);
     if (fd < 0) { /* no free descriptor */
@@ -351,7 +361,9 @@ int fdp_os_recv_handles(int sock, void *buf, size_t len, void **handles,
  * that the socket the blob makes is that one: a blob can name any handle
  * of the receiver, which WSASocketW would hand back as a new socket. */
 static const char SOCKET_TAG[] = "fdpass-socket";
-#define SOCKET_MESSAGE_SIZE (sizeof SOCKET_TAG + sizeof(WSAPROTOCOL_INFOW))
+#define SOCKET_TARGET_AT sizeof SOCKET_TAG /* the pid the blob is for */
+#define SOCKET_INFO_AT (SOCKET_TARGET_AT + sizeof(DWORD))
+#define SOCKET_MESSAGE_SIZE (SOCKET_INFO_AT + sizeof(WSAPROTOCOL_INFOW))
 
 int fdp_os_send_socket(int sock, uintptr_t s)
 {
@@ -372,7 +384,8 @@ int fdp_os_send_socket(int sock, uintptr_t s)
     return error == WSAENOTSOCK || error == WSAEINVAL ? FDPASS_EBADF : rc;
   }
   memcpy(message, SOCKET_TAG, sizeof SOCKET_TAG);
-  memcpy(message + sizeof SOCKET_TAG, &info, sizeof info);
+  fdp_win_put_word(message + SOCKET_TARGET_AT, peer);
+  memcpy(message + SOCKET_INFO_AT, &info, sizeof info);
   HANDLE handle = (HANDLE)s;
   size_t sent;
   return send_handles(c, &handle, 1, message, sizeof message, 0, &sent);
@@ -402,13 +415,19 @@ int fdp_os_recv_socket(int sock, uintptr_t *s)
   else if (got.nfds == 0 || got.len != sizeof message ||
            memcmp(message, SOCKET_TAG, sizeof SOCKET_TAG) != 0)
     rc = fdp_fail(FDPASS_ENOFD);
+  /* Made for another process: the one the kernel names at the other end
+   * of a pipe end that was handed on to us. The sender's duplicate is
+   * there, not here. */
+  else if (fdp_win_get_word(message + SOCKET_TARGET_AT) !=
+           GetCurrentProcessId())
+    rc = fdp_fail(FDPASS_ENOTSUP);
   if (rc != FDPASS_OK) {
     if (got.nfds > 0)
       CloseHandle(sent);
     return rc;
   }
   WSAPROTOCOL_INFOW info;
-  memcpy(&info, message + sizeof SOCKET_TAG, sizeof info);
+  memcpy(&info, message + SOCKET_INFO_AT, sizeof info);
   SOCKET made = WSASocketW(FROM_PROTOCOL_INFO, FROM_PROTOCOL_INFO,
                            FROM_PROTOCOL_INFO, &info, 0,
                            WSA_FLAG_OVERLAPPED | WSA_FLAG_NO_HANDLE_INHERIT);
