@@ -1872,6 +1872,57 @@ static void socket_over_handed_off_end(void)
         fdpass_errname(status), (unsigned long long)got);
 }
 
+/* Issue 24, 8: FDPASS_NONBLOCK never blocks. Nobody reads the TCP
+ * pair: non-blocking sends of 4 MiB with a descriptor each return at
+ * once, OK with a short *len (the rest is the next call's), until
+ * FDPASS_EAGAIN; each call within a second, whatever the load. */
+struct nonblock_sends {
+  int sock, fd, status, calls;
+  size_t first;
+};
+
+static DWORD WINAPI send_until_full(void *arg)
+{
+  struct nonblock_sends *n = arg;
+  static char big[4 << 20];
+  for (n->calls = 0; n->calls < 100000; n->calls++) {
+    size_t len = sizeof big;
+    ULONGLONG start = GetTickCount64();
+    n->status = fdpass_send_fds(n->sock, big, &len, &n->fd, 1,
+                                FDPASS_NONBLOCK);
+    if (GetTickCount64() - start > 1000)
+      return 1;
+    if (n->calls == 0)
+      n->first = len;
+    if (n->status != FDPASS_OK)
+      return 0;
+  }
+  return 0;
+}
+
+static void nonblock_tcp_send_never_blocks(void)
+{
+  struct local l;
+  int small = 8192;
+  open_local(&l);
+  setsockopt((SOCKET)l.a, SOL_SOCKET, SO_SNDBUF, (char *)&small, sizeof small);
+  setsockopt((SOCKET)l.b, SOL_SOCKET, SO_RCVBUF, (char *)&small, sizeof small);
+  struct nonblock_sends n = {l.a, l.p[1], 0, 0, 0};
+  HANDLE thread = CreateThread(NULL, 0, send_until_full, &n, 0, NULL);
+  DWORD waited = WaitForSingleObject(thread, 20000), slow = 1;
+  GetExitCodeThread(thread, &slow);
+  CloseHandle(thread);
+  CHECK(waited == WAIT_OBJECT_0 && slow == 0,
+        "a non-blocking send waited (call %d)", n.calls);
+  CHECK(n.status == FDPASS_EAGAIN && n.first > 0 && n.first < (4 << 20),
+        "%d calls, the last %s, the first sent %zu bytes", n.calls,
+        fdpass_errname(n.status), n.first);
+  /* Each call that went out left its duplicate in this process until the
+   * peer takes it: nobody will (the documented leak), so count them. */
+  expect_handle_change(2 * n.calls);
+  close_local(&l);
+}
+
 /* Issue 24, 4: a peer sends a WSAPROTOCOL_INFOW that names the
  * receiver's own listening socket, or an event of the receiver (Wine's
  * blob holds the socket's handle in the receiver in dwServiceFlags3,
@@ -2013,6 +2064,7 @@ static const struct test tests[] = {
     {"listen_on_served_name", listen_on_served_name},
     {"codes_name_the_cause", codes_name_the_cause},
     {"socket_over_handed_off_end", socket_over_handed_off_end},
+    {"nonblock_tcp_send_never_blocks", nonblock_tcp_send_never_blocks},
 };
 
 static int role_parent_connects(const char *role)

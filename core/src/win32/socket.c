@@ -117,6 +117,13 @@ static int recv_all(SOCKET s, void *buf, size_t len)
   return FDPASS_OK;
 }
 
+/* Most bytes of a frame that FDPASS_NONBLOCK sends at once (the rest of
+ * the data is left for the next call: a short *len). Windows takes a
+ * whole send into a socket that is writable; Wine hands it to a Unix
+ * socket, which then has room for a third of its buffer (at least 16 KiB
+ * on loopback), so that this much never waits there either. */
+#define NONBLOCK_FRAME 4096
+
 int fdp_tcp_fdpass_form(size_t count, const void *data, size_t len)
 {
   return count == 1 && len == 1 && *(const char *)data == 0;
@@ -138,6 +145,10 @@ int fdp_tcp_send_frame(SOCKET s, const HANDLE *copies, size_t count,
   } else {
     if (len > MAXDWORD)
       len = MAXDWORD; /* the rest goes in the next frame */
+    size_t head_size = FRAME_HEAD_SIZE + sizeof(HANDLE) + NONCE_SIZE +
+                       count * sizeof(HANDLE);
+    if (nonblock && head_size + len > NONBLOCK_FRAME)
+      len = NONBLOCK_FRAME > head_size ? NONBLOCK_FRAME - head_size : 1;
     fdp_win_put_word(head, 0);
     fdp_win_put_word(head + WORD_SIZE, pid);
     fdp_win_put_word(head + 2 * WORD_SIZE, (DWORD)count);
