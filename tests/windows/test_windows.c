@@ -1878,7 +1878,7 @@ static void socket_over_handed_off_end(void)
  * FDPASS_EAGAIN; each call within a second, whatever the load. */
 struct nonblock_sends {
   int sock, fd, status, calls;
-  size_t first;
+  size_t first, total;
 };
 
 static DWORD WINAPI send_until_full(void *arg)
@@ -1894,6 +1894,7 @@ static DWORD WINAPI send_until_full(void *arg)
       return 1;
     if (n->calls == 0)
       n->first = len;
+    n->total += len;
     if (n->status != FDPASS_OK)
       return 0;
   }
@@ -1907,7 +1908,7 @@ static void nonblock_tcp_send_never_blocks(void)
   open_local(&l);
   setsockopt((SOCKET)l.a, SOL_SOCKET, SO_SNDBUF, (char *)&small, sizeof small);
   setsockopt((SOCKET)l.b, SOL_SOCKET, SO_RCVBUF, (char *)&small, sizeof small);
-  struct nonblock_sends n = {l.a, l.p[1], 0, 0, 0};
+  struct nonblock_sends n = {l.a, l.p[1], 0, 0, 0, 0};
   HANDLE thread = CreateThread(NULL, 0, send_until_full, &n, 0, NULL);
   DWORD waited = WaitForSingleObject(thread, 20000), slow = 1;
   GetExitCodeThread(thread, &slow);
@@ -1921,6 +1922,50 @@ static void nonblock_tcp_send_never_blocks(void)
    * peer takes it: nobody will (the documented leak), so count them. */
   expect_handle_change(2 * n.calls);
   close_local(&l);
+}
+
+/* The same over a named pipe pair: nobody reads until the sends return
+ * FDPASS_EAGAIN (a call sends frames of up to 2 KiB while the pipe takes
+ * them); then every byte and descriptor that went out reads, and nothing
+ * else is there (a cancelled write left nothing behind). */
+static void nonblock_pipe_send_never_blocks(void)
+{
+  int a, b, p[2];
+  make_pipe(p);
+  CHECK_OK(fdpass_socketpair(&a, &b));
+  struct nonblock_sends n = {a, p[1], 0, 0, 0, 0};
+  HANDLE thread = CreateThread(NULL, 0, send_until_full, &n, 0, NULL);
+  DWORD waited = WaitForSingleObject(thread, 20000), slow = 1;
+  GetExitCodeThread(thread, &slow);
+  CloseHandle(thread);
+  CHECK(waited == WAIT_OBJECT_0 && slow == 0,
+        "a non-blocking send waited (call %d)", n.calls);
+  CHECK(n.status == FDPASS_EAGAIN && n.first > 0 && n.first < (4 << 20),
+        "%d calls, the last %s, the first sent %zu bytes", n.calls,
+        fdpass_errname(n.status), n.first);
+  static char buf[8192];
+  size_t bytes = 0, fds = 0, len, nfds;
+  int fd, status;
+  for (;;) {
+    len = sizeof buf;
+    nfds = 1;
+    status = fdpass_recv_fds(b, buf, &len, &fd, &nfds, FDPASS_NONBLOCK);
+    if (status != FDPASS_OK)
+      break;
+    CHECK(len <= 2048, "a frame of %zu bytes", len);
+    bytes += len;
+    fds += nfds;
+    if (nfds == 1)
+      _close(fd);
+  }
+  CHECK(status == FDPASS_EAGAIN && bytes == n.total &&
+            fds == (size_t)n.calls,
+        "then %s, %zu bytes and %zu descriptors; sent %zu and %d",
+        fdpass_errname(status), bytes, fds, n.total, n.calls);
+  CloseHandle(int_handle(a));
+  CloseHandle(int_handle(b));
+  _close(p[0]);
+  _close(p[1]);
 }
 
 /* Issue 24, 4: a peer sends a WSAPROTOCOL_INFOW that names the
@@ -2065,6 +2110,7 @@ static const struct test tests[] = {
     {"codes_name_the_cause", codes_name_the_cause},
     {"socket_over_handed_off_end", socket_over_handed_off_end},
     {"nonblock_tcp_send_never_blocks", nonblock_tcp_send_never_blocks},
+    {"nonblock_pipe_send_never_blocks", nonblock_pipe_send_never_blocks},
 };
 
 static int role_parent_connects(const char *role)

@@ -11,6 +11,10 @@
  *          UINT64 proof | 16 bytes nonce | count x UINT64 handle value
  *   data:  length bytes
  *
+ * A non-blocking send is one message instead ('fdp3', the data after the
+ * values, at most INLINE_MAX bytes of it), written only if the pipe takes
+ * it at once.
+ *
  * Handle values have 32 significant bits (fdpass.h), so 32- and 64-bit
  * processes pair. The receiver takes handles only from the process the
  * kernel names as its peer, and only with its proof (win32.c).
@@ -24,7 +28,9 @@
 #include <string.h>
 #include <wchar.h>
 
-#define MAGIC 0x32706466u /* "fdp2" */
+#define MAGIC 0x32706466u        /* "fdp2" */
+#define INLINE_MAGIC 0x33706466u /* "fdp3": the data in the same message */
+#define INLINE_MAX 2048
 #define WORD_SIZE sizeof(DWORD)
 #define VALUE_SIZE sizeof(uint64_t)
 #define PROOF_AT (4 * WORD_SIZE)
@@ -89,9 +95,11 @@ static int pipe_failure(DWORD error)
 
 /* One overlapped read or write of a whole message (or what fits `len`),
  * waited for: its own event, so that other threads can use the same pipe
- * at the same time. `*more` says that a read left part of the message. */
-static int transfer(HANDLE h, int write, void *buf, DWORD len, DWORD *done,
-                    int *more)
+ * at the same time. `*more` says that a read left part of the message.
+ * With `now`, a write that would wait for the reader is cancelled instead:
+ * FDPASS_EAGAIN, nothing written. */
+static int transfer(HANDLE h, int write, int now, void *buf, DWORD len,
+                    DWORD *done, int *more)
 {
   OVERLAPPED o = {0};
   o.hEvent = CreateEventW(NULL, TRUE, FALSE, NULL);
@@ -100,22 +108,26 @@ static int transfer(HANDLE h, int write, void *buf, DWORD len, DWORD *done,
   BOOL ok = write ? WriteFile(h, buf, len, NULL, &o)
                   : ReadFile(h, buf, len, NULL, &o);
   DWORD error = ok ? 0 : GetLastError();
+  if (now && error == ERROR_IO_PENDING)
+    CancelIoEx(h, &o);
   if (ok || error == ERROR_IO_PENDING || error == ERROR_MORE_DATA) {
     ok = GetOverlappedResult(h, &o, done, TRUE);
     error = ok ? 0 : GetLastError();
   }
   CloseHandle(o.hEvent);
+  if (now && error == ERROR_OPERATION_ABORTED)
+    return fdp_fail(FDPASS_EAGAIN);
   *more = error == ERROR_MORE_DATA;
   if (error != 0 && !*more)
     return pipe_failure(error);
   return FDPASS_OK;
 }
 
-static int write_message(HANDLE h, const void *data, DWORD len)
+static int write_message(HANDLE h, int now, const void *data, DWORD len)
 {
   DWORD done = 0;
   int more;
-  int rc = transfer(h, 1, (void *)data, len, &done, &more);
+  int rc = transfer(h, 1, now, (void *)data, len, &done, &more);
   if (rc == FDPASS_OK && done != len)
     return fdp_fail(FDPASS_ESYS);
   return rc;
@@ -140,12 +152,14 @@ static HANDLE get_value(const unsigned char *at, int *bad)
 
 int fdp_pipe_send_frame(HANDLE h, const HANDLE *copies, size_t count,
                         const struct proof *proof, const void *data,
-                        size_t len, size_t *sent)
+                        size_t len, int nonblock, size_t *sent)
 {
-  unsigned char head[HEAD_SIZE + FDPASS_MAX_FDS * VALUE_SIZE];
+  unsigned char head[HEAD_SIZE + FDPASS_MAX_FDS * VALUE_SIZE + INLINE_MAX];
   if (len > MAXDWORD)
     len = MAXDWORD; /* the rest goes in the next frame */
-  fdp_win_put_word(head, MAGIC);
+  if (nonblock && len > INLINE_MAX)
+    len = INLINE_MAX; /* a short send: the rest is the next call's */
+  fdp_win_put_word(head, nonblock ? INLINE_MAGIC : MAGIC);
   fdp_win_put_word(head + WORD_SIZE, GetCurrentProcessId());
   fdp_win_put_word(head + 2 * WORD_SIZE, (DWORD)count);
   fdp_win_put_word(head + 3 * WORD_SIZE, (DWORD)len);
@@ -153,9 +167,16 @@ int fdp_pipe_send_frame(HANDLE h, const HANDLE *copies, size_t count,
   memcpy(head + NONCE_AT, proof->nonce, NONCE_SIZE);
   for (size_t i = 0; i < count; i++)
     put_value(head + HEAD_SIZE + i * VALUE_SIZE, copies[i]);
-  int rc = write_message(h, head, (DWORD)(HEAD_SIZE + count * VALUE_SIZE));
-  if (rc == FDPASS_OK && len > 0)
-    rc = write_message(h, data, (DWORD)len);
+  size_t size = HEAD_SIZE + count * VALUE_SIZE;
+  int rc;
+  if (nonblock) {
+    memcpy(head + size, data, len);
+    rc = write_message(h, 1, head, (DWORD)(size + len));
+  } else {
+    rc = write_message(h, 0, head, (DWORD)size);
+    if (rc == FDPASS_OK && len > 0)
+      rc = write_message(h, 0, data, (DWORD)len);
+  }
   if (rc == FDPASS_OK)
     *sent = len;
   return rc;
@@ -173,10 +194,12 @@ static int message_arrived(HANDLE h)
     return pipe_failure(GetLastError());
   if (queued == 0)
     return fdp_fail(FDPASS_EAGAIN);
-  if (peeked < HEAD_SIZE || fdp_win_get_word(head) != MAGIC)
+  DWORD magic = fdp_win_get_word(head);
+  if (peeked < HEAD_SIZE || (magic != MAGIC && magic != INLINE_MAGIC))
     return FDPASS_OK; /* the read reports it */
   uint64_t need = (uint64_t)peeked + left +
-                  fdp_win_get_word(head + 3 * WORD_SIZE);
+                  (magic == MAGIC ? fdp_win_get_word(head + 3 * WORD_SIZE)
+                                  : 0);
   return queued >= need ? FDPASS_OK : fdp_fail(FDPASS_EAGAIN);
 }
 
@@ -187,7 +210,7 @@ static int drain(HANDLE h, uint64_t *dropped)
   int more = 1;
   while (more) {
     DWORD n = 0;
-    int rc = transfer(h, 0, scratch, sizeof scratch, &n, &more);
+    int rc = transfer(h, 0, 0, scratch, sizeof scratch, &n, &more);
     if (rc != FDPASS_OK)
       return rc;
     *dropped += n;
@@ -198,12 +221,12 @@ static int drain(HANDLE h, uint64_t *dropped)
 int fdp_pipe_read_frame(HANDLE h, int nonblock, void *buf, size_t len,
                         struct frame *f, size_t *total)
 {
-  unsigned char head[HEAD_SIZE + FDPASS_MAX_FDS * VALUE_SIZE];
+  unsigned char head[HEAD_SIZE + FDPASS_MAX_FDS * VALUE_SIZE + INLINE_MAX];
   DWORD n = 0;
   int more = 0;
   int rc = nonblock ? message_arrived(h) : FDPASS_OK;
   if (rc == FDPASS_OK)
-    rc = transfer(h, 0, head, sizeof head, &n, &more);
+    rc = transfer(h, 0, 0, head, sizeof head, &n, &more);
   if (rc != FDPASS_OK)
     return rc;
   uint64_t dropped = 0;
@@ -211,13 +234,15 @@ int fdp_pipe_read_frame(HANDLE h, int nonblock, void *buf, size_t len,
     rc = drain(h, &dropped);
     return rc != FDPASS_OK ? rc : fdp_fail(FDPASS_EPROTO);
   }
-  if (n < HEAD_SIZE || fdp_win_get_word(head) != MAGIC)
+  DWORD magic = n < HEAD_SIZE ? 0 : fdp_win_get_word(head);
+  if (magic != MAGIC && magic != INLINE_MAGIC)
     return fdp_fail(FDPASS_EPROTO);
   f->pid = fdp_win_get_word(head + WORD_SIZE);
   f->count = fdp_win_get_word(head + 2 * WORD_SIZE);
   *total = fdp_win_get_word(head + 3 * WORD_SIZE);
-  if (f->count > FDPASS_MAX_FDS || n != HEAD_SIZE + f->count * VALUE_SIZE ||
-      (f->count > 0 && *total == 0))
+  size_t size = HEAD_SIZE + f->count * VALUE_SIZE;
+  if (f->count > FDPASS_MAX_FDS || (f->count > 0 && *total == 0) ||
+      n != size + (magic == INLINE_MAGIC ? *total : 0))
     return fdp_fail(FDPASS_EPROTO);
   int bad = 0;
   f->framed = 1;
@@ -227,11 +252,15 @@ int fdp_pipe_read_frame(HANDLE h, int nonblock, void *buf, size_t len,
     f->handles[i] = get_value(head + HEAD_SIZE + i * VALUE_SIZE, &bad);
   if (bad)
     return fdp_fail(FDPASS_EPROTO); /* no handle has these bits */
+  if (magic == INLINE_MAGIC) {
+    memcpy(buf, head + size, *total < len ? *total : len);
+    return FDPASS_OK;
+  }
   if (*total == 0)
     return FDPASS_OK;
 
   size_t kept = *total < len ? *total : len;
-  rc = transfer(h, 0, buf, (DWORD)kept, &n, &more);
+  rc = transfer(h, 0, 0, buf, (DWORD)kept, &n, &more);
   if (rc == FDPASS_OK && more)
     rc = drain(h, &dropped);
   if (rc != FDPASS_OK)

@@ -158,7 +158,7 @@ static int send_handles(struct channel c, const HANDLE *originals,
     rc = make_proof(copies, count, &proof);
   if (rc == FDPASS_OK)
     rc = c.pipe ? fdp_pipe_send_frame(c.h, copies, count, &proof, data, len,
-                                      sent)
+                                      nonblock, sent)
                 : fdp_tcp_send_frame((SOCKET)c.h, copies, count, &proof, data,
                                      len, nonblock, sent);
   if (rc != FDPASS_OK) {

@@ -82,7 +82,7 @@ int fdp_pipe_check(HANDLE h);
 int fdp_pipe_wait(HANDLE h, int events, int timeout_ms);
 int fdp_pipe_send_frame(HANDLE h, const HANDLE *copies, size_t count,
                         const struct proof *proof, const void *data,
-                        size_t len, size_t *sent);
+                        size_t len, int nonblock, size_t *sent);
 int fdp_pipe_read_frame(HANDLE h, int nonblock, void *buf, size_t len,
                         struct frame *f, size_t *total);
 /* The process at the other end, as the kernel recorded it when the pipe
