@@ -1901,6 +1901,21 @@ static DWORD WINAPI send_until_full(void *arg)
   return 0;
 }
 
+/* Run send_until_full in a thread, bounded: it must end with
+ * FDPASS_EAGAIN after a first send that went out short. */
+static void sends_until_full(struct nonblock_sends *n)
+{
+  HANDLE thread = CreateThread(NULL, 0, send_until_full, n, 0, NULL);
+  DWORD waited = WaitForSingleObject(thread, 20000), slow = 1;
+  GetExitCodeThread(thread, &slow);
+  CloseHandle(thread);
+  CHECK(waited == WAIT_OBJECT_0 && slow == 0,
+        "a non-blocking send waited (call %d)", n->calls);
+  CHECK(n->status == FDPASS_EAGAIN && n->first > 0 && n->first < (4 << 20),
+        "%d calls, the last %s, the first sent %zu bytes", n->calls,
+        fdpass_errname(n->status), n->first);
+}
+
 static void nonblock_tcp_send_never_blocks(void)
 {
   struct local l;
@@ -1909,15 +1924,7 @@ static void nonblock_tcp_send_never_blocks(void)
   setsockopt((SOCKET)l.a, SOL_SOCKET, SO_SNDBUF, (char *)&small, sizeof small);
   setsockopt((SOCKET)l.b, SOL_SOCKET, SO_RCVBUF, (char *)&small, sizeof small);
   struct nonblock_sends n = {l.a, l.p[1], 0, 0, 0, 0};
-  HANDLE thread = CreateThread(NULL, 0, send_until_full, &n, 0, NULL);
-  DWORD waited = WaitForSingleObject(thread, 20000), slow = 1;
-  GetExitCodeThread(thread, &slow);
-  CloseHandle(thread);
-  CHECK(waited == WAIT_OBJECT_0 && slow == 0,
-        "a non-blocking send waited (call %d)", n.calls);
-  CHECK(n.status == FDPASS_EAGAIN && n.first > 0 && n.first < (4 << 20),
-        "%d calls, the last %s, the first sent %zu bytes", n.calls,
-        fdpass_errname(n.status), n.first);
+  sends_until_full(&n);
   /* Each call that went out left its duplicate in this process until the
    * peer takes it: nobody will (the documented leak), so count them. */
   expect_handle_change(2 * n.calls);
@@ -1934,15 +1941,7 @@ static void nonblock_pipe_send_never_blocks(void)
   make_pipe(p);
   CHECK_OK(fdpass_socketpair(&a, &b));
   struct nonblock_sends n = {a, p[1], 0, 0, 0, 0};
-  HANDLE thread = CreateThread(NULL, 0, send_until_full, &n, 0, NULL);
-  DWORD waited = WaitForSingleObject(thread, 20000), slow = 1;
-  GetExitCodeThread(thread, &slow);
-  CloseHandle(thread);
-  CHECK(waited == WAIT_OBJECT_0 && slow == 0,
-        "a non-blocking send waited (call %d)", n.calls);
-  CHECK(n.status == FDPASS_EAGAIN && n.first > 0 && n.first < (4 << 20),
-        "%d calls, the last %s, the first sent %zu bytes", n.calls,
-        fdpass_errname(n.status), n.first);
+  sends_until_full(&n);
   static char buf[8192];
   size_t bytes = 0, fds = 0, len, nfds;
   int fd, status;
