@@ -11,6 +11,7 @@
 #include "harness.h"
 
 #include <aclapi.h>
+#include <tlhelp32.h>
 #include <ws2tcpip.h>
 
 #include <fdpass.h>
@@ -2034,6 +2035,124 @@ static void forged_socket_blob(void)
     printf("note: not Wine's blob: the forged blobs were not tried\n");
 }
 
+/* Issue 24, 7: a fuzzing peer over a connection whose owner the TCP
+ * table does not name (IPv6 under Wine; a peer that is no Windows
+ * process) names every live process with random handle values, as
+ * IO::FDPass and as frames. Each message must be refused at once
+ * (FDPASS_EACCES, or FDPASS_ECLOSED for a process that has exited since),
+ * without closing anything anywhere: the receiver used
+ * to take, and close with DUPLICATE_CLOSE_SOURCE, whatever was named,
+ * which Wine runs in the named process and may wait for without bound. */
+#define FUZZ_MESSAGES 60
+
+static void child_fuzzer(SOCKET s)
+{
+  DWORD pids[64], count;
+  u_short port;
+  recv_raw(s, &port, sizeof port);
+  recv_raw(s, &count, sizeof count);
+  CHECK(count > 0 && count <= 64, "%lu pids", count);
+  recv_raw(s, pids, count * sizeof *pids);
+  struct sockaddr_in6 address = {.sin6_family = AF_INET6};
+  address.sin6_addr = in6addr_loopback;
+  address.sin6_port = port;
+  SOCKET out = socket(AF_INET6, SOCK_STREAM, IPPROTO_TCP);
+  CHECK(connect(out, (struct sockaddr *)&address, sizeof address) == 0,
+        "cannot connect over ::1");
+  uint32_t seed = 24;
+  for (int i = 0; i < FUZZ_MESSAGES; i++) {
+    unsigned char wire[16 + 5 * sizeof(HANDLE) + 16 + 1] = {0};
+    DWORD pid = pids[i % count];
+    HANDLE values[5];
+    for (int k = 0; k < 5; k++) {
+      seed = seed * 1103515245u + 12345u;
+      values[k] = (HANDLE)(uintptr_t)(4 + 4 * ((seed >> 8) % 256));
+    }
+    if (i % 2 == 0) { /* IO::FDPass's form */
+      memcpy(wire, &pid, sizeof pid);
+      memcpy(wire + sizeof pid, values, sizeof(HANDLE));
+      send_raw(out, wire, sizeof pid + sizeof(HANDLE));
+    } else { /* a frame: proof, nonce and three values, one data byte */
+      DWORD words[4] = {0, pid, 3, 1};
+      memcpy(wire, words, sizeof words);
+      memcpy(wire + 16, &values[0], sizeof(HANDLE));
+      memset(wire + 16 + sizeof(HANDLE), (int)(seed & 0xff), 16);
+      memcpy(wire + 32 + sizeof(HANDLE), &values[1], 3 * sizeof(HANDLE));
+      send_raw(out, wire, sizeof wire - sizeof(HANDLE));
+    }
+  }
+  wait_ack(s);
+  closesocket(out);
+}
+
+struct fuzzed_receive {
+  int sock, status;
+};
+
+static DWORD WINAPI receive_fuzzed(void *arg)
+{
+  struct fuzzed_receive *r = arg;
+  char buf[4];
+  int fds[4];
+  size_t len = sizeof buf, nfds = 4;
+  r->status = fdpass_recv_fds(r->sock, buf, &len, fds, &nfds, 0);
+  for (size_t i = 0; r->status == FDPASS_OK && i < nfds; i++)
+    _close(fds[i]);
+  return 0;
+}
+
+static void tcp_fuzzed_peer_never_hangs(void)
+{
+  struct sockaddr_in6 address;
+  SOCKET listener = listen_ipv6(&address);
+  if (listener == INVALID_SOCKET)
+    return;
+  DWORD victim_pid, pids[64], count = 0;
+  uint64_t value;
+  struct child victim, fuzzer;
+  start_victim(&victim, &victim_pid, &value);
+  HANDLE snapshot = CreateToolhelp32Snapshot(TH32CS_SNAPPROCESS, 0);
+  PROCESSENTRY32 entry = {.dwSize = sizeof entry};
+  for (BOOL more = Process32First(snapshot, &entry); more && count < 64;
+       more = Process32Next(snapshot, &entry))
+    if (entry.th32ProcessID != 0) /* 0 marks a frame */
+      pids[count++] = entry.th32ProcessID;
+  CloseHandle(snapshot);
+  start_child("fuzzer", NULL, &fuzzer);
+  send_raw(fuzzer.sock, &address.sin6_port, sizeof address.sin6_port);
+  send_raw(fuzzer.sock, &count, sizeof count);
+  send_raw(fuzzer.sock, pids, (int)(count * sizeof *pids));
+  SOCKET sock = accept(listener, NULL, NULL);
+  closesocket(listener);
+  CHECK(sock != INVALID_SOCKET, "accept failed");
+  int64_t owner = 0;
+  CHECK_OK(fdpass_peer_credentials((int)sock, &owner, NULL, NULL));
+  int refused = 0, hung = 0;
+  for (int i = 0; i < FUZZ_MESSAGES && !hung; i++) {
+    struct fuzzed_receive r = {(int)sock, 0};
+    HANDLE thread = CreateThread(NULL, 0, receive_fuzzed, &r, 0, NULL);
+    hung = WaitForSingleObject(thread, 5000) != WAIT_OBJECT_0;
+    CloseHandle(thread);
+    /* FDPASS_ECLOSED: the process named has exited, nothing to take. */
+    refused += r.status == FDPASS_EACCES || r.status == FDPASS_ECLOSED;
+  }
+  send_ack(fuzzer.sock);
+  char verdict = victim_verdict(&victim);
+  closesocket(sock);
+  finish_child(&fuzzer);
+  finish_child(&victim);
+  CHECK(!hung, "a receive still waits after 5 s (%d refused before)",
+        refused);
+  if (owner != -1) {
+    printf("note: the TCP table names the fuzzer: the unnamed peer is not "
+           "tried here\n");
+    return;
+  }
+  CHECK(refused == FUZZ_MESSAGES, "%d of %d messages refused", refused,
+        FUZZ_MESSAGES);
+  CHECK(verdict == 'i', "the victim's handle was taken (%c)", verdict);
+}
+
 /* ---- main ---------------------------------------------------------- */
 
 struct role {
@@ -2063,6 +2182,7 @@ static const struct role roles[] = {
     {"connector", child_connector, 0},
     {"squatter", child_squatter, 0},
     {"pipe_server", child_pipe_server, 0},
+    {"fuzzer", child_fuzzer, 0},
     {"handoff_acceptor", child_handoff_acceptor, 0},
     {"socket_sender", child_socket_sender, 0},
 };
@@ -2106,6 +2226,7 @@ static const struct test tests[] = {
     {"squatted_pipe_name", squatted_pipe_name},
     {"forged_socket_blob", forged_socket_blob},
     {"listen_on_served_name", listen_on_served_name},
+    {"tcp_fuzzed_peer_never_hangs", tcp_fuzzed_peer_never_hangs},
     {"codes_name_the_cause", codes_name_the_cause},
     {"socket_over_handed_off_end", socket_over_handed_off_end},
     {"nonblock_tcp_send_never_blocks", nonblock_tcp_send_never_blocks},

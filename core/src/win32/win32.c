@@ -233,9 +233,13 @@ static int check_sender(struct channel c, const struct frame *f)
 static int take_handles(const struct frame *f, HANDLE *handles, size_t cap,
                         int flags, struct fdp_received *got)
 {
-  HANDLE sender = OpenProcess(PROCESS_DUP_HANDLE |
-                                  PROCESS_QUERY_LIMITED_INFORMATION,
-                              FALSE, f->pid);
+  /* This process through its pseudo handle (closing it does nothing):
+   * Wine treats a real handle to oneself as another process. */
+  HANDLE sender = f->pid == GetCurrentProcessId()
+                      ? GetCurrentProcess()
+                      : OpenProcess(PROCESS_DUP_HANDLE |
+                                        PROCESS_QUERY_LIMITED_INFORMATION,
+                                    FALSE, f->pid);
   if (sender == NULL) {
     DWORD error = GetLastError();
     int rc = fdp_fail_os(error);
