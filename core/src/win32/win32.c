@@ -325,11 +325,13 @@ int fdp_os_recv(int sock, void *buf, size_t len, int *fds, size_t cap,
   /* A handle that is no file, pipe or socket (an event, a process) has no
    * C runtime descriptor: FDPASS_EBADF, the message's handles closed. */
   for (size_t i = 0; i < count; i++) {
-    if (GetFileType(handles[i]) == FILE_TYPE_UNKNOWN &&
-        (rc = (int)GetLastError()) != NO_ERROR) {
+    DWORD error = GetFileType(handles[i]) == FILE_TYPE_UNKNOWN
+                      ? GetLastError()
+                      : NO_ERROR;
+    if (error != NO_ERROR) {
       while (count > 0)
         CloseHandle(handles[--count]);
-      return fdp_fail_with(FDPASS_EBADF, rc);
+      return fdp_fail_with(FDPASS_EBADF, (int)error);
     }
   }
   for (size_t i = 0; i < count; i++) {
