@@ -400,8 +400,11 @@ FDPASS_API int fdpass_recv_socket(uintptr_t sock, uintptr_t *s);
 /*
  * Windows only: a connected loopback TCP pair (SOCKETs, not inherited),
  * for where a SOCKET is needed; a stranger who connects to its
- * short-lived listener first is turned away. fdpass_socketpair gives a
- * named pipe pair, whose peer the kernel names: prefer it.
+ * short-lived listener first is turned away. `a` connected and `b` was
+ * accepted: where the TCP table names no owner of an accepted socket (as
+ * under Wine), IO::FDPass's form from `b` to `a` is FDPASS_EACCES at `a`
+ * (frames go both ways). fdpass_socketpair gives a named pipe pair, whose
+ * peer the kernel names: prefer it.
  * Returns FDPASS_OK, FDPASS_EINVAL (NULL pointer), FDPASS_EMFILE,
  * FDPASS_ENOMEM, FDPASS_ESYS.
  */
