@@ -41,20 +41,25 @@
  *    bits (so that 32- and 64-bit processes can share them): the library
  *    relies on this and sign-extends `sock` back to a handle, so
  *    INVALID_SOCKET is -1 and any handle fits.
- *  - Trust: over a named pipe the receiver takes handles only from the
- *    process the kernel names as its peer (GetNamedPipeClientProcessId /
- *    GetNamedPipeServerProcessId): a message naming any other process is
- *    FDPASS_EACCES and nothing is taken, so a peer can hand over only its
- *    own handles. A receiver holds PROCESS_DUP_HANDLE on its sender, which
- *    is power over all the sender's handles: pipes admit only their
- *    creator's user unless fdpass_listen_mode says otherwise. Over TCP
- *    (IO::FDPass's protocol) the receiver trusts the peer: it checks the
- *    sender's pid against the owner of the connection that the TCP table
- *    names, but where it names none (pid 0, as some Wine versions report;
- *    IPv4-mapped addresses) any process that can connect can make the
- *    receiver take, and close, a handle of any process it may open,
- *    itself included. Use named pipes; keep TCP for IO::FDPass peers you
- *    trust.
+ *  - Trust (docs/windows.md names the test of each point): a receiver
+ *    takes handles only from the process at the other end, as the kernel
+ *    names it over a named pipe (GetNamedPipeClientProcessId /
+ *    GetNamedPipeServerProcessId) and the TCP table over TCP; a message
+ *    naming any other process is FDPASS_EACCES, nothing taken or closed.
+ *    Every libfdpass frame (every message over a pipe; over TCP all but
+ *    IO::FDPass's one-descriptor form) also carries the sender's proof
+ *    that it wrote it, a section in its own handle table holding the
+ *    message's nonce and values, so that a process that merely names the
+ *    peer (one that inherited its pipe end, a TCP peer that closed its
+ *    socket first) is FDPASS_EACCES too: a peer can hand over only its
+ *    own handles. IO::FDPass's form has no proof: it is taken only where
+ *    the TCP table names its sender (under Wine: from the side that
+ *    called connect, never from an accepted socket), else FDPASS_EACCES;
+ *    where a check cannot be made, use a pipe or a frame. NULL, pseudo
+ *    handles and values beyond 32 bits are FDPASS_EPROTO. A receiver
+ *    holds PROCESS_DUP_HANDLE on its sender, which is power over all the
+ *    sender's handles: pipes admit only their creator's user unless
+ *    fdpass_listen_mode says otherwise.
  *  - `fd` is a C runtime descriptor of msvcrt.dll (_open, _pipe,
  *    _open_osfhandle...), as IO::FDPass uses; received descriptors come
  *    from _open_osfhandle. An application whose C runtime is another DLL
@@ -73,23 +78,34 @@
  *    (FDPASS_ECLOSED otherwise).
  *  - FDPASS_NONBLOCK on a receive consumes nothing until the whole
  *    message has arrived (over TCP: up to 64 KiB of it), so a peer that
- *    stalls mid-message never blocks it: FDPASS_EAGAIN meanwhile.
+ *    stalls mid-message never blocks it: FDPASS_EAGAIN meanwhile. On a
+ *    send it never waits for the reader: data goes in frames of at most
+ *    2 KiB (pipe) or 4 KiB (TCP) while the channel takes them at once,
+ *    then FDPASS_OK with a short *len, or FDPASS_EAGAIN if none went.
  *  - The receives (fdpass_recv, fdpass_recv_flags, fdpass_recv_fds and
  *    the Windows-only ones below) also return FDPASS_EACCES (the message
- *    names a process other than the peer, or one this process may not
- *    open) and FDPASS_EPROTO (the peer does not speak the protocol; the
- *    connection is out of step, close it).
+ *    names a process other than the peer, lacks its sender's proof, or
+ *    names one this process may not open) and FDPASS_EPROTO (the peer
+ *    does not speak the protocol, or names NULL, a pseudo handle or a
+ *    value beyond 32 bits; close the connection). fdpass_recv,
+ *    fdpass_recv_flags and fdpass_recv_fds return FDPASS_EBADF for a
+ *    handle that no C runtime descriptor can hold (an event, a process;
+ *    the message's handles are closed): take those with
+ *    fdpass_recv_handle.
  *  - An invalid or closed socket is FDPASS_ENOTSOCK (Winsock cannot tell
  *    the two apart); a byte-mode pipe (e.g. from _pipe) is FDPASS_ENOTSUP;
  *    fdpass_os_error() is a GetLastError() or WSAGetLastError() code.
  *  - fdpass_listen, fdpass_listen_mode and fdpass_connect take a pipe
  *    name, `\\.\pipe\NAME` or a bare NAME that maps to it (another
  *    machine's pipe is FDPASS_EINVAL; remote clients are refused). A name
- *    in use is FDPASS_EADDRINUSE. The creating user may always connect;
+ *    in use, served or not, is FDPASS_EADDRINUSE, at once and without
+ *    connecting to its server. The creating user may always connect;
  *    the mode's write bits widen that: 0020 the user's primary group,
  *    0002 everyone; other bits mean nothing. fdpass_connect waits
  *    while the listener is not in fdpass_accept; FDPASS_ENOENT when no
- *    pipe has the name.
+ *    pipe has the name; FDPASS_EACCES, before anything is sent, when the
+ *    server does not run as this user, SYSTEM or an administrator, or
+ *    this process may not read its token (so fdpass_connect_holder too).
  *  - fdpass_socketpair gives a connected named pipe pair;
  *    fdpass_socketpair_tcp a loopback TCP pair, for where a SOCKET is
  *    needed (e.g. to talk to IO::FDPass). fdpass_close closes a C runtime
@@ -361,11 +377,12 @@ FDPASS_API int fdpass_recv_fds(int sock, void *buf, size_t *len, int *fds,
  * fdpass_recv_handle returns FDPASS_OK, FDPASS_ENOFD, FDPASS_ETRUNC,
  * FDPASS_ECLOSED (end of stream, or the sender exited before the handle
  * could be taken), FDPASS_EACCES (the message names a process that is not
- * the peer, or that this process may not open), FDPASS_EBADF
- * (INVALID_SOCKET, or the sender named no open handle), FDPASS_ENOTSOCK,
- * FDPASS_ENOTSUP (not a stream socket or message-mode pipe), FDPASS_EPROTO
- * (the peer does not speak the protocol), FDPASS_EINVAL (`handle` is
- * NULL), FDPASS_ESYS.
+ * the peer, lacks its sender's proof, or names a process this process may
+ * not open), FDPASS_EBADF (INVALID_SOCKET, or the sender named no open
+ * handle), FDPASS_ENOTSOCK, FDPASS_ENOTSUP (not a stream socket or
+ * message-mode pipe), FDPASS_EPROTO (the peer does not speak the
+ * protocol, or names NULL, a pseudo handle or a value beyond 32 bits),
+ * FDPASS_EINVAL (`handle` is NULL), FDPASS_ESYS.
  */
 FDPASS_API int fdpass_send_handle(uintptr_t sock, void *handle);
 FDPASS_API int fdpass_recv_handle(uintptr_t sock, void **handle);
@@ -374,9 +391,11 @@ FDPASS_API int fdpass_recv_handle(uintptr_t sock, void **handle);
  * Windows only: pass a SOCKET `s` the Winsock way, which layered service
  * providers support (a socket passed as a handle or a descriptor is not):
  * the sender calls WSADuplicateSocketW for the receiver's process, as the
- * kernel names it over a pipe (over TCP, as the TCP table does), and the
- * receiver makes its own SOCKET with WSASocketW(FROM_PROTOCOL_INFO), not
- * inherited. Use these for sockets, fdpass_send_handle for other handles,
+ * kernel names it over a pipe (over TCP, as the TCP table does), and
+ * sends the blob with the socket's own handle, checked as any handle;
+ * the receiver makes its own SOCKET with WSASocketW(FROM_PROTOCOL_INFO),
+ * not inherited, and keeps it only if it is that socket (Windows 10 and
+ * later can tell). Use these for sockets, fdpass_send_handle for other handles,
  * fdpass_send for C runtime descriptors. The sender keeps `s`; close both
  * with closesocket. Not IO::FDPass's protocol.
  * fdpass_send_socket returns FDPASS_OK, FDPASS_EBADF (`s` or `sock` is
@@ -384,10 +403,14 @@ FDPASS_API int fdpass_recv_handle(uintptr_t sock, void **handle);
  * (`sock` is not a stream socket or message-mode pipe, or its peer's
  * process is unknown), FDPASS_ECLOSED, FDPASS_ENOMEM, FDPASS_ESYS.
  * fdpass_recv_socket returns FDPASS_OK, FDPASS_ENOFD (the message carried
- * no socket; it is consumed), FDPASS_ETRUNC (it carried handles: they
- * are closed), FDPASS_ECLOSED, FDPASS_EACCES (the message names a process
- * that is not the peer), FDPASS_EBADF, FDPASS_ENOTSOCK, FDPASS_ENOTSUP,
- * FDPASS_EPROTO, FDPASS_EINVAL (`s` is NULL), FDPASS_EMFILE,
+ * no socket; it is consumed), FDPASS_ETRUNC (it carried more handles:
+ * they are closed), FDPASS_ECLOSED, FDPASS_EACCES (the message names a
+ * process that is not the peer, or lacks its proof), FDPASS_EBADF,
+ * FDPASS_ENOTSOCK, FDPASS_ENOTSUP (also: the socket was made for another
+ * process, because this pipe end was handed on to this one; pass sockets
+ * only over ends that were not), FDPASS_EPROTO (also: the blob makes
+ * another object than the socket sent, such as a handle of this process,
+ * which is left alone), FDPASS_EINVAL (`s` is NULL), FDPASS_EMFILE,
  * FDPASS_ENOMEM, FDPASS_ESYS.
  */
 FDPASS_API int fdpass_send_socket(uintptr_t sock, uintptr_t s);
@@ -396,8 +419,11 @@ FDPASS_API int fdpass_recv_socket(uintptr_t sock, uintptr_t *s);
 /*
  * Windows only: a connected loopback TCP pair (SOCKETs, not inherited),
  * for where a SOCKET is needed; a stranger who connects to its
- * short-lived listener first is turned away. fdpass_socketpair gives a
- * named pipe pair, whose peer the kernel names: prefer it.
+ * short-lived listener first is turned away. `a` connected and `b` was
+ * accepted: where the TCP table names no owner of an accepted socket (as
+ * under Wine), IO::FDPass's form from `b` to `a` is FDPASS_EACCES at `a`
+ * (frames go both ways). fdpass_socketpair gives a named pipe pair, whose
+ * peer the kernel names: prefer it.
  * Returns FDPASS_OK, FDPASS_EINVAL (NULL pointer), FDPASS_EMFILE,
  * FDPASS_ENOMEM, FDPASS_ESYS.
  */

@@ -194,7 +194,7 @@ int fdpass_connect_holder(const char *path, int *sock)
     return status;
   int64_t uid;
   status = fdpass_peer_credentials(s, NULL, &uid, NULL);
-#ifndef _WIN32 /* unreachable there: fdpass_connect is FDPASS_ENOTSUP */
+#ifndef _WIN32 /* there fdpass_connect checked the server's user */
   /* Checked before anything is sent: a squatter on the path or abstract
    * name must not get what we store, nor feed us what we fetch. */
   if (status == FDPASS_OK && uid != (int64_t)geteuid() && uid != 0)

@@ -2,11 +2,13 @@
 /*
  * harness.h - a tiny test harness for the Windows suite (Criterion does
  * not build with mingw-w64). A suite lists its tests in a table and calls
- * run_tests from main. Each test prints "PASS name" or "FAIL name:
- * file:line: message"; the run ends with "N passed, N failed". A test
- * stops at its first CHECK that does not hold, and fails when it leaves
- * this process with more or fewer handles than it found (a leak), counted
- * from the kernel's handle table.
+ * run_tests from main. Each test prints "PASS name", "FAIL name:
+ * file:line: message", or, when it cannot run here (SKIP, never a pass),
+ * "[SKIP] windows::name: reason", the line scripts/test counts; the run
+ * ends with "N passed, N failed, N skipped". A test stops at its first
+ * CHECK that does not hold, and fails when it leaves this process with
+ * more or fewer handles than it found (a leak), counted from the kernel's
+ * handle table.
  */
 #ifndef FDPASS_HARNESS_H
 #define FDPASS_HARNESS_H
@@ -28,6 +30,7 @@ struct test {
 static jmp_buf harness_escape;
 static char harness_message[1024];
 static long harness_expected_change;
+static int harness_skipping;
 
 /* Fail the running test (or child) with a printf-style message. */
 static void harness_fail(const char *file, int line, const char *format, ...)
@@ -41,6 +44,20 @@ static void harness_fail(const char *file, int line, const char *format, ...)
   va_end(args);
   longjmp(harness_escape, 1);
 }
+
+/* End the running test as skipped: it cannot run here (say why). Clean
+ * up first: a skipped test's handles are not counted. */
+static void harness_skip(const char *format, ...)
+{
+  va_list args;
+  va_start(args, format);
+  vsnprintf(harness_message, sizeof harness_message, format, args);
+  va_end(args);
+  harness_skipping = 1;
+  longjmp(harness_escape, 1);
+}
+
+#define SKIP(...) harness_skip(__VA_ARGS__)
 
 #define CHECK(condition, ...)                                                \
   do {                                                                       \
@@ -99,7 +116,7 @@ static long count_handles(void)
 
 static const char *volatile harness_running;
 static volatile ULONGLONG harness_started;
-static int harness_passed, harness_failed;
+static int harness_passed, harness_failed, harness_skipped;
 
 /* A test that hangs (waiting for a pipe's end that never comes, say)
  * fails the run after HARNESS_TEST_SECONDS instead of stalling it. */
@@ -113,22 +130,25 @@ static DWORD WINAPI harness_watchdog(void *unused)
                     HARNESS_TEST_SECONDS * 1000ull) {
       printf("FAIL %s: still running after %d s\n", name,
              HARNESS_TEST_SECONDS);
-      printf("%d passed, %d failed\n", harness_passed, harness_failed + 1);
+      printf("%d passed, %d failed, %d skipped\n", harness_passed,
+             harness_failed + 1, harness_skipped);
       fflush(stdout);
       ExitProcess(1);
     }
   }
 }
 
-/* Run one test; 1 if it passed, 0 with harness_message set if not. */
+/* Run one test; 1 if it passed, 0 if not, 2 if it skipped, with
+ * harness_message set unless it passed. */
 static int run_test(const struct test *t)
 {
   harness_started = GetTickCount64();
   harness_running = t->name;
   harness_expected_change = 0;
+  harness_skipping = 0;
   long before = count_handles();
   if (setjmp(harness_escape) != 0)
-    return 0;
+    return harness_skipping ? 2 : 0;
   t->run();
   long after = count_handles();
   if (before < 0 || after - before != harness_expected_change) {
@@ -150,7 +170,10 @@ static int run_tests(int argc, char **argv, const struct test *tests,
       continue;
     int ok = run_test(&tests[i]);
     harness_running = NULL;
-    if (ok) {
+    if (ok == 2) {
+      printf("[SKIP] windows::%s: %s\n", tests[i].name, harness_message);
+      harness_skipped++;
+    } else if (ok) {
       printf("PASS %s\n", tests[i].name);
       harness_passed++;
     } else {
@@ -159,7 +182,8 @@ static int run_tests(int argc, char **argv, const struct test *tests,
     }
     fflush(stdout);
   }
-  printf("%d passed, %d failed\n", harness_passed, harness_failed);
+  printf("%d passed, %d failed, %d skipped\n", harness_passed,
+         harness_failed, harness_skipped);
   return harness_failed == 0 && harness_passed > 0 ? 0 : 1;
 }
 

@@ -7,14 +7,17 @@
  * needs no copy: a head with fixed widths, whatever the width of either
  * process, then the data (when there is any):
  *
- *   head:  DWORD 'fdp1' | DWORD pid | DWORD count | DWORD length |
- *          count x UINT64 handle value
+ *   head:  DWORD 'fdp2' | DWORD pid | DWORD count | DWORD length |
+ *          UINT64 proof | 16 bytes nonce | count x UINT64 handle value
  *   data:  length bytes
+ *
+ * A non-blocking send is one message instead ('fdp3', the data after the
+ * values, at most INLINE_MAX bytes of it), written only if the pipe takes
+ * it at once.
  *
  * Handle values have 32 significant bits (fdpass.h), so 32- and 64-bit
  * processes pair. The receiver takes handles only from the process the
- * kernel names as its peer (win32.c checks the pid against
- * fdp_pipe_peer_pid).
+ * kernel names as its peer, and only with its proof (win32.c).
  */
 #include "internal.h"
 #include "win32.h"
@@ -25,10 +28,14 @@
 #include <string.h>
 #include <wchar.h>
 
-#define MAGIC 0x31706466u /* "fdp1" */
+#define MAGIC 0x32706466u        /* "fdp2" */
+#define INLINE_MAGIC 0x33706466u /* "fdp3": the data in the same message */
+#define INLINE_MAX 2048
 #define WORD_SIZE sizeof(DWORD)
-#define HEAD_SIZE (4 * WORD_SIZE)
 #define VALUE_SIZE sizeof(uint64_t)
+#define PROOF_AT (4 * WORD_SIZE)
+#define NONCE_AT (PROOF_AT + VALUE_SIZE)
+#define HEAD_SIZE (NONCE_AT + NONCE_SIZE)
 #define BUFFER_SIZE 65536
 #define PREFIX L"\\\\.\\pipe\\"
 #define PREFIX_LENGTH 9
@@ -88,9 +95,11 @@ static int pipe_failure(DWORD error)
 
 /* One overlapped read or write of a whole message (or what fits `len`),
  * waited for: its own event, so that other threads can use the same pipe
- * at the same time. `*more` says that a read left part of the message. */
-static int transfer(HANDLE h, int write, void *buf, DWORD len, DWORD *done,
-                    int *more)
+ * at the same time. `*more` says that a read left part of the message.
+ * With `now`, a write that would wait for the reader is cancelled instead:
+ * FDPASS_EAGAIN, nothing written. */
+static int transfer(HANDLE h, int write, int now, void *buf, DWORD len,
+                    DWORD *done, int *more)
 {
   OVERLAPPED o = {0};
   o.hEvent = CreateEventW(NULL, TRUE, FALSE, NULL);
@@ -99,44 +108,75 @@ static int transfer(HANDLE h, int write, void *buf, DWORD len, DWORD *done,
   BOOL ok = write ? WriteFile(h, buf, len, NULL, &o)
                   : ReadFile(h, buf, len, NULL, &o);
   DWORD error = ok ? 0 : GetLastError();
+  if (now && error == ERROR_IO_PENDING)
+    CancelIoEx(h, &o);
   if (ok || error == ERROR_IO_PENDING || error == ERROR_MORE_DATA) {
     ok = GetOverlappedResult(h, &o, done, TRUE);
     error = ok ? 0 : GetLastError();
   }
   CloseHandle(o.hEvent);
+  if (now && error == ERROR_OPERATION_ABORTED)
+    return fdp_fail(FDPASS_EAGAIN);
   *more = error == ERROR_MORE_DATA;
   if (error != 0 && !*more)
     return pipe_failure(error);
   return FDPASS_OK;
 }
 
-static int write_message(HANDLE h, const void *data, DWORD len)
+static int write_message(HANDLE h, int now, const void *data, DWORD len)
 {
   DWORD done = 0;
   int more;
-  int rc = transfer(h, 1, (void *)data, len, &done, &more);
+  int rc = transfer(h, 1, now, (void *)data, len, &done, &more);
   if (rc == FDPASS_OK && done != len)
     return fdp_fail(FDPASS_ESYS);
   return rc;
 }
 
-int fdp_pipe_send_frame(HANDLE h, const HANDLE *copies, size_t count,
-                        const void *data, size_t len, size_t *sent)
+/* A handle value as the wire's 64 bits, sign-extended, and back: a value
+ * beyond 32 significant bits names no handle (NULL then). */
+static void put_value(unsigned char *at, HANDLE h)
 {
-  unsigned char head[HEAD_SIZE + FDPASS_MAX_FDS * VALUE_SIZE];
+  uint64_t value = (uint64_t)(int64_t)(intptr_t)h;
+  memcpy(at, &value, VALUE_SIZE);
+}
+
+static HANDLE get_value(const unsigned char *at, int *bad)
+{
+  uint64_t value;
+  memcpy(&value, at, VALUE_SIZE);
+  if ((uint64_t)(int64_t)(int32_t)value != value)
+    *bad = 1;
+  return (HANDLE)(intptr_t)(int32_t)value;
+}
+
+int fdp_pipe_send_frame(HANDLE h, const HANDLE *copies, size_t count,
+                        const struct proof *proof, const void *data,
+                        size_t len, int nonblock, size_t *sent)
+{
+  unsigned char head[HEAD_SIZE + FDPASS_MAX_FDS * VALUE_SIZE + INLINE_MAX];
   if (len > MAXDWORD)
     len = MAXDWORD; /* the rest goes in the next frame */
-  fdp_win_put_word(head, MAGIC);
+  if (nonblock && len > INLINE_MAX)
+    len = INLINE_MAX; /* a short send: the rest is the next call's */
+  fdp_win_put_word(head, nonblock ? INLINE_MAGIC : MAGIC);
   fdp_win_put_word(head + WORD_SIZE, GetCurrentProcessId());
   fdp_win_put_word(head + 2 * WORD_SIZE, (DWORD)count);
   fdp_win_put_word(head + 3 * WORD_SIZE, (DWORD)len);
-  for (size_t i = 0; i < count; i++) {
-    uint64_t value = (uint64_t)(int64_t)(intptr_t)copies[i];
-    memcpy(head + HEAD_SIZE + i * VALUE_SIZE, &value, VALUE_SIZE);
+  put_value(head + PROOF_AT, proof->section);
+  memcpy(head + NONCE_AT, proof->nonce, NONCE_SIZE);
+  for (size_t i = 0; i < count; i++)
+    put_value(head + HEAD_SIZE + i * VALUE_SIZE, copies[i]);
+  size_t size = HEAD_SIZE + count * VALUE_SIZE;
+  int rc;
+  if (nonblock) {
+    memcpy(head + size, data, len);
+    rc = write_message(h, 1, head, (DWORD)(size + len));
+  } else {
+    rc = write_message(h, 0, head, (DWORD)size);
+    if (rc == FDPASS_OK && len > 0)
+      rc = write_message(h, 0, data, (DWORD)len);
   }
-  int rc = write_message(h, head, (DWORD)(HEAD_SIZE + count * VALUE_SIZE));
-  if (rc == FDPASS_OK && len > 0)
-    rc = write_message(h, data, (DWORD)len);
   if (rc == FDPASS_OK)
     *sent = len;
   return rc;
@@ -154,10 +194,12 @@ static int message_arrived(HANDLE h)
     return pipe_failure(GetLastError());
   if (queued == 0)
     return fdp_fail(FDPASS_EAGAIN);
-  if (peeked < HEAD_SIZE || fdp_win_get_word(head) != MAGIC)
+  DWORD magic = fdp_win_get_word(head);
+  if (peeked < HEAD_SIZE || (magic != MAGIC && magic != INLINE_MAGIC))
     return FDPASS_OK; /* the read reports it */
   uint64_t need = (uint64_t)peeked + left +
-                  fdp_win_get_word(head + 3 * WORD_SIZE);
+                  (magic == MAGIC ? fdp_win_get_word(head + 3 * WORD_SIZE)
+                                  : 0);
   return queued >= need ? FDPASS_OK : fdp_fail(FDPASS_EAGAIN);
 }
 
@@ -168,7 +210,7 @@ static int drain(HANDLE h, uint64_t *dropped)
   int more = 1;
   while (more) {
     DWORD n = 0;
-    int rc = transfer(h, 0, scratch, sizeof scratch, &n, &more);
+    int rc = transfer(h, 0, 0, scratch, sizeof scratch, &n, &more);
     if (rc != FDPASS_OK)
       return rc;
     *dropped += n;
@@ -179,12 +221,12 @@ static int drain(HANDLE h, uint64_t *dropped)
 int fdp_pipe_read_frame(HANDLE h, int nonblock, void *buf, size_t len,
                         struct frame *f, size_t *total)
 {
-  unsigned char head[HEAD_SIZE + FDPASS_MAX_FDS * VALUE_SIZE];
+  unsigned char head[HEAD_SIZE + FDPASS_MAX_FDS * VALUE_SIZE + INLINE_MAX];
   DWORD n = 0;
   int more = 0;
   int rc = nonblock ? message_arrived(h) : FDPASS_OK;
   if (rc == FDPASS_OK)
-    rc = transfer(h, 0, head, sizeof head, &n, &more);
+    rc = transfer(h, 0, 0, head, sizeof head, &n, &more);
   if (rc != FDPASS_OK)
     return rc;
   uint64_t dropped = 0;
@@ -192,26 +234,33 @@ int fdp_pipe_read_frame(HANDLE h, int nonblock, void *buf, size_t len,
     rc = drain(h, &dropped);
     return rc != FDPASS_OK ? rc : fdp_fail(FDPASS_EPROTO);
   }
-  if (n < HEAD_SIZE || fdp_win_get_word(head) != MAGIC)
+  DWORD magic = n < HEAD_SIZE ? 0 : fdp_win_get_word(head);
+  if (magic != MAGIC && magic != INLINE_MAGIC)
     return fdp_fail(FDPASS_EPROTO);
   f->pid = fdp_win_get_word(head + WORD_SIZE);
   f->count = fdp_win_get_word(head + 2 * WORD_SIZE);
   *total = fdp_win_get_word(head + 3 * WORD_SIZE);
-  if (f->count > FDPASS_MAX_FDS || n != HEAD_SIZE + f->count * VALUE_SIZE ||
-      (f->count > 0 && *total == 0))
+  size_t size = HEAD_SIZE + f->count * VALUE_SIZE;
+  if (f->count > FDPASS_MAX_FDS || (f->count > 0 && *total == 0) ||
+      n != size + (magic == INLINE_MAGIC ? *total : 0))
     return fdp_fail(FDPASS_EPROTO);
-  for (size_t i = 0; i < f->count; i++) {
-    uint64_t value;
-    memcpy(&value, head + HEAD_SIZE + i * VALUE_SIZE, VALUE_SIZE);
-    if ((uint64_t)(int64_t)(int32_t)value != value)
-      return fdp_fail(FDPASS_EPROTO); /* no handle has these bits */
-    f->handles[i] = (HANDLE)(intptr_t)(int32_t)value;
+  int bad = 0;
+  f->framed = 1;
+  f->proof.section = get_value(head + PROOF_AT, &bad);
+  memcpy(f->proof.nonce, head + NONCE_AT, NONCE_SIZE);
+  for (size_t i = 0; i < f->count; i++)
+    f->handles[i] = get_value(head + HEAD_SIZE + i * VALUE_SIZE, &bad);
+  if (bad)
+    return fdp_fail(FDPASS_EPROTO); /* no handle has these bits */
+  if (magic == INLINE_MAGIC) {
+    memcpy(buf, head + size, *total < len ? *total : len);
+    return FDPASS_OK;
   }
   if (*total == 0)
     return FDPASS_OK;
 
   size_t kept = *total < len ? *total : len;
-  rc = transfer(h, 0, buf, (DWORD)kept, &n, &more);
+  rc = transfer(h, 0, 0, buf, (DWORD)kept, &n, &more);
   if (rc == FDPASS_OK && more)
     rc = drain(h, &dropped);
   if (rc != FDPASS_OK)
@@ -279,6 +328,16 @@ static int pipe_name(const char *path, WCHAR *name)
  * to a socket file needs write permission): 0020 the user's primary
  * group, 0002 everyone. `acl` holds the DACL, the other fields the SIDs
  * it names. */
+union token_user {
+  TOKEN_USER user;
+  unsigned char bytes[SECURITY_MAX_SID_SIZE + sizeof(TOKEN_USER)];
+};
+
+union token_owner {
+  TOKEN_OWNER owner;
+  unsigned char bytes[SECURITY_MAX_SID_SIZE + sizeof(TOKEN_OWNER)];
+};
+
 struct security {
   SECURITY_ATTRIBUTES attributes;
   SECURITY_DESCRIPTOR descriptor;
@@ -286,10 +345,7 @@ struct security {
     ACL acl;
     unsigned char bytes[1024];
   } acl;
-  union {
-    TOKEN_USER user;
-    unsigned char bytes[SECURITY_MAX_SID_SIZE + sizeof(TOKEN_USER)];
-  } user;
+  union token_user user;
   union {
     TOKEN_PRIMARY_GROUP group;
     unsigned char bytes[SECURITY_MAX_SID_SIZE + sizeof(TOKEN_PRIMARY_GROUP)];
@@ -360,6 +416,52 @@ static int wait_client(HANDLE h)
                                                       : pipe_failure(error);
 }
 
+/* The user of `process`'s token, and the token's default owner. */
+static int read_account(HANDLE process, union token_user *user,
+                        union token_owner *owner)
+{
+  HANDLE token;
+  if (!OpenProcessToken(process, TOKEN_QUERY, &token))
+    return fdp_fail_os(GetLastError());
+  BOOL ok = GetTokenInformation(token, TokenUser, user, sizeof *user,
+                                &(DWORD){0}) &&
+            GetTokenInformation(token, TokenOwner, owner, sizeof *owner,
+                                &(DWORD){0});
+  DWORD error = GetLastError();
+  CloseHandle(token);
+  return ok ? FDPASS_OK : fdp_fail_os(error);
+}
+
+/* FDPASS_OK when the server at the other end of client end `h` runs as
+ * this user, as SYSTEM, or as an administrator (its token's owner is
+ * BUILTIN\Administrators), the rule of POSIX (same uid, or root): a
+ * squatter that made the name, or an instance of it, gets nothing. A
+ * server this process may not inspect is refused too (FDPASS_EACCES,
+ * with the OS error). */
+static int check_server(HANDLE h)
+{
+  ULONG pid = 0;
+  union token_user server, mine;
+  union token_owner server_owner, my_owner;
+  if (!GetNamedPipeServerProcessId(h, &pid))
+    return fdp_fail_with(FDPASS_EACCES, (int)GetLastError());
+  HANDLE process = OpenProcess(PROCESS_QUERY_LIMITED_INFORMATION, FALSE, pid);
+  if (process == NULL)
+    return fdp_fail_with(FDPASS_EACCES, (int)GetLastError());
+  int rc = read_account(process, &server, &server_owner);
+  CloseHandle(process);
+  if (rc == FDPASS_OK)
+    rc = read_account(GetCurrentProcess(), &mine, &my_owner);
+  if (rc != FDPASS_OK)
+    return fdp_fail_with(FDPASS_EACCES, fdpass_os_error());
+  PSID user = server.user.User.Sid;
+  if (EqualSid(user, mine.user.User.Sid) ||
+      IsWellKnownSid(user, WinLocalSystemSid) ||
+      IsWellKnownSid(server_owner.owner.Owner, WinBuiltinAdministratorsSid))
+    return FDPASS_OK;
+  return fdp_fail(FDPASS_EACCES);
+}
+
 /* Open the client end of `name`: message mode, overlapped, and the
  * server may identify this process but not act as it. */
 static int open_client(const WCHAR *name, HANDLE *h)
@@ -389,6 +491,13 @@ static int connect_self(const WCHAR *name, HANDLE server, HANDLE *client)
   if (rc != FDPASS_OK)
     return rc == FDPASS_ENOENT ? fdp_fail(FDPASS_ESYS) : rc;
   ULONG pid = 0;
+  /* Another process's instance of the name (Wine lets one be made beside
+   * ours) got us: ours has no client to wait for. */
+  if (!GetNamedPipeServerProcessId(*client, &pid) ||
+      pid != GetCurrentProcessId()) {
+    CloseHandle(*client);
+    return fdp_fail(FDPASS_EADDRINUSE);
+  }
   rc = wait_client(server);
   if (rc == FDPASS_OK && (!GetNamedPipeClientProcessId(server, &pid) ||
                           pid != GetCurrentProcessId()))
@@ -407,7 +516,8 @@ static void close_pipe(HANDLE h)
  * and left closing, so that no client ever gets it: it holds the name
  * and its security. Each fdpass_accept makes a new instance and waits
  * for a client on it. A name that exists already is FDPASS_EADDRINUSE
- * (FILE_FLAG_FIRST_PIPE_INSTANCE; Wine 8 does not enforce it). */
+ * (FILE_FLAG_FIRST_PIPE_INSTANCE; under Wine 8, which does not enforce
+ * it, the check before and connect_self's). */
 int fdp_pipe_listen(const char *path, int mode, int *listener)
 {
   WCHAR name[NAME_MAX_LENGTH + 1];
@@ -417,6 +527,10 @@ int fdp_pipe_listen(const char *path, int mode, int *listener)
     rc = make_security(mode, &security);
   if (rc != FDPASS_OK)
     return rc;
+  /* A name in use, served or not, without connecting to its server: Wine
+   * does not enforce FILE_FLAG_FIRST_PIPE_INSTANCE. */
+  if (WaitNamedPipeW(name, 1) || GetLastError() != ERROR_FILE_NOT_FOUND)
+    return fdp_fail(FDPASS_EADDRINUSE);
   HANDLE h = new_instance(name, 1, PIPE_UNLIMITED_INSTANCES,
                           &security.attributes);
   if (h == INVALID_HANDLE_VALUE) {
@@ -487,8 +601,12 @@ int fdp_pipe_connect(const char *path, int *sock)
   for (;;) {
     HANDLE h;
     rc = open_client(name, &h);
+    if (rc == FDPASS_OK && (rc = check_server(h)) != FDPASS_OK)
+      CloseHandle(h); /* before a byte goes to a stranger */
     if (rc == FDPASS_OK)
       return fdp_win_handle_to_int(h, sock, close_pipe);
+    if (rc == FDPASS_EACCES)
+      return rc;
     if (fdpass_os_error() != ERROR_PIPE_BUSY)
       return rc;
     /* Every instance is taken until the server accepts again. Wine's

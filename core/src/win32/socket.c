@@ -5,7 +5,8 @@
  *
  *   IO::FDPass:  DWORD pid (non-zero) | HANDLE
  *   frame:       DWORD 0 | DWORD pid | DWORD count | DWORD length |
- *                count x HANDLE | length data bytes
+ *                HANDLE proof | 16 bytes nonce | count x HANDLE |
+ *                length data bytes
  *
  * Words are in the machine's byte order, HANDLEs pointer-sized, as
  * IO::FDPass writes them. The receiver reads a sender's HANDLEs at the
@@ -116,13 +117,26 @@ static int recv_all(SOCKET s, void *buf, size_t len)
   return FDPASS_OK;
 }
 
-int fdp_tcp_send_frame(SOCKET s, const HANDLE *copies, size_t count,
-                       const void *data, size_t len, int nonblock,
-                       size_t *sent)
+/* Most bytes of a frame that FDPASS_NONBLOCK sends at once (the rest of
+ * the data is left for the next call: a short *len). Windows takes a
+ * whole send into a socket that is writable; Wine hands it to a Unix
+ * socket, which then has room for a third of its buffer (at least 16 KiB
+ * on loopback), so that this much never waits there either. */
+#define NONBLOCK_FRAME 4096
+
+int fdp_tcp_fdpass_form(size_t count, const void *data, size_t len)
 {
-  unsigned char head[FRAME_HEAD_SIZE + FDPASS_MAX_FDS * sizeof(HANDLE)];
+  return count == 1 && len == 1 && *(const char *)data == 0;
+}
+
+int fdp_tcp_send_frame(SOCKET s, const HANDLE *copies, size_t count,
+                       const struct proof *proof, const void *data,
+                       size_t len, int nonblock, size_t *sent)
+{
+  unsigned char head[FRAME_HEAD_SIZE + sizeof(HANDLE) + NONCE_SIZE +
+                     FDPASS_MAX_FDS * sizeof(HANDLE)];
   DWORD pid = GetCurrentProcessId();
-  int fdpass_form = count == 1 && len == 1 && *(const char *)data == 0;
+  int fdpass_form = fdp_tcp_fdpass_form(count, data, len);
   size_t size;
   if (fdpass_form) {
     fdp_win_put_word(head, pid);
@@ -131,12 +145,21 @@ int fdp_tcp_send_frame(SOCKET s, const HANDLE *copies, size_t count,
   } else {
     if (len > MAXDWORD)
       len = MAXDWORD; /* the rest goes in the next frame */
+    size_t head_size = FRAME_HEAD_SIZE + sizeof(HANDLE) + NONCE_SIZE +
+                       count * sizeof(HANDLE);
+    if (nonblock && head_size + len > NONBLOCK_FRAME)
+      len = NONBLOCK_FRAME > head_size ? NONBLOCK_FRAME - head_size : 1;
     fdp_win_put_word(head, 0);
     fdp_win_put_word(head + WORD_SIZE, pid);
     fdp_win_put_word(head + 2 * WORD_SIZE, (DWORD)count);
     fdp_win_put_word(head + 3 * WORD_SIZE, (DWORD)len);
-    memcpy(head + FRAME_HEAD_SIZE, copies, count * sizeof(HANDLE));
-    size = FRAME_HEAD_SIZE + count * sizeof(HANDLE);
+    size = FRAME_HEAD_SIZE;
+    memcpy(head + size, &proof->section, sizeof(HANDLE));
+    size += sizeof(HANDLE);
+    memcpy(head + size, proof->nonce, NONCE_SIZE);
+    size += NONCE_SIZE;
+    memcpy(head + size, copies, count * sizeof(HANDLE));
+    size += count * sizeof(HANDLE);
   }
 
   int rc = nonblock ? ready_now(s, FDPASS_WRITABLE) : FDPASS_OK;
@@ -208,7 +231,7 @@ static size_t message_size(const unsigned char *peeked, size_t have)
   if (count > FDPASS_MAX_FDS)
     return FRAME_HEAD_SIZE; /* read_frame reports it */
   pid = fdp_win_get_word(peeked + WORD_SIZE);
-  return FRAME_HEAD_SIZE + count * handle_size_of(pid) +
+  return FRAME_HEAD_SIZE + (1 + count) * handle_size_of(pid) + NONCE_SIZE +
          fdp_win_get_word(peeked + 3 * WORD_SIZE);
 }
 
@@ -255,6 +278,8 @@ int fdp_tcp_read_frame(SOCKET s, int nonblock, void *buf, size_t len,
     return rc;
 
   f->pid = fdp_win_get_word(head);
+  f->framed = f->pid == 0;
+  f->proof.section = NULL;
   if (f->pid != 0) { /* IO::FDPass: one zero byte with one handle */
     f->count = 1;
     *(char *)buf = 0;
@@ -272,8 +297,12 @@ int fdp_tcp_read_frame(SOCKET s, int nonblock, void *buf, size_t len,
       (f->count > 0 && *total == 0))
     return fdp_fail(FDPASS_EPROTO); /* the peer speaks another protocol */
   size_t kept = *total < len ? *total : len;
-  rc = recv_handle_values(s, f->count ? handle_size_of(f->pid) : 0,
-                          f->handles, f->count);
+  size_t width = handle_size_of(f->pid);
+  rc = recv_handle_values(s, width, &f->proof.section, 1);
+  if (rc == FDPASS_OK)
+    rc = recv_all(s, f->proof.nonce, NONCE_SIZE);
+  if (rc == FDPASS_OK)
+    rc = recv_handle_values(s, width, f->handles, f->count);
   if (rc == FDPASS_OK)
     rc = recv_all(s, buf, kept);
   if (rc == FDPASS_OK)

@@ -9,12 +9,16 @@
  * the sender with PROCESS_DUP_HANDLE and moves each handle into itself
  * with DUPLICATE_CLOSE_SOURCE, which also closes the sender's duplicate
  * (docs/windows.md). The receiver takes handles only from the process at
- * the other end: over a named pipe the kernel names it; over TCP the TCP
- * table does where it tells (Windows), else the peer is trusted.
+ * the other end, as the kernel names it over a named pipe and the TCP
+ * table over TCP, and only with the sender's proof that it wrote the
+ * message (struct proof); a TCP peer the table does not name must give
+ * the proof, and IO::FDPass's form, which has none, is then refused.
  */
 #include "internal.h"
 #include "platform.h"
 #include "win32.h"
+
+#include <ntsecapi.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -36,11 +40,72 @@ static struct channel channel_of(int sock)
   return c;
 }
 
-/* Real kernel handles are positive; NULL, INVALID_HANDLE_VALUE and the
- * pseudo handles (current process, thread...) are not. */
+/* Real kernel handles are positive and have 32 significant bits;
+ * NULL, INVALID_HANDLE_VALUE and the pseudo handles (current process,
+ * thread, token...) are not. */
 static int is_real_handle(HANDLE h)
 {
-  return (intptr_t)h > 0;
+  return (intptr_t)h > 0 && (intptr_t)h == (int32_t)(intptr_t)h;
+}
+
+/* What a proof's section holds: the nonce, the count and the handle
+ * values of its message, as 64-bit words. */
+#define PROOF_MAX (NONCE_SIZE + 4 + FDPASS_MAX_FDS * 8)
+
+static size_t proof_content(const unsigned char *nonce, const HANDLE *handles,
+                            size_t count, unsigned char *out)
+{
+  uint32_t n = (uint32_t)count;
+  memcpy(out, nonce, NONCE_SIZE);
+  memcpy(out + NONCE_SIZE, &n, 4);
+  for (size_t i = 0; i < count; i++) {
+    uint64_t value = (uint64_t)(int64_t)(intptr_t)handles[i];
+    memcpy(out + NONCE_SIZE + 4 + i * 8, &value, 8);
+  }
+  return NONCE_SIZE + 4 + count * 8;
+}
+
+/* The proof for a message of `copies`: a new nonce, and a section of this
+ * process that holds it with the values. */
+static int make_proof(const HANDLE *copies, size_t count, struct proof *p)
+{
+  unsigned char content[PROOF_MAX];
+  if (!RtlGenRandom(p->nonce, NONCE_SIZE))
+    return fdp_fail_os(GetLastError());
+  size_t size = proof_content(p->nonce, copies, count, content);
+  p->section = CreateFileMappingW(INVALID_HANDLE_VALUE, NULL, PAGE_READWRITE,
+                                  0, (DWORD)size, NULL);
+  if (p->section == NULL)
+    return fdp_fail_os(GetLastError());
+  void *view = MapViewOfFile(p->section, FILE_MAP_WRITE, 0, 0, size);
+  if (view == NULL) {
+    int rc = fdp_fail_os(GetLastError());
+    CloseHandle(p->section);
+    return rc;
+  }
+  memcpy(view, content, size);
+  UnmapViewOfFile(view);
+  return FDPASS_OK;
+}
+
+/* 1 when `sender` holds the proof that `f` names: a section with the
+ * frame's nonce and values. Looked at through a copy, so that a forger
+ * that names some other handle of the sender makes nothing close. */
+static int proof_holds(HANDLE sender, const struct frame *f)
+{
+  unsigned char expected[PROOF_MAX];
+  HANDLE section;
+  if (!DuplicateHandle(sender, f->proof.section, GetCurrentProcess(),
+                       &section, 0, FALSE, DUPLICATE_SAME_ACCESS))
+    return 0;
+  size_t size = proof_content(f->proof.nonce, f->handles, f->count,
+                              expected);
+  const void *view = MapViewOfFile(section, FILE_MAP_READ, 0, 0, size);
+  int holds = view != NULL && memcmp(view, expected, size) == 0;
+  if (view != NULL)
+    UnmapViewOfFile(view);
+  CloseHandle(section);
+  return holds;
 }
 
 static int check_channel(struct channel c)
@@ -72,6 +137,7 @@ static int send_handles(struct channel c, const HANDLE *originals,
 {
   HANDLE self = GetCurrentProcess();
   HANDLE copies[FDPASS_MAX_FDS];
+  struct proof proof = {NULL, {0}};
   size_t made = 0;
   int rc = FDPASS_OK;
   for (; made < count; made++) {
@@ -85,13 +151,22 @@ static int send_handles(struct channel c, const HANDLE *originals,
       break;
     }
   }
+  /* A frame carries the proof that this process wrote it; IO::FDPass's
+   * form over TCP has no room for one. */
+  if (rc == FDPASS_OK && count > 0 &&
+      (c.pipe || !fdp_tcp_fdpass_form(count, data, len)))
+    rc = make_proof(copies, count, &proof);
   if (rc == FDPASS_OK)
-    rc = c.pipe ? fdp_pipe_send_frame(c.h, copies, count, data, len, sent)
-                : fdp_tcp_send_frame((SOCKET)c.h, copies, count, data, len,
-                                     nonblock, sent);
-  if (rc != FDPASS_OK)
+    rc = c.pipe ? fdp_pipe_send_frame(c.h, copies, count, &proof, data, len,
+                                      nonblock, sent)
+                : fdp_tcp_send_frame((SOCKET)c.h, copies, count, &proof, data,
+                                     len, nonblock, sent);
+  if (rc != FDPASS_OK) {
     while (made > 0)
       CloseHandle(copies[--made]);
+    if (proof.section != NULL)
+      CloseHandle(proof.section);
+  }
   return rc;
 }
 
@@ -111,15 +186,18 @@ int fdp_os_send(int sock, const void *data, size_t len, const int *fds,
                       sent);
 }
 
+static int has_exited(HANDLE process)
+{
+  DWORD exit_code;
+  return GetExitCodeProcess(process, &exit_code) && exit_code != STILL_ACTIVE;
+}
+
 /* Why a handle could not be taken from `sender`: it exited (its handles
  * went with it), or the value names no open handle there. */
 static int take_failed(HANDLE sender, DWORD error)
 {
-  DWORD exit_code;
   int rc = fdp_fail_os(error);
-  if (GetExitCodeProcess(sender, &exit_code) && exit_code != STILL_ACTIVE)
-    return FDPASS_ECLOSED;
-  return rc;
+  return has_exited(sender) ? FDPASS_ECLOSED : rc;
 }
 
 /* Close `h` in `sender`. (Duplicating into this process and closing the
@@ -132,14 +210,20 @@ static void close_in_sender(HANDLE sender, HANDLE h)
     CloseHandle(copy);
 }
 
-/* FDPASS_OK when the process the message names is the one at the other
- * end of `c`: the kernel's word for a pipe, the TCP table's for a socket
- * where it tells (0 means it does not: IO::FDPass's trust). */
+static DWORD peer_pid(struct channel c)
+{
+  return c.pipe ? fdp_pipe_peer_pid(c.h) : fdp_tcp_peer_pid((SOCKET)c.h);
+}
+
+/* FDPASS_OK when the process the message names may be the one at the
+ * other end of `c`: the kernel's word for a pipe, the TCP table's for a
+ * socket where it tells. Where it does not (0), only a frame, whose proof
+ * take_handles checks, may name a sender: IO::FDPass's form is refused. */
 static int check_sender(struct channel c, const struct frame *f)
 {
-  DWORD peer = c.pipe ? fdp_pipe_peer_pid(c.h) : fdp_tcp_peer_pid((SOCKET)c.h);
-  if (c.pipe || peer != 0)
-    return f->pid == peer ? FDPASS_OK : fdp_fail(FDPASS_EACCES);
+  DWORD peer = peer_pid(c);
+  if (peer != 0 ? f->pid != peer : !f->framed)
+    return fdp_fail(FDPASS_EACCES);
   return FDPASS_OK;
 }
 
@@ -149,9 +233,13 @@ static int check_sender(struct channel c, const struct frame *f)
 static int take_handles(const struct frame *f, HANDLE *handles, size_t cap,
                         int flags, struct fdp_received *got)
 {
-  HANDLE sender = OpenProcess(PROCESS_DUP_HANDLE |
-                                  PROCESS_QUERY_LIMITED_INFORMATION,
-                              FALSE, f->pid);
+  /* This process through its pseudo handle (closing it does nothing):
+   * Wine treats a real handle to oneself as another process. */
+  HANDLE sender = f->pid == GetCurrentProcessId()
+                      ? GetCurrentProcess()
+                      : OpenProcess(PROCESS_DUP_HANDLE |
+                                        PROCESS_QUERY_LIMITED_INFORMATION,
+                                    FALSE, f->pid);
   if (sender == NULL) {
     DWORD error = GetLastError();
     int rc = fdp_fail_os(error);
@@ -159,6 +247,17 @@ static int take_handles(const struct frame *f, HANDLE *handles, size_t cap,
     return error == ERROR_INVALID_PARAMETER ? FDPASS_ECLOSED : rc;
   }
 
+  /* A frame without its sender's proof was written by someone else (a
+   * process that inherited the sender's pipe end, say): nothing is taken
+   * and nothing closed. */
+  if (f->framed && !proof_holds(sender, f)) {
+    int rc = has_exited(sender) ? fdp_fail(FDPASS_ECLOSED)
+                                : fdp_fail(FDPASS_EACCES);
+    CloseHandle(sender);
+    return rc;
+  }
+  if (f->framed)
+    close_in_sender(sender, f->proof.section);
   BOOL inherit = (flags & FDPASS_NOCLOEXEC) != 0;
   int rc = FDPASS_OK;
   for (size_t i = 0; i < f->count; i++) {
@@ -202,6 +301,13 @@ static int recv_handles(struct channel c, void *buf, size_t len,
   got->fds_lost = 0;
   if (f.count == 0)
     return FDPASS_OK;
+  /* A pseudo handle would be the sender's own process, thread or token;
+   * the send side never writes one, nor NULL. */
+  for (size_t i = 0; i < f.count; i++)
+    if (!is_real_handle(f.handles[i]))
+      return fdp_fail(FDPASS_EPROTO);
+  if (f.framed && !is_real_handle(f.proof.section))
+    return fdp_fail(FDPASS_EACCES);
   rc = check_sender(c, &f);
   return rc != FDPASS_OK ? rc : take_handles(&f, handles, cap, flags, got);
 }
@@ -216,6 +322,18 @@ int fdp_os_recv(int sock, void *buf, size_t len, int *fds, size_t cap,
   int mode = _O_BINARY | ((flags & FDPASS_NOCLOEXEC) ? 0 : _O_NOINHERIT);
   size_t count = got->nfds;
   got->nfds = 0;
+  /* A handle that is no file, pipe or socket (an event, a process) has no
+   * C runtime descriptor: FDPASS_EBADF, the message's handles closed. */
+  for (size_t i = 0; i < count; i++) {
+    DWORD error = GetFileType(handles[i]) == FILE_TYPE_UNKNOWN
+                      ? GetLastError()
+                      : NO_ERROR;
+    if (error != NO_ERROR) {
+      while (count > 0)
+        CloseHandle(handles[--count]);
+      return fdp_fail_with(FDPASS_EBADF, (int)error);
+    }
+  }
   for (size_t i = 0; i < count; i++) {
     int fd = _open_osfhandle((intptr_t)handles[i], mode);
     if (fd < 0) { /* no free descriptor */
@@ -244,9 +362,14 @@ int fdp_os_recv_handles(int sock, void *buf, size_t len, void **handles,
 
 /* A socket travels as a message of SOCKET_TAG and the WSAPROTOCOL_INFOW
  * that WSADuplicateSocketW made for the receiver's process (the same
- * size in 32- and 64-bit processes), without handles. */
+ * size in 32- and 64-bit processes), with the socket's own handle, which
+ * the receiver takes as any handle (so with the sender's proof) to see
+ * that the socket the blob makes is that one: a blob can name any handle
+ * of the receiver, which WSASocketW would hand back as a new socket. */
 static const char SOCKET_TAG[] = "fdpass-socket";
-#define SOCKET_MESSAGE_SIZE (sizeof SOCKET_TAG + sizeof(WSAPROTOCOL_INFOW))
+#define SOCKET_TARGET_AT sizeof SOCKET_TAG /* the pid the blob is for */
+#define SOCKET_INFO_AT (SOCKET_TARGET_AT + sizeof(DWORD))
+#define SOCKET_MESSAGE_SIZE (SOCKET_INFO_AT + sizeof(WSAPROTOCOL_INFOW))
 
 int fdp_os_send_socket(int sock, uintptr_t s)
 {
@@ -256,7 +379,7 @@ int fdp_os_send_socket(int sock, uintptr_t s)
     return rc;
   /* The receiver's process: the kernel's word for a pipe, the TCP
    * table's for a socket, and none is FDPASS_ENOTSUP. */
-  DWORD peer = c.pipe ? fdp_pipe_peer_pid(c.h) : fdp_tcp_peer_pid((SOCKET)c.h);
+  DWORD peer = peer_pid(c);
   if (peer == 0)
     return fdp_fail(FDPASS_ENOTSUP);
   unsigned char message[SOCKET_MESSAGE_SIZE];
@@ -267,34 +390,64 @@ int fdp_os_send_socket(int sock, uintptr_t s)
     return error == WSAENOTSOCK || error == WSAEINVAL ? FDPASS_EBADF : rc;
   }
   memcpy(message, SOCKET_TAG, sizeof SOCKET_TAG);
-  memcpy(message + sizeof SOCKET_TAG, &info, sizeof info);
+  fdp_win_put_word(message + SOCKET_TARGET_AT, peer);
+  memcpy(message + SOCKET_INFO_AT, &info, sizeof info);
+  HANDLE handle = (HANDLE)s;
   size_t sent;
-  return c.pipe ? fdp_pipe_send_frame(c.h, NULL, 0, message, sizeof message,
-                                      &sent)
-                : fdp_tcp_send_frame((SOCKET)c.h, NULL, 0, message,
-                                     sizeof message, 0, &sent);
+  return send_handles(c, &handle, 1, message, sizeof message, 0, &sent);
+}
+
+/* 1 when `a` and `b` name one kernel object, or when this Windows (before
+ * 10) cannot tell. */
+static int same_object(HANDLE a, HANDLE b)
+{
+  typedef BOOL(WINAPI * compare_fn)(HANDLE, HANDLE);
+  compare_fn compare = (compare_fn)(void (*)(void))GetProcAddress(
+      GetModuleHandleW(L"kernelbase.dll"), "CompareObjectHandles");
+  return compare == NULL || compare(a, b);
 }
 
 int fdp_os_recv_socket(int sock, uintptr_t *s)
 {
   unsigned char message[SOCKET_MESSAGE_SIZE];
+  HANDLE sent = NULL;
   struct fdp_received got;
-  int rc = recv_handles(channel_of(sock), message, sizeof message, NULL, 0,
+  int rc = recv_handles(channel_of(sock), message, sizeof message, &sent, 1,
                         0, &got);
   if (rc != FDPASS_OK)
     return rc;
   if (got.fds_lost || got.data_lost)
-    return fdp_fail(FDPASS_ETRUNC); /* the sender's handles are closed */
-  if (got.len != sizeof message ||
-      memcmp(message, SOCKET_TAG, sizeof SOCKET_TAG) != 0)
-    return fdp_fail(FDPASS_ENOFD);
+    rc = fdp_fail(FDPASS_ETRUNC); /* the sender's handles are closed */
+  else if (got.nfds == 0 || got.len != sizeof message ||
+           memcmp(message, SOCKET_TAG, sizeof SOCKET_TAG) != 0)
+    rc = fdp_fail(FDPASS_ENOFD);
+  /* Made for another process: the one the kernel names at the other end
+   * of a pipe end that was handed on to us. The sender's duplicate is
+   * there, not here. */
+  else if (fdp_win_get_word(message + SOCKET_TARGET_AT) !=
+           GetCurrentProcessId())
+    rc = fdp_fail(FDPASS_ENOTSUP);
+  if (rc != FDPASS_OK) {
+    if (got.nfds > 0)
+      CloseHandle(sent);
+    return rc;
+  }
   WSAPROTOCOL_INFOW info;
-  memcpy(&info, message + sizeof SOCKET_TAG, sizeof info);
+  memcpy(&info, message + SOCKET_INFO_AT, sizeof info);
   SOCKET made = WSASocketW(FROM_PROTOCOL_INFO, FROM_PROTOCOL_INFO,
                            FROM_PROTOCOL_INFO, &info, 0,
                            WSA_FLAG_OVERLAPPED | WSA_FLAG_NO_HANDLE_INHERIT);
-  if (made == INVALID_SOCKET)
-    return fdp_fail_os(WSAGetLastError());
+  if (made == INVALID_SOCKET) {
+    rc = fdp_fail_os(WSAGetLastError());
+    CloseHandle(sent);
+    return rc;
+  }
+  /* Not the socket the sender proved it sent: what the blob named is left
+   * alone (it may be one of ours, a listener, an event), never closed. */
+  int same = (HANDLE)made != sent && same_object(sent, (HANDLE)made);
+  CloseHandle(sent);
+  if (!same)
+    return fdp_fail(FDPASS_EPROTO);
   *s = (uintptr_t)made;
   return FDPASS_OK;
 }

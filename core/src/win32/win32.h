@@ -17,11 +17,26 @@
 
 #include "fdpass.h"
 
+#define NONCE_SIZE 16
+
+/* The sender's proof that it wrote a message (win32.c): an anonymous
+ * section in its own handle table that holds the message's nonce and
+ * handle values. Nobody else can put a handle into the sender's table,
+ * and only the sender and the receiver know the nonce, so a forger that
+ * names the sender (a process that inherited its pipe end, a TCP peer
+ * the TCP table does not name) cannot give one. */
+struct proof {
+  HANDLE section; /* NULL: no proof (IO::FDPass's form) */
+  unsigned char nonce[NONCE_SIZE];
+};
+
 /* What one message names in its sender, as the wire says. */
 struct frame {
   DWORD pid;
   size_t count;
   HANDLE handles[FDPASS_MAX_FDS];
+  struct proof proof;
+  int framed; /* a libfdpass frame, which always carries a proof */
 };
 
 /* `sock` holds a handle's 32 significant bits (fdpass.h): sign-extend. */
@@ -48,9 +63,12 @@ DWORD fdp_win_get_word(const unsigned char *at);
 /* socket.c: IO::FDPass's protocol over a stream socket. */
 int fdp_tcp_check(SOCKET s);
 int fdp_tcp_wait(SOCKET s, int events, int timeout_ms);
+/* 1 when a message goes out as IO::FDPass writes it (one handle with one
+ * zero byte: pid and HANDLE, no proof), 0 when as a frame. */
+int fdp_tcp_fdpass_form(size_t count, const void *data, size_t len);
 int fdp_tcp_send_frame(SOCKET s, const HANDLE *copies, size_t count,
-                       const void *data, size_t len, int nonblock,
-                       size_t *sent);
+                       const struct proof *proof, const void *data,
+                       size_t len, int nonblock, size_t *sent);
 int fdp_tcp_read_frame(SOCKET s, int nonblock, void *buf, size_t len,
                        struct frame *f, size_t *total);
 /* The process that owns the other end of loopback connection `s`, from
@@ -63,7 +81,8 @@ int fdp_tcp_accept(SOCKET listener, int *sock);
 int fdp_pipe_check(HANDLE h);
 int fdp_pipe_wait(HANDLE h, int events, int timeout_ms);
 int fdp_pipe_send_frame(HANDLE h, const HANDLE *copies, size_t count,
-                        const void *data, size_t len, size_t *sent);
+                        const struct proof *proof, const void *data,
+                        size_t len, int nonblock, size_t *sent);
 int fdp_pipe_read_frame(HANDLE h, int nonblock, void *buf, size_t len,
                         struct frame *f, size_t *total);
 /* The process at the other end, as the kernel recorded it when the pipe
