@@ -484,22 +484,36 @@ FDPASS_API int fdpass_socketpair(int *a, int *b);
 
 /* Listen for connections on `path`. The socket file gets mode 0600
  * whatever the umask, before anyone can connect: only its owner may
- * connect. A stale socket file, one that no socket is bound to, is
- * replaced; any other existing file, or a socket that some process has
- * bound (listening or not), is left alone, and no symbolic link is
- * followed. Concurrent calls for paths in one directory are serialised
- * with a lock (flock) on the directory. The call never connects to a live
- * server to find out (Linux; elsewhere a non-blocking probe does). Paths
- * take up to 108 bytes on Linux (sizeof sun_path, no terminating NUL),
- * one less elsewhere. The caller removes the file when done
- * (docs/security.md).
+ * connect. bind(2) makes the file atomically, so a fresh path takes no
+ * lock and nothing another user does delays it; of two callers for one
+ * path one wins, the other gets FDPASS_EADDRINUSE. A stale socket file,
+ * one that no socket is bound to (in any state, in any network namespace,
+ * on overlayfs or btrfs too: a datagram connect asks the kernel, which
+ * finds sockets by the file's inode, without connecting to a live server),
+ * is replaced by its owner or root (others too where Linux's
+ * protected_hardlinks is off): the replacer claims it for a few system
+ * calls with a hard link named .fdpass-replacing-DEV-INO next to it, and
+ * deletes that very file and nothing else. Any other existing
+ * file, a socket that some process has bound (listening or not), or one
+ * the kernel cannot tell about, is left alone. No symbolic link is
+ * followed, and the mode is set only on the file this call bound (Linux's
+ * sock_diag names it); if another file was renamed over the path
+ * meanwhile, it is left as it is. On a failure after bind the file stays,
+ * as a stale socket file that the next call replaces. Paths take up to 108
+ * bytes on Linux (sizeof sun_path, no terminating NUL), one less
+ * elsewhere. The caller removes the file when done (docs/security.md).
  * Returns FDPASS_OK, FDPASS_EADDRINUSE (a socket is bound there, a file
- * that is not a socket is in the way, or it was replaced while being
- * made), FDPASS_ENAMETOOLONG, FDPASS_EINVAL (NULL or empty path),
- * FDPASS_ENOENT (no such directory), FDPASS_EACCES, FDPASS_ENOTSUP
- * (abstract name on a system without them), FDPASS_ETIMEDOUT (another
- * process held the directory's lock for 2 seconds), FDPASS_EMFILE,
- * FDPASS_ENOMEM, FDPASS_ESYS. */
+ * that is not a socket is in the way, the kernel cannot tell whether the
+ * socket there is stale, or another file was renamed over the new one),
+ * FDPASS_ENAMETOOLONG, FDPASS_EINVAL (NULL or empty path), FDPASS_ENOENT
+ * (no such directory), FDPASS_EACCES (the directory may not be written,
+ * or a socket file is in the way that the caller may not connect to, or
+ * may not replace: another user's), FDPASS_ENOTSUP (abstract name on a
+ * system without them; a mode that the umask narrows where sock_diag is
+ * not available, e.g. netlink refused by a sandbox), FDPASS_ETIMEDOUT
+ * (another process has held its claim on the same stale file for 2
+ * seconds: if it died, remove its .fdpass-replacing-* link),
+ * FDPASS_EMFILE, FDPASS_ENOMEM, FDPASS_ESYS. */
 FDPASS_API int fdpass_listen(const char *path, int *listener);
 
 /* Like fdpass_listen, with `mode` (permission bits, at most 0777) as the

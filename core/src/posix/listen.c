@@ -6,15 +6,14 @@
  *
  * Listening on a path never hangs, never disturbs a live server and never
  * unlinks or chmods what is not its own (docs/security.md):
- *  - the whole sequence runs under an exclusive lock (flock) on the
- *    directory, so that two libfdpass users never both replace the same
- *    stale file;
- *  - the file gets its exact mode before the socket listens, without
- *    following a symbolic link, and on failure only the file that this
- *    call made is removed;
+ *  - bind creates the file atomically: a fresh path takes no lock, and of
+ *    two starters only one binds;
  *  - a file in the way is replaced only if it is a socket that no socket
- *    is bound to: Linux's sock_diag tells without connecting to it;
- *    elsewhere a non-blocking connect probes it.
+ *    is bound to (a datagram connect asks the kernel without connecting),
+ *    under a claim that only the file's owner or root can take, and only
+ *    that very file is deleted;
+ *  - the file gets its exact mode before the socket listens, through a
+ *    descriptor of the file proven to be the bound one (Linux's sock_diag).
  */
 #include "posix.h"
 
@@ -25,7 +24,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <time.h>
@@ -36,12 +34,13 @@
 #include <linux/rtnetlink.h>
 #include <linux/sock_diag.h>
 #include <linux/unix_diag.h>
-#include <sys/sysmacros.h>
+#include <linux/inet_diag.h>
+#include <sys/syscall.h>
 #endif
 
-/* How long fdpass_listen waits for another libfdpass user setting up a
- * socket in the same directory (it holds the lock for a few system calls). */
-#define LOCK_WAIT_MS 2000
+/* How long fdpass_listen waits for another process replacing the same stale
+ * socket file (it holds its claim for a few system calls). */
+#define CLAIM_WAIT_MS 2000
 
 struct address {
   struct sockaddr_un un;
@@ -108,38 +107,150 @@ static int connect_address(int sock, const struct address *a)
   return error ? fdp_fail_os(error) : FDPASS_OK;
 }
 
-/* An exclusive lock on the directory `dir` (flock needs no file of its own,
- * so nothing is left behind). It is held for a few system calls; a holder
- * that keeps it longer than LOCK_WAIT_MS makes the call fail. A directory
- * that the caller may enter but not read is not locked. */
-static int lock_directory(const char *dir, int *lock)
+/* Is a socket bound to the file at the path, in any state and any network
+ * namespace? A datagram connect asks the kernel without disturbing
+ * anyone: it finds the socket by the file's inode, as clients do, and
+ * reports a stream socket as the wrong type (EPROTOTYPE) before queueing
+ * anything; ECONNREFUSED means no socket is bound. 1 stale, 0 bound (or
+ * the kernel cannot say), or a negative status. */
+static int probe_stale(const struct address *a)
 {
-  *lock = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (*lock < 0)
-    return errno == EACCES ? FDPASS_OK : fdp_fail_os(errno);
-  long long deadline = fdp_os_now_ms() + LOCK_WAIT_MS;
-  while (flock(*lock, LOCK_EX | LOCK_NB) != 0) {
-    int rc = FDPASS_OK;
-    if (errno != EWOULDBLOCK && errno != EINTR)
-      rc = fdp_fail_os(errno);
-    else if (fdp_os_now_ms() >= deadline)
-      rc = fdp_fail(FDPASS_ETIMEDOUT);
-    if (rc != FDPASS_OK) {
-      close(*lock);
-      return rc;
-    }
+  int probe;
+  int rc = fdp_posix_socket(SOCK_DGRAM, &probe);
+  if (rc != FDPASS_OK)
+    return rc;
+  int stale = 0;
+  if (connect(probe, (const struct sockaddr *)&a->un, a->size) != 0) {
+    if (errno == ECONNREFUSED || errno == ENOENT) /* ENOENT: gone */
+      stale = 1;
+    else if (errno == EACCES)
+      stale = fdp_fail_os(errno);
+  }
+  close(probe);
+  return stale;
+}
+
+static int same_inode(const struct stat *x, const struct stat *y)
+{
+  return x->st_dev == y->st_dev && x->st_ino == y->st_ino;
+}
+
+/* A name next to the path for the stale file `st`: `what` is "replacing"
+ * (the claim) or "replaced" (where it is moved to). */
+static void name_next_to(const struct address *a, const struct stat *st,
+                         const char *what, char name[PATH_MAX])
+{
+  const char *slash = strrchr(a->path, '/');
+  int prefix = slash ? (int)(slash - a->path + 1) : 0;
+  snprintf(name, PATH_MAX, "%.*s.fdpass-%s-%llx-%llx", prefix, a->path,
+           what, (unsigned long long)st->st_dev,
+           (unsigned long long)st->st_ino);
+}
+
+/* rename(2) that fails with EEXIST instead of replacing `to`. */
+static int rename_noreplace(const char *from, const char *to)
+{
+#ifdef SYS_renameat2
+  return (int)syscall(SYS_renameat2, AT_FDCWD, from, AT_FDCWD, to,
+                      1 /* RENAME_NOREPLACE */);
+#else
+  return rename(from, to);
+#endif
+}
+
+/* Another replacer holds the claim `claim` on the stale file `st`: wait
+ * for it to finish (it takes a few system calls). FDPASS_OK to look
+ * again, FDPASS_ETIMEDOUT after CLAIM_WAIT_MS (that replacer died), or
+ * FDPASS_EADDRINUSE when something else has the claim's name. */
+static int wait_for_claim(const char *claim, const struct stat *st)
+{
+  long long deadline = fdp_os_now_ms() + CLAIM_WAIT_MS;
+  for (;;) {
+    struct stat now;
+    if (lstat(claim, &now) != 0)
+      return errno == ENOENT ? FDPASS_OK : fdp_fail_os(errno);
+    if (!same_inode(&now, st))
+      return fdp_fail(FDPASS_EADDRINUSE);
+    if (fdp_os_now_ms() >= deadline)
+      return fdp_fail(FDPASS_ETIMEDOUT);
     struct timespec pause = {.tv_nsec = 2 * 1000 * 1000};
     nanosleep(&pause, NULL);
   }
-  return FDPASS_OK;
+}
+
+/* Remove the stale socket file `st` from the path, and nothing else.
+ * Replacers claim it first with a hard link under a name made from its
+ * inode: link(2) creates that name atomically, so one replacer at a time
+ * holds the claim, and only the file's owner or root can make it (Linux's
+ * protected_hardlinks). The holder then moves what is at the path aside
+ * and deletes it only if it is that file: something swapped in meanwhile
+ * goes back, or stays where it was moved, never deleted. FDPASS_OK to
+ * bind again. */
+static int replace_stale(const struct address *a, const struct stat *st)
+{
+  char claim[PATH_MAX], moved[PATH_MAX];
+  name_next_to(a, st, "replacing", claim);
+  name_next_to(a, st, "replaced", moved);
+  if (linkat(AT_FDCWD, a->path, AT_FDCWD, claim, 0) != 0) {
+    if (errno == ENOENT)
+      return FDPASS_OK; /* gone already */
+    return errno == EEXIST ? wait_for_claim(claim, st) : fdp_fail_os(errno);
+  }
+  struct stat got;
+  int rc = FDPASS_OK;
+  if (lstat(claim, &got) != 0 || !same_inode(&got, st))
+    ; /* the path changed since it was checked: look again */
+  else if (rename_noreplace(a->path, moved) != 0)
+    rc = errno == ENOENT ? FDPASS_OK : fdp_fail_os(errno);
+  else if (lstat(moved, &got) == 0 && same_inode(&got, st))
+    unlink(moved);
+  else { /* not the stale file: give it its name back */
+    if (linkat(AT_FDCWD, moved, AT_FDCWD, a->path, 0) == 0)
+      unlink(moved);
+    rc = fdp_fail(FDPASS_EADDRINUSE);
+  }
+  unlink(claim);
+  return rc;
+}
+
+/* Make room at the path, where bind found something: a stale socket file
+ * is removed (FDPASS_OK: bind again); anything else, a socket that is
+ * bound, or one the library cannot tell about, is FDPASS_EADDRINUSE. The
+ * file is held open (O_PATH) meanwhile, so that its inode number cannot
+ * pass to a new file, such as another starter's socket, and be taken for
+ * it. */
+static int clear_path(const struct address *a)
+{
+  struct stat st;
+#ifdef O_PATH
+  int pin = open(a->path, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+#else
+  int pin = -1; /* sockets cannot be opened otherwise */
+#endif
+  if ((pin >= 0 ? fstat(pin, &st) : lstat(a->path, &st)) != 0) {
+    int error = errno;
+    if (pin >= 0)
+      close(pin);
+    return error == ENOENT ? FDPASS_OK : fdp_fail_os(error);
+  }
+  int rc;
+  if (!S_ISSOCK(st.st_mode))
+    rc = fdp_fail(FDPASS_EADDRINUSE);
+  else if ((rc = probe_stale(a)) >= 0)
+    rc = rc ? replace_stale(a, &st) : fdp_fail(FDPASS_EADDRINUSE);
+  if (pin >= 0)
+    close(pin);
+  return rc;
 }
 
 #ifdef __linux__
-/* Is any socket bound to the file `st` (even one that does not listen yet)?
- * 1 yes, 0 no, -1 when sock_diag cannot tell (no netlink, no permission).
- * Sockets of other network namespaces are not seen. */
-static int bound_by_sock_diag(const struct stat *st)
+/* The inode number of the file `sock` is bound to, from sock_diag: 1 and
+ * `*ino`, 0 when it is bound to none, -1 when sock_diag cannot tell. */
+static int bound_inode(int sock, ino_t *ino)
 {
+  struct stat me;
+  if (fstat(sock, &me) != 0)
+    return -1;
   int nl = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
   if (nl < 0)
     return -1;
@@ -149,141 +260,115 @@ static int bound_by_sock_diag(const struct stat *st)
   } request = {
       .head = {.nlmsg_len = sizeof request,
                .nlmsg_type = SOCK_DIAG_BY_FAMILY,
-               .nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP},
+               .nlmsg_flags = NLM_F_REQUEST},
       .req = {.sdiag_family = AF_UNIX,
-              .udiag_states = ~0u,
-              .udiag_show = UDIAG_SHOW_VFS}};
+              .udiag_ino = (uint32_t)me.st_ino,
+              .udiag_show = UDIAG_SHOW_VFS,
+              .udiag_cookie = {INET_DIAG_NOCOOKIE, INET_DIAG_NOCOOKIE}}};
   struct sockaddr_nl kernel = {.nl_family = AF_NETLINK};
-  int result = -1;
+  long buf[1024 / sizeof(long)]; /* aligned for nlmsghdr */
+  ssize_t n = -1;
   if (sendto(nl, &request, sizeof request, 0, (struct sockaddr *)&kernel,
-             sizeof kernel) != (ssize_t)sizeof request)
-    goto done;
-  /* The kernel's own dev_t encoding (major << 20 | minor). */
-  uint32_t dev = (uint32_t)(major(st->st_dev) << 20 | minor(st->st_dev));
-  for (;;) {
-    long buf[8192 / sizeof(long)]; /* aligned for nlmsghdr */
-    ssize_t n = recv(nl, buf, sizeof buf, 0);
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n <= 0)
-      goto done;
-    size_t left = (size_t)n;
-    for (struct nlmsghdr *h = (struct nlmsghdr *)buf; NLMSG_OK(h, left);
-         h = NLMSG_NEXT(h, left)) {
-      if (h->nlmsg_type == NLMSG_DONE) {
-        result = 0;
-        goto done;
-      }
-      if (h->nlmsg_type != SOCK_DIAG_BY_FAMILY)
-        goto done; /* NLMSG_ERROR: cannot tell */
-      struct unix_diag_msg *m = NLMSG_DATA(h);
-      int len = (int)(h->nlmsg_len - NLMSG_LENGTH(sizeof *m));
-      for (struct rtattr *at = (struct rtattr *)(m + 1); RTA_OK(at, len);
-           at = RTA_NEXT(at, len)) {
-        struct unix_diag_vfs vfs;
-        if (at->rta_type != UNIX_DIAG_VFS || RTA_PAYLOAD(at) < sizeof vfs)
-          continue;
-        memcpy(&vfs, RTA_DATA(at), sizeof vfs);
-        if (vfs.udiag_vfs_ino == st->st_ino && vfs.udiag_vfs_dev == dev) {
-          result = 1;
-          goto done;
-        }
-      }
+             sizeof kernel) == (ssize_t)sizeof request)
+    do
+      n = recv(nl, buf, sizeof buf, 0);
+    while (n < 0 && errno == EINTR);
+  close(nl);
+  struct nlmsghdr *h = (struct nlmsghdr *)buf;
+  if (n < 0 || !NLMSG_OK(h, (size_t)n) ||
+      h->nlmsg_type != SOCK_DIAG_BY_FAMILY)
+    return -1; /* NLMSG_ERROR: cannot tell */
+  struct unix_diag_msg *m = NLMSG_DATA(h);
+  int len = (int)(h->nlmsg_len - NLMSG_LENGTH(sizeof *m));
+  for (struct rtattr *at = (struct rtattr *)(m + 1); RTA_OK(at, len);
+       at = RTA_NEXT(at, len)) {
+    struct unix_diag_vfs vfs;
+    if (at->rta_type == UNIX_DIAG_VFS && RTA_PAYLOAD(at) >= sizeof vfs) {
+      memcpy(&vfs, RTA_DATA(at), sizeof vfs);
+      *ino = vfs.udiag_vfs_ino;
+      return 1;
     }
   }
-done:
-  close(nl);
-  return result;
-}
-#endif
-
-/* Where the OS cannot list bound sockets: a non-blocking connect. Refused
- * means nobody listens (a socket bound but not yet listening looks the
- * same: docs/security.md); a full backlog or a connection means alive.
- * 1 stale, 0 alive, or a negative status. */
-static int probe_stale(const struct address *a)
-{
-  int probe;
-  int rc = fdp_posix_socket(SOCK_STREAM, &probe);
-  if (rc != FDPASS_OK)
-    return rc;
-  int stale;
-  if (fcntl(probe, F_SETFL, O_NONBLOCK) != 0)
-    stale = fdp_fail_os(errno);
-  else if (connect(probe, (const struct sockaddr *)&a->un, a->size) == 0)
-    stale = 0;
-  else if (errno == ECONNREFUSED)
-    stale = 1;
-  else if (errno == EAGAIN || errno == EINPROGRESS || errno == EINTR)
-    stale = 0;
-  else
-    stale = fdp_fail_os(errno);
-  close(probe);
-  return stale;
+  return 0;
 }
 
-/* Is the file at the path a socket that nobody has bound? 1 stale, 0 not
- * (another kind of file, or alive), or a negative status. */
-static int is_stale(const struct address *a)
+/* Give the file `sock` is bound to its exact mode, proving first that the
+ * path names it: the file at the path is opened without following a link
+ * and its inode number compared, so a file renamed over the path after
+ * bind is never touched (FDPASS_EADDRINUSE). The number alone is compared:
+ * sock_diag and stat may name different devices (overlayfs without xino,
+ * btrfs subvolumes), but every name in one directory is on one file
+ * system, where the bound file keeps its number to itself while the socket
+ * holds it. The change goes through the descriptor. Where sock_diag cannot
+ * tell, a mode the umask narrowed is FDPASS_ENOTSUP. */
+static int make_exact(int sock, const struct address *a)
 {
+  ino_t ino = 0;
+  int known = bound_inode(sock, &ino);
+  int fd = open(a->path, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0)
+    return errno == ENOENT ? fdp_fail(FDPASS_EADDRINUSE) : fdp_fail_os(errno);
+  struct stat st;
+  char self[64];
+  snprintf(self, sizeof self, "/proc/self/fd/%d", fd);
+  int rc = FDPASS_OK;
+  if (fstat(fd, &st) != 0)
+    rc = fdp_fail_os(errno);
+  else if (known == 0 || !S_ISSOCK(st.st_mode) ||
+           (known == 1 && st.st_ino != ino))
+    rc = fdp_fail(FDPASS_EADDRINUSE);
+  else if ((st.st_mode & 07777) == (mode_t)a->mode)
+    ; /* exact already: nothing to change */
+  else if (known < 0)
+    rc = fdp_fail(FDPASS_ENOTSUP);
+  else if (chmod(self, (mode_t)a->mode) != 0)
+    rc = fdp_fail_os(errno);
+  close(fd);
+  return rc;
+}
+#else
+/* Without a way to name the file a socket is bound to: the path, if it is
+ * still a socket, without following a link (docs/security.md). */
+static int make_exact(int sock, const struct address *a)
+{
+  (void)sock;
   struct stat st;
   if (lstat(a->path, &st) != 0)
-    return errno == ENOENT ? 1 : fdp_fail_os(errno); /* already gone */
+    return fdp_fail_os(errno);
   if (!S_ISSOCK(st.st_mode))
-    return 0;
-#ifdef __linux__
-  int bound = bound_by_sock_diag(&st);
-  if (bound >= 0)
-    return !bound;
-#endif
-  return probe_stale(a);
-}
-
-/* Make room at the path: nothing there, or a stale socket file removed.
- * FDPASS_EADDRINUSE when something else or a live socket is there. */
-static int clear_path(const struct address *a)
-{
-  int stale = is_stale(a);
-  if (stale < 0)
-    return stale;
-  if (!stale)
     return fdp_fail(FDPASS_EADDRINUSE);
-  if (unlink(a->path) != 0 && errno != ENOENT)
+  if ((st.st_mode & 07777) != (mode_t)a->mode &&
+      fchmodat(AT_FDCWD, a->path, (mode_t)a->mode, AT_SYMLINK_NOFOLLOW) != 0)
     return fdp_fail_os(errno);
   return FDPASS_OK;
 }
+#endif
 
-/* Bind `sock` at the path, give the file its exact mode, then listen: until
- * listen nobody can connect, so nobody ever does under another mode. On
- * failure only the file this call made is removed. */
-static int bind_exact(int sock, const struct address *a)
+/* Bind `sock` at the path: bind creates the file atomically, so a fresh
+ * path needs no lock, and two starters never both bind. Where something is
+ * in the way, clear_path removes a stale socket file and bind tries again
+ * (a few times: someone may keep putting stale files there). */
+static int bind_path(int sock, const struct address *a)
 {
-  /* Linux makes the file with the socket's mode less the umask: never
-   * more open than asked, from the start. */
-  (void)fchmod(sock, (mode_t)a->mode);
-  if (bind(sock, (const struct sockaddr *)&a->un, a->size) != 0)
-    return fdp_fail_os(errno);
-  /* What bind made. If it is no socket any more, someone replaced it in
-   * the moment since: theirs, not to be touched. */
-  struct stat made;
-  if (lstat(a->path, &made) != 0)
-    return fdp_fail_os(errno);
-  if (!S_ISSOCK(made.st_mode))
-    return fdp_fail(FDPASS_EADDRINUSE);
-  /* Exact whatever the umask, and never through a symbolic link. */
-  int rc = FDPASS_OK;
-  if ((made.st_mode & 07777) != (mode_t)a->mode &&
-      fchmodat(AT_FDCWD, a->path, (mode_t)a->mode, AT_SYMLINK_NOFOLLOW) != 0)
-    rc = fdp_fail_os(errno);
-  if (rc == FDPASS_OK && listen(sock, SOMAXCONN) != 0)
-    rc = fdp_fail_os(errno);
-  struct stat now;
-  if (rc != FDPASS_OK && lstat(a->path, &now) == 0 &&
-      now.st_dev == made.st_dev && now.st_ino == made.st_ino)
-    unlink(a->path);
-  return rc;
+  for (int tries = 0;; tries++) {
+    if (bind(sock, (const struct sockaddr *)&a->un, a->size) == 0)
+      return FDPASS_OK;
+    if (errno != EADDRINUSE)
+      return fdp_fail_os(errno);
+    if (tries == 3)
+      return fdp_fail(FDPASS_EADDRINUSE);
+    int rc = clear_path(a);
+    if (rc != FDPASS_OK)
+      return rc;
+  }
 }
 
+/* Bind `sock` at the path, give the file its exact mode, then listen: until
+ * listen nobody can connect, so nobody ever does under another mode. The
+ * socket's own mode, set before bind, makes the file no more open than
+ * asked from its creation (Linux). On failure the file is left as a stale
+ * socket file, which the next call replaces: removing it by name could
+ * remove someone else's. */
 static int listen_at(int sock, const struct address *a)
 {
   if (a->abstract) {
@@ -292,23 +377,12 @@ static int listen_at(int sock, const struct address *a)
       return fdp_fail_os(errno);
     return FDPASS_OK;
   }
-  char parent[PATH_MAX];
-  const char *slash = strrchr(a->path, '/');
-  int prefix = slash ? (int)(slash - a->path + 1) : 0;
-  snprintf(parent, sizeof parent, "%.*s", prefix, a->path);
-  int lock;
-  int rc = lock_directory(prefix ? parent : ".", &lock);
-  if (rc != FDPASS_OK)
-    return rc;
-  struct stat st;
-  if (lstat(a->path, &st) == 0)
-    rc = clear_path(a);
-  else if (errno != ENOENT)
-    rc = fdp_fail_os(errno);
+  (void)fchmod(sock, (mode_t)a->mode);
+  int rc = bind_path(sock, a);
   if (rc == FDPASS_OK)
-    rc = bind_exact(sock, a);
-  if (lock >= 0)
-    close(lock);
+    rc = make_exact(sock, a);
+  if (rc == FDPASS_OK && listen(sock, SOMAXCONN) != 0)
+    rc = fdp_fail_os(errno);
   return rc;
 }
 
