@@ -89,6 +89,19 @@ int socket(int domain, int type, int protocol)
   return real(domain, type, protocol);
 }
 
+/* Where seccomp refuses unshare (e.g. containers), the library cannot give
+ * its bind a private umask: unshare(CLONE_FS) fails on demand here. */
+static int no_private_umask;
+
+int unshare(int flags)
+{
+  if (no_private_umask && flags == CLONE_FS) {
+    errno = EPERM;
+    return -1;
+  }
+  return (int)syscall(SYS_unshare, flags);
+}
+
 static void full_backlog_is_answered_promptly(const char *path)
 {
   int live = raw_bound(path, 0), clients[16], n = 0, full = 0;
@@ -139,15 +152,31 @@ FD_TEST(listen, without_sock_diag_a_stale_file_is_replaced)
   close(listener);
 }
 
-FD_TEST(listen, without_sock_diag_a_mode_the_umask_narrows_is_enotsup)
+FD_TEST(listen, without_sock_diag_the_mode_is_exact_from_the_start)
+{
+  const char *path = in_dir("born");
+  mode_t saved = umask(077);
+  int listener;
+  no_sock_diag = 1;
+  int status = fdpass_listen_mode(path, 0660, &listener);
+  no_sock_diag = 0;
+  umask(saved);
+  assert_status(status, FDPASS_OK);
+  struct stat st;
+  cr_assert_eq(lstat(path, &st), 0);
+  cr_assert_eq(st.st_mode & 07777, 0660, "%03o", st.st_mode & 07777);
+  close(listener);
+}
+
+FD_TEST(listen, without_sock_diag_or_a_private_umask_a_narrowed_mode_is_enotsup)
 {
   const char *path = in_dir("narrowed");
   mode_t saved = umask(077);
   int listener;
-  no_sock_diag = 1;
+  no_sock_diag = no_private_umask = 1;
   int narrowed = fdpass_listen_mode(path, 0660, &listener);
   int exact = fdpass_listen_mode(in_dir("exact"), 0600, &listener);
-  no_sock_diag = 0;
+  no_sock_diag = no_private_umask = 0;
   umask(saved);
   assert_status(narrowed, FDPASS_ENOTSUP);
   struct stat st;
@@ -442,12 +471,14 @@ FD_TEST(listen, another_users_lock_on_the_directory_delays_nobody)
   }
 }
 
-FD_TEST(listen, the_mode_is_exact_whatever_the_umask)
+/* Each mode under each umask, made with or without a private umask. */
+static void modes_are_exact(int private_umask)
 {
   const struct {
     mode_t umask;
     int mode;
   } cases[] = {{077, 0666}, {0, 0600}, {022, 0660}, {0777, 0777}};
+  no_private_umask = !private_umask;
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
     char name[16];
     snprintf(name, sizeof name, "mode%zu", i);
@@ -455,7 +486,7 @@ FD_TEST(listen, the_mode_is_exact_whatever_the_umask)
     mode_t saved = umask(cases[i].umask);
     int listener, status = fdpass_listen_mode(path, cases[i].mode, &listener);
     umask(saved);
-    assert_ok(status);
+    assert_status(status, FDPASS_OK);
     struct stat st;
     cr_assert_eq(lstat(path, &st), 0);
     cr_assert_eq(st.st_mode & 07777, (mode_t)cases[i].mode,
@@ -463,6 +494,17 @@ FD_TEST(listen, the_mode_is_exact_whatever_the_umask)
                  cases[i].mode, st.st_mode & 07777);
     close(listener);
   }
+  no_private_umask = 0;
+}
+
+FD_TEST(listen, the_mode_is_exact_whatever_the_umask)
+{
+  modes_are_exact(1);
+}
+
+FD_TEST(listen, without_a_private_umask_the_mode_is_exact_too)
+{
+  modes_are_exact(0);
 }
 
 /* An attacker who swaps a symbolic link in just after bind(2): the hook
@@ -553,8 +595,9 @@ FD_TEST(listen, a_symbolic_link_swapped_in_before_the_mode_changes)
   char path[256];
   make_victim(path);
   mode_t saved = umask(077); /* so that the mode must change */
-  link_before_chmod = 1;
+  link_before_chmod = no_private_umask = 1;
   int listener, status = fdpass_listen_mode(path, 0666, &listener);
+  no_private_umask = 0;
   umask(saved);
   cr_assert_eq(link_before_chmod, 0, "the mode never changed");
   /* It made its own file exact (OK, the file renamed away) or saw the
@@ -570,22 +613,23 @@ FD_TEST(listen, a_symbolic_link_swapped_in_before_the_mode_changes)
  * is not sticky, where it may rename anyone's files: `attack_dir`. */
 static char attack_dir[128], attack_from[160], attack_to[160];
 
-/* As uid 65534, rename attack_from over attack_to. */
-static void rename_as_nobody(void)
+/* The attacker, uid 65534, forked beforehand (the hooks may run in the
+ * library's helper thread, which should not fork): fire_attack makes it
+ * rename attack_from over attack_to, and waits until it has. */
+static pid_t attacker;
+static int attack_go, attack_done;
+
+static void fire_attack(void)
 {
-  pid_t pid = fork();
-  cr_assert(pid >= 0);
-  if (pid == 0) {
-    become_nobody();
-    _exit(rename(attack_from, attack_to) == 0 ? 0 : 3);
-  }
-  wait_child_ok(pid);
+  char c = 0;
+  if (write(attack_go, "x", 1) == 1)
+    (void)!read(attack_done, &c, 1);
 }
 
-static void rename_as_nobody_after_bind(const char *path)
+static void fire_attack_after_bind(const char *path)
 {
   (void)path;
-  rename_as_nobody();
+  fire_attack();
 }
 
 static void set_up_attack(const char *from, const char *to)
@@ -593,9 +637,38 @@ static void set_up_attack(const char *from, const char *to)
   snprintf(attack_dir, sizeof attack_dir, "%s", shared_dir("open", 0777));
   snprintf(attack_from, sizeof attack_from, "%s/%s", attack_dir, from);
   snprintf(attack_to, sizeof attack_to, "%s/%s", attack_dir, to);
+  int go[2], done[2];
+  cr_assert_eq(pipe2(go, O_CLOEXEC), 0);
+  cr_assert_eq(pipe2(done, O_CLOEXEC), 0);
+  attacker = fork();
+  cr_assert(attacker >= 0);
+  if (attacker == 0) {
+    close(go[1]);
+    close(done[0]);
+    become_nobody();
+    char c;
+    if (read(go[0], &c, 1) != 1)
+      _exit(0); /* never fired */
+    _exit(rename(attack_from, attack_to) == 0 && write(done[1], "y", 1) == 1
+              ? 0
+              : 3);
+  }
+  close(go[0]);
+  close(done[1]);
+  attack_go = go[1];
+  attack_done = done[0];
 }
 
-FD_TEST(listen, another_socket_renamed_over_the_new_one_keeps_its_mode)
+static void end_attack(void)
+{
+  close(attack_go);
+  close(attack_done);
+  wait_child_ok(attacker);
+}
+
+/* As another user, rename root's private socket over the path just after
+ * bind: it keeps its mode, and the call fails. */
+static void renamed_socket_keeps_its_mode(int private_umask)
 {
   need_root();
   set_up_attack("private", "new");
@@ -604,16 +677,29 @@ FD_TEST(listen, another_socket_renamed_over_the_new_one_keeps_its_mode)
   assert_ok(fdpass_listen(attack_from, &victim)); /* 0600 */
   struct stat before, after;
   cr_assert_eq(lstat(attack_from, &before), 0);
-  after_bind = rename_as_nobody_after_bind;
+  after_bind = fire_attack_after_bind;
+  no_private_umask = !private_umask;
   int status = fdpass_listen_mode(attack_to, 0666, &listener);
+  no_private_umask = 0;
   after_bind = NULL;
   umask(saved);
+  end_attack();
   assert_status(status, FDPASS_EADDRINUSE);
   cr_assert_eq(lstat(attack_to, &after), 0);
   cr_assert_eq(after.st_ino, before.st_ino, "the attack did not happen");
   cr_assert_eq(after.st_mode & 07777, 0600,
                "the other socket was chmodded to %03o", after.st_mode & 07777);
   close(victim);
+}
+
+FD_TEST(listen, another_socket_renamed_over_the_new_one_keeps_its_mode)
+{
+  renamed_socket_keeps_its_mode(1);
+}
+
+FD_TEST(listen, without_a_private_umask_a_renamed_socket_keeps_its_mode)
+{
+  renamed_socket_keeps_its_mode(0);
 }
 
 /* A regular file `name` in attack_dir with known bytes. */
@@ -643,9 +729,10 @@ FD_TEST(listen, a_regular_file_swapped_for_the_stale_one_is_never_deleted)
   set_up_attack("precious", "stale");
   make_precious("precious");
   make_stale(attack_to);
-  on_check = rename_as_nobody;
+  on_check = fire_attack;
   int listener, status = fdpass_listen(attack_to, &listener);
   on_check = NULL;
+  end_attack();
   assert_status(status, FDPASS_EADDRINUSE);
   assert_precious(attack_to);
 }
@@ -662,7 +749,7 @@ int linkat(int from_dir, const char *from, int to_dir, const char *to,
   int rc = real_linkat(from_dir, from, to_dir, to, flags);
   if (rc == 0 && swap_at_claim) {
     swap_at_claim = 0;
-    rename_as_nobody();
+    fire_attack();
   }
   return rc;
 }
@@ -676,6 +763,7 @@ FD_TEST(listen, a_regular_file_swapped_in_after_the_claim_is_put_back)
   swap_at_claim = 1;
   int listener, status = fdpass_listen(attack_to, &listener);
   swap_at_claim = 0;
+  end_attack();
   assert_status(status, FDPASS_EADDRINUSE);
   assert_precious(attack_to);
 }

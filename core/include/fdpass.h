@@ -496,9 +496,9 @@ FDPASS_API int fdpass_socketpair(int *a, int *b);
  * deletes that very file and nothing else. Any other existing
  * file, a socket that some process has bound (listening or not), or one
  * the kernel cannot tell about, is left alone. No symbolic link is
- * followed, and the mode is set only on the file this call bound (Linux's
- * sock_diag names it); if another file was renamed over the path
- * meanwhile, it is left as it is. On a failure after bind the file stays,
+ * followed, and the mode is set only on the file this call bound (on
+ * Linux it is born with it, or sock_diag names the file); if another file
+ * was renamed over the path meanwhile, it is left as it is. On a failure after bind the file stays,
  * as a stale socket file that the next call replaces. Paths take up to 108
  * bytes on Linux (sizeof sun_path, no terminating NUL), one less
  * elsewhere. The caller removes the file when done (docs/security.md).
@@ -509,8 +509,8 @@ FDPASS_API int fdpass_socketpair(int *a, int *b);
  * (no such directory), FDPASS_EACCES (the directory may not be written,
  * or a socket file is in the way that the caller may not connect to, or
  * may not replace: another user's), FDPASS_ENOTSUP (abstract name on a
- * system without them; a mode that the umask narrows where sock_diag is
- * not available, e.g. netlink refused by a sandbox), FDPASS_ETIMEDOUT
+ * system without them; a mode that the umask narrows where a sandbox
+ * refuses both unshare and netlink: docs/security.md), FDPASS_ETIMEDOUT
  * (another process has held its claim on the same stale file for 2
  * seconds: if it died, remove its .fdpass-replacing-* link),
  * FDPASS_EMFILE, FDPASS_ENOMEM, FDPASS_ESYS. */

@@ -12,12 +12,16 @@
  *    is bound to (a datagram connect asks the kernel without connecting),
  *    under a claim that only the file's owner or root can take, and only
  *    that very file is deleted;
- *  - the file gets its exact mode before the socket listens, through a
+ *  - the file is born with its exact mode (bind runs in a thread with a
+ *    umask of its own), or gets it before the socket listens, through a
  *    descriptor of the file proven to be the bound one (Linux's sock_diag).
  */
 #include "posix.h"
 
 #include <errno.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stddef.h>
@@ -292,16 +296,17 @@ static int bound_inode(int sock, ino_t *ino)
   return 0;
 }
 
-/* Give the file `sock` is bound to its exact mode, proving first that the
- * path names it: the file at the path is opened without following a link
- * and its inode number compared, so a file renamed over the path after
- * bind is never touched (FDPASS_EADDRINUSE). The number alone is compared:
- * sock_diag and stat may name different devices (overlayfs without xino,
- * btrfs subvolumes), but every name in one directory is on one file
- * system, where the bound file keeps its number to itself while the socket
- * holds it. The change goes through the descriptor. Where sock_diag cannot
- * tell, a mode the umask narrowed is FDPASS_ENOTSUP. */
-static int make_exact(int sock, const struct address *a)
+/* Make sure the file `sock` is bound to has its exact mode, proving first
+ * that the path names it: the file at the path is opened without following
+ * a link and its inode number compared, so a file renamed over the path
+ * after bind is never touched (FDPASS_EADDRINUSE). The number alone is
+ * compared: sock_diag and stat may name different devices (overlayfs
+ * without xino, btrfs subvolumes), but every name in one directory is on
+ * one file system, where the bound file keeps its number to itself while
+ * the socket holds it. A change goes through the descriptor. Where
+ * sock_diag cannot tell, a file `born_exact` needs no change (one that is
+ * not exact is someone else's), and any other is FDPASS_ENOTSUP. */
+static int make_exact(int sock, const struct address *a, int born_exact)
 {
   ino_t ino = 0;
   int known = bound_inode(sock, &ino);
@@ -320,7 +325,7 @@ static int make_exact(int sock, const struct address *a)
   else if ((st.st_mode & 07777) == (mode_t)a->mode)
     ; /* exact already: nothing to change */
   else if (known < 0)
-    rc = fdp_fail(FDPASS_ENOTSUP);
+    rc = fdp_fail(born_exact ? FDPASS_EADDRINUSE : FDPASS_ENOTSUP);
   else if (chmod(self, (mode_t)a->mode) != 0)
     rc = fdp_fail_os(errno);
   close(fd);
@@ -329,9 +334,9 @@ static int make_exact(int sock, const struct address *a)
 #else
 /* Without a way to name the file a socket is bound to: the path, if it is
  * still a socket, without following a link (docs/security.md). */
-static int make_exact(int sock, const struct address *a)
+static int make_exact(int sock, const struct address *a, int born_exact)
 {
-  (void)sock;
+  (void)sock, (void)born_exact;
   struct stat st;
   if (lstat(a->path, &st) != 0)
     return fdp_fail_os(errno);
@@ -344,14 +349,70 @@ static int make_exact(int sock, const struct address *a)
 }
 #endif
 
+#ifdef CLONE_FS
+struct binding {
+  int sock;
+  const struct address *a;
+  int error; /* of bind; -1 when the umask could not be made private */
+};
+
+/* A helper thread's body: its own umask, 0, for its bind alone, so that the
+ * file is made with the socket's mode exactly. */
+static void *bind_without_umask(void *arg)
+{
+  struct binding *b = arg;
+  if (unshare(CLONE_FS) != 0)
+    return NULL;
+  umask(0);
+  b->error = bind(b->sock, (const struct sockaddr *)&b->a->un, b->a->size)
+                 ? errno
+                 : 0;
+  return NULL;
+}
+
+/* bind(2) in a thread whose umask is 0: the file is born with `sock`'s
+ * mode. 1 done (then 0 or -1 with errno as bind), 0 when threads or
+ * unshare are refused (seccomp, e.g. containers). Signals stay blocked in
+ * the thread, so none is handled there. */
+static int bind_exactly(int sock, const struct address *a, int *result)
+{
+  struct binding b = {sock, a, -1};
+  sigset_t all, old;
+  sigfillset(&all);
+  pthread_t thread;
+  pthread_sigmask(SIG_SETMASK, &all, &old);
+  int started = pthread_create(&thread, NULL, bind_without_umask, &b) == 0;
+  pthread_sigmask(SIG_SETMASK, &old, NULL);
+  if (!started)
+    return 0;
+  pthread_join(thread, NULL);
+  if (b.error < 0)
+    return 0;
+  errno = b.error;
+  *result = b.error ? -1 : 0;
+  return 1;
+}
+#else
+static int bind_exactly(int sock, const struct address *a, int *result)
+{
+  (void)sock, (void)a, (void)result;
+  return 0;
+}
+#endif
+
 /* Bind `sock` at the path: bind creates the file atomically, so a fresh
  * path needs no lock, and two starters never both bind. Where something is
  * in the way, clear_path removes a stale socket file and bind tries again
- * (a few times: someone may keep putting stale files there). */
-static int bind_path(int sock, const struct address *a)
+ * (a few times: someone may keep putting stale files there). `*exact`
+ * tells whether the file was born with the socket's mode. */
+static int bind_path(int sock, const struct address *a, int *exact)
 {
   for (int tries = 0;; tries++) {
-    if (bind(sock, (const struct sockaddr *)&a->un, a->size) == 0)
+    int result;
+    *exact = bind_exactly(sock, a, &result);
+    if (!*exact)
+      result = bind(sock, (const struct sockaddr *)&a->un, a->size);
+    if (result == 0)
       return FDPASS_OK;
     if (errno != EADDRINUSE)
       return fdp_fail_os(errno);
@@ -378,9 +439,10 @@ static int listen_at(int sock, const struct address *a)
     return FDPASS_OK;
   }
   (void)fchmod(sock, (mode_t)a->mode);
-  int rc = bind_path(sock, a);
+  int exact;
+  int rc = bind_path(sock, a, &exact);
   if (rc == FDPASS_OK)
-    rc = make_exact(sock, a);
+    rc = make_exact(sock, a, exact);
   if (rc == FDPASS_OK && listen(sock, SOMAXCONN) != 0)
     rc = fdp_fail_os(errno);
   return rc;
