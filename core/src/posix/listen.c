@@ -205,7 +205,10 @@ static int replace_stale(const struct address *a, const struct stat *st)
   if (lstat(claim, &got) != 0 || !same_inode(&got, st))
     ; /* the path changed since it was checked: look again */
   else if (rename_noreplace(a->path, moved) != 0)
-    rc = errno == ENOENT ? FDPASS_OK : fdp_fail_os(errno);
+    rc = errno == ENOENT   ? FDPASS_OK /* gone: look again */
+         : errno == EEXIST ? fdp_fail(FDPASS_EADDRINUSE) /* planted */
+         : errno == EINVAL ? fdp_fail_with(FDPASS_ESYS, errno) /* no flag */
+                           : fdp_fail_os(errno);
   else if (lstat(moved, &got) == 0 && same_inode(&got, st))
     unlink(moved);
   else { /* not the stale file: give it its name back */
