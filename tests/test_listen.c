@@ -89,6 +89,25 @@ int socket(int domain, int type, int protocol)
   return real(domain, type, protocol);
 }
 
+/* Run once after fdpass_listen's linkat (its claim), with its result. */
+static void (*after_claim)(int rc);
+
+int linkat(int from_dir, const char *from, int to_dir, const char *to,
+           int flags)
+{
+  static int (*real)(int, const char *, int, const char *, int);
+  if (real == NULL)
+    *(void **)&real = dlsym(RTLD_NEXT, "linkat");
+  int rc = real(from_dir, from, to_dir, to, flags), error = errno;
+  void (*hook)(int) = after_claim;
+  if (hook) {
+    after_claim = NULL;
+    hook(rc);
+  }
+  errno = error;
+  return rc;
+}
+
 /* Where seccomp refuses unshare (e.g. containers), the library cannot give
  * its bind a private umask: unshare(CLONE_FS) fails on demand here. */
 static int no_private_umask;
@@ -392,6 +411,31 @@ FD_TEST(listen, another_users_stale_file_is_not_replaced)
   cr_assert_eq(after.st_ino, before.st_ino);
 }
 
+/* The name of the claim on the file at `path` (see fdpass.h). */
+static void claim_name(const char *path, char claim[200])
+{
+  struct stat st;
+  cr_assert_eq(lstat(path, &st), 0);
+  char dir[160];
+  snprintf(dir, sizeof dir, "%s", path);
+  *strrchr(dir, '/') = '\0';
+  snprintf(claim, 200, "%s/.fdpass-replacing-%llx-%llx", dir,
+           (unsigned long long)st.st_dev, (unsigned long long)st.st_ino);
+}
+
+/* As another user: try to claim root's stale file, then plant a file of
+ * its own at the claim's name. 'y' when the claim was refused and the
+ * plant made. */
+static char plant_as_nobody(const void *arg)
+{
+  const char *const *names = arg; /* the stale file, the claim */
+  become_nobody();
+  if (link(names[0], names[1]) == 0 || errno != EPERM)
+    return 'n';
+  int fd = open(names[1], O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0644);
+  return fd >= 0 ? 'y' : 'n';
+}
+
 /* A child process that runs `setup` with `arg`, reports the byte it
  * returns, and then lives on, holding what it made, until stop_child. */
 struct child {
@@ -427,6 +471,68 @@ static void stop_child(struct child *c)
 {
   close(c->release);
   wait_child_ok(c->pid);
+}
+
+FD_TEST(listen, another_user_can_neither_take_a_claim_nor_make_one_wait)
+{
+  need_root();
+  const char *dir = shared_dir("claims", 0777);
+  char path[160], claim[200];
+  snprintf(path, sizeof path, "%s/stale", dir);
+  make_stale(path);
+  claim_name(path, claim);
+  const char *names[2] = {path, claim};
+  struct child planter;
+  cr_assert_eq(start_child(&planter, plant_as_nobody, names), 'y',
+               "another user could claim root's file, or plant nothing");
+  stop_child(&planter);
+  struct stat before, after;
+  cr_assert_eq(lstat(path, &before), 0);
+  long long start = now_ms();
+  int listener, status = fdpass_listen(path, &listener);
+  long long took = now_ms() - start;
+  assert_status(status, FDPASS_EADDRINUSE); /* it may block replacing */
+  cr_assert_lt(took, 1000, "a planted claim made the call wait");
+  cr_assert_eq(lstat(path, &after), 0);
+  cr_assert_eq(after.st_ino, before.st_ino);
+  cr_assert_eq(lstat(claim, &after), 0, "the planted file was removed");
+  cr_assert(S_ISREG(after.st_mode));
+}
+
+/* Another replacer's claim, released 100 ms after the call found it: the
+ * call waits, then replaces the file. */
+static char claim[200];
+static pid_t releaser;
+
+static void release_claim_later(int rc)
+{
+  cr_assert(rc != 0 && errno == EEXIST, "the claim was not in the way");
+  releaser = fork();
+  if (releaser == 0) {
+    struct timespec pause = {.tv_nsec = 100 * 1000 * 1000};
+    nanosleep(&pause, NULL);
+    _exit(unlink(claim) == 0 ? 0 : 3);
+  }
+}
+
+FD_TEST(listen, a_claim_released_in_time_is_waited_for)
+{
+  const char *path = in_dir("claimed");
+  make_stale(path);
+  claim_name(path, claim);
+  cr_assert_eq(link(path, claim), 0);
+  after_claim = release_claim_later;
+  long long start = now_ms();
+  int listener, client, status = fdpass_listen(path, &listener);
+  long long took = now_ms() - start;
+  after_claim = NULL;
+  cr_assert(releaser > 0, "the claim was never found");
+  wait_child_ok(releaser);
+  assert_status(status, FDPASS_OK);
+  cr_assert_geq(took, 100, "it did not wait for the claim");
+  assert_ok(fdpass_connect(path, &client));
+  close(client);
+  close(listener);
 }
 
 struct lock_request {
@@ -737,21 +843,11 @@ FD_TEST(listen, a_regular_file_swapped_for_the_stale_one_is_never_deleted)
   assert_precious(attack_to);
 }
 
-/* After the claim on the stale file: the swap comes later still. */
-static int (*real_linkat)(int, const char *, int, const char *, int);
-static int swap_at_claim;
-
-int linkat(int from_dir, const char *from, int to_dir, const char *to,
-           int flags)
+/* The swap comes after the claim on the stale file. */
+static void fire_attack_after_claim(int rc)
 {
-  if (real_linkat == NULL)
-    *(void **)&real_linkat = dlsym(RTLD_NEXT, "linkat");
-  int rc = real_linkat(from_dir, from, to_dir, to, flags);
-  if (rc == 0 && swap_at_claim) {
-    swap_at_claim = 0;
+  if (rc == 0)
     fire_attack();
-  }
-  return rc;
 }
 
 FD_TEST(listen, a_regular_file_swapped_in_after_the_claim_is_put_back)
@@ -760,9 +856,9 @@ FD_TEST(listen, a_regular_file_swapped_in_after_the_claim_is_put_back)
   set_up_attack("precious", "stale");
   make_precious("precious");
   make_stale(attack_to);
-  swap_at_claim = 1;
+  after_claim = fire_attack_after_claim;
   int listener, status = fdpass_listen(attack_to, &listener);
-  swap_at_claim = 0;
+  after_claim = NULL;
   end_attack();
   assert_status(status, FDPASS_EADDRINUSE);
   assert_precious(attack_to);
