@@ -359,7 +359,7 @@ static void race_starters(const char *path, int rounds, uid_t owner,
 
 static int race_rounds(void)
 {
-  return under_valgrind() ? 10 : 150; /* each forks three times */
+  return under_valgrind() ? 4 : 150; /* each forks three times */
 }
 
 FD_TEST(listen, racing_replacers_of_a_stale_file_one_wins)

@@ -482,38 +482,38 @@ FDPASS_API int fdpass_peer_credentials(int sock, int64_t *pid, int64_t *uid,
  * FDPASS_ENOMEM, FDPASS_ESYS. */
 FDPASS_API int fdpass_socketpair(int *a, int *b);
 
-/* Listen for connections on `path`. The socket file gets mode 0600
- * whatever the umask, before anyone can connect: only its owner may
- * connect. bind(2) makes the file atomically, so a fresh path takes no
- * lock and nothing another user does delays it; of two callers for one
- * path one wins, the other gets FDPASS_EADDRINUSE. A stale socket file,
- * one that no socket is bound to (in any state, in any network namespace,
- * on overlayfs or btrfs too: a datagram connect asks the kernel, which
- * finds sockets by the file's inode, without connecting to a live server),
- * is replaced by its owner or root (others too where Linux's
- * protected_hardlinks is off): the replacer claims it for a few system
- * calls with a hard link named .fdpass-replacing-DEV-INO next to it, and
- * deletes that very file and nothing else. Any other existing
- * file, a socket that some process has bound (listening or not), or one
- * the kernel cannot tell about, is left alone. No symbolic link is
- * followed, and the mode is set only on the file this call bound (on
- * Linux it is born with it, or sock_diag names the file); if another file
- * was renamed over the path meanwhile, it is left as it is. On a failure after bind the file stays,
- * as a stale socket file that the next call replaces. Paths take up to 108
- * bytes on Linux (sizeof sun_path, no terminating NUL), one less
- * elsewhere. The caller removes the file when done (docs/security.md).
+/* Listen for connections on `path`. The socket file gets mode 0600 whatever
+ * the umask, before anyone can connect: only its owner may connect. bind(2)
+ * makes the file atomically, so a fresh path takes no lock and nothing
+ * another user does delays it; of two callers for one path one wins, the
+ * other gets FDPASS_EADDRINUSE. A stale socket file, one that no socket is
+ * bound to (in any state, in any network namespace, on overlayfs or btrfs
+ * too: a datagram connect asks the kernel, which finds sockets by the
+ * file's inode, without connecting to a live server), is replaced by its
+ * owner or root (others too where Linux's protected_hardlinks is off): the
+ * replacer claims it for a few system calls with a hard link named
+ * .fdpass-replacing-DEV-INO next to it, and deletes that very file and
+ * nothing else. Any other existing file, a socket that some process has
+ * bound (listening or not), or one the kernel cannot tell about, is left
+ * alone. No symbolic link is followed, and the mode is set only on the file
+ * this call bound (on Linux it is born with it, or sock_diag names the
+ * file); if another file was renamed over the path meanwhile, it is left as
+ * it is. On a failure after bind the file stays, as a stale socket file
+ * that the next call replaces. Paths take up to 108 bytes on Linux (sizeof
+ * sun_path, no terminating NUL), one less elsewhere. The caller removes the
+ * file when done (docs/security.md).
  * Returns FDPASS_OK, FDPASS_EADDRINUSE (a socket is bound there, a file
  * that is not a socket is in the way, the kernel cannot tell whether the
- * socket there is stale, or another file was renamed over the new one),
- * FDPASS_ENAMETOOLONG, FDPASS_EINVAL (NULL or empty path), FDPASS_ENOENT
- * (no such directory), FDPASS_EACCES (the directory may not be written,
- * or a socket file is in the way that the caller may not connect to, or
- * may not replace: another user's), FDPASS_ENOTSUP (abstract name on a
- * system without them; a mode that the umask narrows where a sandbox
- * refuses both unshare and netlink: docs/security.md), FDPASS_ETIMEDOUT
- * (another process has held its claim on the same stale file for 2
- * seconds: if it died, remove its .fdpass-replacing-* link),
- * FDPASS_EMFILE, FDPASS_ENOMEM, FDPASS_ESYS. */
+ * socket there is stale, something else has the claim's name, or another
+ * file was renamed over the new one), FDPASS_ENAMETOOLONG, FDPASS_EINVAL
+ * (NULL or empty path), FDPASS_ENOENT (no such directory), FDPASS_EACCES
+ * (the directory may not be written, or a socket file is in the way that
+ * the caller may not connect to, or may not replace: another user's),
+ * FDPASS_ENOTSUP (abstract name on a system without them; a mode that the
+ * umask narrows where a sandbox refuses both unshare and netlink:
+ * docs/security.md), FDPASS_ETIMEDOUT (another process has held its claim
+ * on the same stale file for 2 seconds: if it died, remove its
+ * .fdpass-replacing-* link), FDPASS_EMFILE, FDPASS_ENOMEM, FDPASS_ESYS. */
 FDPASS_API int fdpass_listen(const char *path, int *listener);
 
 /* Like fdpass_listen, with `mode` (permission bits, at most 0777) as the
