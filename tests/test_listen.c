@@ -1,7 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /* test_listen.c - fdpass_listen on a path as a hostile local user or a
  * second instance would meet it: never hang, never disturb a live server,
- * never unlink or chmod what is not its own, and report the real cause. */
+ * never unlink or chmod what is not its own, and report the real cause.
+ * The attacks run as uid 65534 (as root; skipped otherwise) in directories
+ * under /tmp that it can reach; overlayfs, btrfs and a second network
+ * namespace in forked children, skipped visibly where the sandbox refuses
+ * them. Hooks interposed on bind, socket, linkat, chmod and unshare put
+ * an attack in the instant that matters. */
 #define _GNU_SOURCE
 
 #include "helpers.h"
@@ -372,9 +377,10 @@ FD_TEST(listen, racing_replacers_as_two_users_one_wins)
 {
   need_root();
   const uid_t mixed[2] = {0, 65534};
-  const char *dir = shared_dir("shared", 0777);
   char path[160];
-  snprintf(path, sizeof path, "%s/race", dir);
+  snprintf(path, sizeof path, "%s/race", shared_dir("shared", 0777));
+  race_starters(path, race_rounds(), 65534, mixed);
+  snprintf(path, sizeof path, "%s/race", shared_dir("sticky", 01777));
   race_starters(path, race_rounds(), 65534, mixed);
 }
 
