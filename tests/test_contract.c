@@ -138,7 +138,7 @@ static void returned(const char *function, int status)
  *  EMFILE on send: ETOOMANYREFS, descriptors in flight beyond a limit
  *    that root does not have;
  *  ENOTSUP on listen/connect: abstract names exist on Linux (listen's
- *    other ENOTSUP needs netlink refused: test_listen drives it);
+ *    other ENOTSUP needs unshare and netlink refused: test_listen);
  *  ENOTSUP on connect_holder: Linux always tells who listens;
  *  ESYS on close: a delayed write error of a file system. */
 static const struct {

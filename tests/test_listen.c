@@ -192,7 +192,7 @@ FD_TEST(listen, without_sock_diag_the_mode_is_exact_from_the_start)
   close(listener);
 }
 
-FD_TEST(listen, without_sock_diag_or_a_private_umask_a_narrowed_mode_is_enotsup)
+FD_TEST(listen, without_sock_diag_or_private_umask_narrowed_is_enotsup)
 {
   const char *path = in_dir("narrowed");
   mode_t saved = umask(077);
