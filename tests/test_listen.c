@@ -721,6 +721,45 @@ FD_TEST(listen, a_symbolic_link_swapped_in_before_the_mode_changes)
   assert_victim_untouched(path);
 }
 
+/* fchmod of the socket refused once: the file must still never be born
+ * more open than the umask allows. */
+static int refuse_fchmod;
+static mode_t born_mode;
+
+int fchmod(int fd, mode_t mode)
+{
+  if (refuse_fchmod) {
+    refuse_fchmod = 0;
+    errno = EPERM;
+    return -1;
+  }
+  return (int)syscall(SYS_fchmod, fd, mode);
+}
+
+static void note_born_mode(const char *path)
+{
+  struct stat st;
+  born_mode = lstat(path, &st) == 0 ? st.st_mode & 07777 : 07777;
+}
+
+FD_TEST(listen, a_socket_whose_mode_was_not_set_is_born_under_the_umask)
+{
+  const char *path = in_dir("unset");
+  mode_t saved = umask(077);
+  refuse_fchmod = 1;
+  after_bind = note_born_mode;
+  int listener, status = fdpass_listen(path, &listener);
+  after_bind = NULL;
+  umask(saved);
+  cr_assert_eq(refuse_fchmod, 0, "fchmod was never called");
+  assert_status(status, FDPASS_OK);
+  cr_assert_eq(born_mode & 077, 0, "born %03o", born_mode);
+  struct stat st;
+  cr_assert_eq(lstat(path, &st), 0);
+  cr_assert_eq(st.st_mode & 07777, 0600, "%03o", st.st_mode & 07777);
+  close(listener);
+}
+
 /* The attacks below run as uid 65534 in a world-writable directory that
  * is not sticky, where it may rename anyone's files: `attack_dir`. */
 static char attack_dir[128], attack_from[160], attack_to[160];

@@ -406,13 +406,17 @@ static int bind_exactly(int sock, const struct address *a, int *result)
 /* Bind `sock` at the path: bind creates the file atomically, so a fresh
  * path needs no lock, and two starters never both bind. Where something is
  * in the way, clear_path removes a stale socket file and bind tries again
- * (a few times: someone may keep putting stale files there). `*exact`
- * tells whether the file was born with the socket's mode. */
+ * (a few times: someone may keep putting stale files there). The socket's
+ * own mode makes the file no more open than asked from its creation
+ * (Linux); `*exact` tells whether the file was born with it exactly. */
 static int bind_path(int sock, const struct address *a, int *exact)
 {
+  /* With the umask 0, a socket whose mode was not set (0777) would make a
+   * file anyone may connect to. */
+  int preset = fchmod(sock, (mode_t)a->mode) == 0;
   for (int tries = 0;; tries++) {
     int result;
-    *exact = bind_exactly(sock, a, &result);
+    *exact = preset && bind_exactly(sock, a, &result);
     if (!*exact)
       result = bind(sock, (const struct sockaddr *)&a->un, a->size);
     if (result == 0)
@@ -428,11 +432,9 @@ static int bind_path(int sock, const struct address *a, int *exact)
 }
 
 /* Bind `sock` at the path, give the file its exact mode, then listen: until
- * listen nobody can connect, so nobody ever does under another mode. The
- * socket's own mode, set before bind, makes the file no more open than
- * asked from its creation (Linux). On failure the file is left as a stale
- * socket file, which the next call replaces: removing it by name could
- * remove someone else's. */
+ * listen nobody can connect, so nobody ever does under another mode. On
+ * failure the file is left as a stale socket file, which the next call
+ * replaces: removing it by name could remove someone else's. */
 static int listen_at(int sock, const struct address *a)
 {
   if (a->abstract) {
@@ -441,7 +443,6 @@ static int listen_at(int sock, const struct address *a)
       return fdp_fail_os(errno);
     return FDPASS_OK;
   }
-  (void)fchmod(sock, (mode_t)a->mode);
   int exact;
   int rc = bind_path(sock, a, &exact);
   if (rc == FDPASS_OK)
