@@ -24,6 +24,26 @@ class FDPassTest < Minitest::Test
     Dir.children('/proc/self/fd').size
   end
 
+  # No test waits forever, on a loaded machine either: one that has not
+  # ended in a minute fails, naming itself, and the suite goes on.
+  TEST_SECONDS = 60
+
+  def run
+    Timeout.timeout(TEST_SECONDS, Minitest::Assertion,
+                    "#{name} did not end in #{TEST_SECONDS} s") { super }
+  end
+
+  # Wait, in steps of Thread.pass, until the block is true; fails after
+  # 30 s with what it waited for.
+  def wait_until(what)
+    deadline = Process.clock_gettime(Process::CLOCK_MONOTONIC) + 30
+    until yield
+      flunk "#{what}: not after 30 s" if
+        Process.clock_gettime(Process::CLOCK_MONOTONIC) > deadline
+      Thread.pass
+    end
+  end
+
   def setup
     GC.start # descriptors of earlier garbage are closed now, not later
     @fds_before = count_fds
@@ -260,7 +280,7 @@ class FDPassTest < Minitest::Test
   def blocked_thread(&block)
     thread = Thread.new(&block)
     thread.report_on_exception = false
-    Thread.pass until thread.stop? || !thread.alive?
+    wait_until('the thread blocks') { thread.stop? || !thread.alive? }
     thread
   end
 
@@ -360,8 +380,9 @@ class FDPassTest < Minitest::Test
     { 'INT' => 'Interrupt', 'TERM' => 'SignalException' }.each do |signal, exception|
       IO.popen([RbConfig.ruby, '-e', code], err: File::NULL) do |child|
         assert_equal "blocking\n", child.gets
-        state = '' # running until it waits in the kernel
-        state = File.read("/proc/#{child.pid}/stat")[/\) (\w)/, 1] until state == 'S'
+        wait_until('the child waits in the kernel') do
+          File.read("/proc/#{child.pid}/stat")[/\) (\w)/, 1] == 'S'
+        end
         Process.kill(signal, child.pid)
         assert_equal "#{exception}\n", child.gets
       end
@@ -515,11 +536,14 @@ class FDPassTest < Minitest::Test
     path = File.join(@dir, name)
     pid = Process.spawn(ENV['FDPASS'], 'hold', path, out: File::NULL,
                                                     err: File::NULL)
-    500.times do # until it answers
+    deadline = Process.clock_gettime(Process::CLOCK_MONOTONIC) + 30
+    begin # until it answers
       FDPass.list(path, 1000)
-      break
     rescue FDPass::Error
+      flunk 'the holder did not answer in 30 s' if
+        Process.clock_gettime(Process::CLOCK_MONOTONIC) > deadline
       sleep 0.01
+      retry
     end
     yield path, pid
   ensure
@@ -648,7 +672,7 @@ class FDPassTest < Minitest::Test
     old = trap('USR1') {}
     with_pair do |a, _|
       signaller = Thread.new do
-        Thread.pass until Thread.main.status == 'sleep'
+        wait_until('the main thread blocks') { Thread.main.status == 'sleep' }
         Process.kill('USR1', Process.pid)
       end
       assert_fdpass_error('ECLOSED') { FDPass.list(a) }
@@ -708,6 +732,12 @@ class FDPassTest < Minitest::Test
       assert $?.success?
       assert_nil client.gets # generation 2 ended it: no one else holds it
       [client, second].each(&:close)
+    ensure # a generation that failed does not outlive the test
+      [first, generation2].compact.each do |pid|
+        Process.kill('KILL', pid)
+        Process.wait(pid)
+      rescue Errno::ESRCH, Errno::ECHILD
+      end
     end
   end
 end
