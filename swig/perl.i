@@ -20,10 +20,6 @@
 #define FDPASS_RECV recv_fd
 
 %{
-#include <errno.h>
-#include <poll.h>
-#include <time.h>
-
 /* Die with an FDPass::Error for `status`: a blessed hash of the code, its
  * name, its message and where the Perl caller stands (an object gets no
  * " at FILE line N." from die, so it keeps them to stringify). */
@@ -113,46 +109,23 @@ static const char *fdpass_pl_path(pTHX_ SV *sv)
   return path;
 }
 
-static long long fdpass_pl_now_ms(void)
+/* A signal interrupted a wait: Perl installs its signal handlers without
+ * SA_RESTART and runs them between ops, so the handler runs here (and may
+ * die, which unwinds the call, as alarm and die do around sysread). */
+static void fdpass_pl_interrupted(void *context)
 {
-  struct timespec now;
-  clock_gettime(CLOCK_MONOTONIC, &now);
-  return (long long)now.tv_sec * 1000 + now.tv_nsec / 1000000;
+  dTHXa(context);
+  (void)context; /* unused without threads */
+  PERL_ASYNC_CHECK();
 }
 
-/* fdpass_wait's contract, the Perl way: Perl installs its signal handlers
- * without SA_RESTART and runs them between ops, so a signal ends poll with
- * EINTR, its handler runs here (and may die, which unwinds the call, as
- * alarm and die do around sysread) and the wait goes on. */
-static int fdpass_pl_wait(pTHX_ int sock, int events, int timeout_ms)
-{
-  struct pollfd p = { .fd = sock, .events = 0 };
-  if (events & FDPASS_READABLE)
-    p.events |= POLLIN;
-  if (events & FDPASS_WRITABLE)
-    p.events |= POLLOUT;
-  long long deadline = fdpass_pl_now_ms() + timeout_ms;
-  int left = timeout_ms;
-  for (;;) {
-    int n = poll(&p, 1, left);
-    if (n > 0)
-      return p.revents & POLLNVAL ? FDPASS_EBADF : FDPASS_OK;
-    if (n == 0)
-      return FDPASS_ETIMEDOUT;
-    if (errno != EINTR)
-      return errno == ENOMEM ? FDPASS_ENOMEM : FDPASS_ESYS;
-    PERL_ASYNC_CHECK();
-    if (timeout_ms >= 0) {
-      long long rest = deadline - fdpass_pl_now_ms();
-      left = rest > 0 ? (int)rest : 0;
-    }
-  }
-}
 #define FDPASS_BINDING_WAIT(sock, events, timeout_ms) \
-  fdpass_pl_wait(aTHX_ sock, events, timeout_ms)
+  fdpass_binding_wait(sock, events, timeout_ms, fdpass_pl_interrupted, \
+                      PERL_GET_THX)
 #define FDPASS_BINDING_BLOCK(sock, events) \
-  fdpass_pl_wait(aTHX_ sock, events, -1)
-#define FDPASS_BINDING_ACCEPT(listener, sock) fdpass_accept(listener, sock)
+  FDPASS_BINDING_WAIT(sock, events, -1)
+#define FDPASS_BINDING_ACCEPT(listener, sock) \
+  fdpass_binding_accept(listener, sock, fdpass_pl_interrupted, PERL_GET_THX)
 
 /* Push `value` as the wrapper's next result. */
 #define FDPASS_PL_PUSH(value) \

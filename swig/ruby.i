@@ -120,6 +120,27 @@ static int fdpass_rb_wait(int sock, int events, int timeout_ms)
   fdpass_rb_wait(sock, events, timeout_ms)
 #define FDPASS_BINDING_BLOCK(sock, events) fdpass_rb_wait(sock, events, -1)
 
+static VALUE fdpass_rb_check_ints(VALUE unused)
+{
+  (void)unused;
+  rb_thread_check_ints();
+  return Qnil;
+}
+
+/* Raise what interrupts this thread now, if anything does, once `status`
+ * and what `sock` got (if it did) have been dealt with: the socket is
+ * closed, as its number would never reach Ruby. */
+static void fdpass_rb_interrupts_after(int status, int sock)
+{
+  int state = 0;
+  rb_protect(fdpass_rb_check_ints, Qnil, &state);
+  if (state != 0) {
+    if (status == FDPASS_OK)
+      fdpass_close(sock);
+    rb_jump_tag(state);
+  }
+}
+
 struct fdpass_rb_accept {
   int listener, *sock, status;
 };
@@ -127,22 +148,22 @@ struct fdpass_rb_accept {
 static void *fdpass_rb_accept_call(void *data)
 {
   struct fdpass_rb_accept *call = data;
-  call->status = fdpass_accept(call->listener, call->sock);
+  call->status = fdpass_binding_accept(call->listener, call->sock, NULL,
+                                       NULL);
   return NULL;
 }
 
-/* fdpass_accept without the VM lock, so that other threads run while it
- * blocks (on a connection that another process took); the thread's
- * interrupts wait for its return, as the library retries EINTR. With an
- * interrupt pending Ruby does not make the call, and the interrupt is
- * raised here. */
+/* The accept runs without the VM lock, so that other threads run while
+ * it blocks (on a connection that another process took); what interrupts
+ * the thread ends it (EINTR: FDPASS_EAGAIN, and the wait starts again)
+ * and is raised, the connection it got closed. RB_NOGVL_INTR_FAIL: with
+ * an interrupt pending the call is not made, and raising is ours. */
 static int fdpass_rb_accept(int listener, int *sock)
 {
   struct fdpass_rb_accept call = { listener, sock, FDPASS_EAGAIN };
-  rb_thread_call_without_gvl(fdpass_rb_accept_call, &call, RUBY_UBF_IO,
-                             NULL);
-  if (call.status == FDPASS_EAGAIN) /* fdpass_accept never says it */
-    rb_thread_check_ints();
+  rb_nogvl(fdpass_rb_accept_call, &call, RUBY_UBF_IO, NULL,
+           RB_NOGVL_INTR_FAIL);
+  fdpass_rb_interrupts_after(call.status, *sock);
   return call.status;
 }
 #define FDPASS_BINDING_ACCEPT(listener, sock) \

@@ -14,11 +14,6 @@
  */
 %module fdpass
 
-%begin %{
-/* accept4, for fdpass::server's close-on-exec connections. */
-#define _GNU_SOURCE
-%}
-
 %{
 #include <errno.h>
 #include <netdb.h>
@@ -274,7 +269,7 @@ static int fdpass_tcl_wait(Tcl_Interp *interp, Tcl_Obj *sock_object,
 #define FDPASS_BINDING_BLOCK(sock, events) \
   fdpass_tcl_block(interp, objv[1], sock, events)
 #define FDPASS_BINDING_ACCEPT(listener, sock) \
-  fdpass_accept(listener, sock)
+  fdpass_binding_accept(listener, sock, NULL, NULL)
 %}
 
 %typemap(in) int INTEGER

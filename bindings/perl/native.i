@@ -63,7 +63,7 @@ XS(fdpass_pl_iofdpass_send)
   int sock = (int)SvIV(ST(0)), fd = (int)SvIV(ST(1)), status;
   while ((status = fdpass_send_flags(sock, fd, FDPASS_NONBLOCK)) ==
              FDPASS_EAGAIN && fdpass_pl_blocking(sock) &&
-         (status = fdpass_pl_wait(aTHX_ sock, FDPASS_WRITABLE, -1)) ==
+         (status = FDPASS_BINDING_BLOCK(sock, FDPASS_WRITABLE)) ==
              FDPASS_OK)
     ;
   if (status != FDPASS_OK)
@@ -82,7 +82,7 @@ XS(fdpass_pl_iofdpass_recv)
   int sock = (int)SvIV(ST(0)), fd = -1, status;
   while ((status = fdpass_recv_flags(sock, &fd, FDPASS_NONBLOCK)) ==
              FDPASS_EAGAIN && fdpass_pl_blocking(sock) &&
-         (status = fdpass_pl_wait(aTHX_ sock, FDPASS_READABLE, -1)) ==
+         (status = FDPASS_BINDING_BLOCK(sock, FDPASS_READABLE)) ==
              FDPASS_OK)
     ;
   if (status != FDPASS_OK) {

@@ -172,6 +172,72 @@ check 'listen, connect, accept, peer_credentials' => sub {
   unlink $path;
 };
 
+# Another process accepts on the same listener: when it takes the
+# connection between our poll and our accept(2), the accept blocks there;
+# a signal whose handler dies (alarm's) ends it, and does not wait for the
+# next client. A watcher process connects until it sees us blocked in
+# accept(2) (x86_64's numbers in /proc), then signals; the race is
+# provoked for up to 10 s, skipped if it never came.
+check 'accept after another process took the connection' => sub {
+  plan skip_all => "the syscall numbers are x86_64's"
+    unless POSIX::uname() && (POSIX::uname())[4] eq 'x86_64';
+  my $path = "$dir/shared.sock";
+  my $listener = FDPass::listen($path);
+  my $parent = $$;
+  my $taker = fork // die "fork: $!";
+  if (!$taker) {
+    FDPass::close(FDPass::accept($listener)) while 1;
+  }
+  my ($report, $to_parent) = pipe_pair();
+  my ($ended, $to_watcher) = pipe_pair();
+  my $watcher = fork // die "fork: $!";
+  if (!$watcher) {
+    close $report;
+    close $to_watcher;
+    my $syscall = sub {
+      open my $f, '<', "/proc/$parent/syscall" or return -1;
+      my $n = <$f>;
+      return $n =~ /\A(\d+)/ ? $1 : -1;
+    };
+    my ($hit, $deadline) = (0, time + 10);
+    while (!$hit && time < $deadline) {
+      socket my $c, AF_UNIX, SOCK_STREAM, 0 or die;
+      connect $c, Socket::pack_sockaddr_un($path) or die "connect: $!";
+      close $c;
+      select undef, undef, undef, 0.005; # back in its wait, or in accept(2)
+      $hit = grep { $syscall->() == $_ } 43, 288;
+    }
+    syswrite $to_parent, $hit ? "hit\n" : "none\n";
+    kill 'ALRM', $parent;
+    my $in = '';
+    vec($in, fileno $ended, 1) = 1;
+    if (!select $in, undef, undef, 5) { # the handler waits for a client
+      syswrite $to_parent, "late\n";
+      socket my $c, AF_UNIX, SOCK_STREAM, 0 or die;
+      connect $c, Socket::pack_sockaddr_un($path);
+    }
+    POSIX::_exit(0);
+  }
+  close $to_parent;
+  close $ended;
+  local $SIG{ALRM} = sub { die "alarm\n" };
+  my $e = error_of(sub { FDPass::close(FDPass::accept($listener)) while 1 });
+  syswrite $to_watcher, "ended\n";
+  waitpid $watcher, 0;
+  my $said = join '', <$report>;
+  kill 'KILL', $taker;
+  waitpid $taker, 0;
+  FDPass::close($listener);
+  close $_ for $report, $to_watcher;
+  unlink $path;
+  is($e, "alarm\n", 'the handler ended the accept');
+  SKIP: {
+    skip 'the other process never took a connection between poll and accept', 1
+      if $said eq "none\n";
+    is($said, "hit\n", 'the handler ran at once, blocked in accept(2)');
+  }
+};
+
 check 'a child process' => sub {
   my ($a, $b) = FDPass::socketpair();
   my ($r, $w) = pipe_pair();

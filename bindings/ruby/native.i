@@ -60,18 +60,28 @@ static VALUE fdpass_rb_recv_io(int argc, VALUE *argv, VALUE self)
 %}
 
 %{
+#include <pthread.h>
+#include <unistd.h>
+
 /* The descriptor store. A holder is a path (a String or an object with
  * #to_path: the call connects, and closes that connection after it) or a
- * connected socket (an Integer or an object with #fileno). The library
- * call runs without the VM lock, so other threads run meanwhile; what
- * interrupts the thread (signals, Thread#raise, Thread#kill, Timeout)
- * shuts the connection down, which ends the call at once, and is raised:
- * an exchange cut midway leaves the connection out of step anyway
- * (fdpass.h), the module only makes that visible at once. A signal whose
- * trap returns leaves the call to end as it did: done, or FDPASS_ECLOSED. */
+ * connected socket (an Integer or an object with #fileno).
+ *
+ * The library call runs in a thread of its own, while the Ruby thread
+ * waits as Ruby's own IO waits (rb_wait_for_single_fd on a pipe that the
+ * call's end closes): other threads run, the fiber scheduler is asked, and
+ * signals, Thread#raise, Thread#kill and Timeout reach it whatever the
+ * other threads do (a call blocked in the library without the VM lock
+ * would leave a signal that another thread received pending until some
+ * thread ran Ruby). A signal whose trap returns leaves the call running.
+ * Whatever raises shuts the connection down, which ends the call at once;
+ * what the call got is closed and freed before the exception goes on. An
+ * exchange cut midway leaves the connection out of step anyway (fdpass.h),
+ * and a store or remove may have taken effect (docs/bindings.md). */
 struct fdpass_rb_store_call {
   int (*run)(struct fdpass_rb_store_call *call);
-  int sock, timeout_ms, status, interrupted;
+  int sock, timeout_ms, status;
+  int ended[2]; /* the pipe: the call closes ended[1] when it is done */
   const char *name;
   int fds[FDPASS_MAX_FDS];
   size_t nfds;
@@ -101,19 +111,12 @@ static int fdpass_rb_list_run(struct fdpass_rb_store_call *call)
   return fdpass_binding_list(call->sock, call->timeout_ms, &call->names);
 }
 
-static void *fdpass_rb_store_without_gvl(void *data)
+static void *fdpass_rb_store_thread(void *data)
 {
   struct fdpass_rb_store_call *call = data;
   call->status = call->run(call);
+  close(call->ended[1]);
   return NULL;
-}
-
-/* The unblocking function: called by the thread that interrupts. */
-static void fdpass_rb_store_interrupt(void *data)
-{
-  struct fdpass_rb_store_call *call = data;
-  call->interrupted = 1;
-  shutdown(call->sock, SHUT_RDWR);
 }
 
 /* Frees what the call delivered and closes its descriptors: for a call
@@ -127,9 +130,17 @@ static void fdpass_rb_store_discard(struct fdpass_rb_store_call *call)
   call->names = NULL;
 }
 
-static VALUE fdpass_rb_check_ints(VALUE unused)
+/* Until the call's thread is done; then what interrupts this thread, if
+ * anything does, is raised while the results can still be discarded. */
+static VALUE fdpass_rb_store_wait(VALUE data)
 {
-  (void)unused;
+  const struct fdpass_rb_store_call *call =
+      (const struct fdpass_rb_store_call *)data;
+  int ready;
+  while ((ready = rb_wait_for_single_fd(call->ended[0], RB_WAITFD_IN,
+                                        NULL)) == 0 ||
+         (ready < 0 && errno == EINTR))
+    ;
   rb_thread_check_ints();
   return Qnil;
 }
@@ -145,24 +156,32 @@ static void fdpass_rb_store_call(VALUE holder,
   else
     path = rb_get_path(holder);
   const char *where = NIL_P(path) ? NULL : RSTRING_PTR(path);
+  if (pipe2(call->ended, O_CLOEXEC) != 0)
+    fdpass_rb_raise(errno == ENOMEM ? FDPASS_ENOMEM : FDPASS_EMFILE);
   int status = fdpass_binding_holder(where, &call->sock);
   RB_GC_GUARD(path);
-  if (status != FDPASS_OK)
+  pthread_t thread;
+  if (status == FDPASS_OK &&
+      pthread_create(&thread, NULL, fdpass_rb_store_thread, call) != 0) {
+    fdpass_binding_holder_done(where, call->sock);
+    status = FDPASS_ENOMEM;
+  }
+  if (status != FDPASS_OK) {
+    close(call->ended[0]);
+    close(call->ended[1]);
     fdpass_rb_raise(status);
-  do {
-    call->status = FDPASS_EAGAIN; /* not run: an interrupt was pending */
-    rb_thread_call_without_gvl(fdpass_rb_store_without_gvl, call,
-                               fdpass_rb_store_interrupt, call);
-    int state = 0;
-    if (call->interrupted || call->status == FDPASS_EAGAIN)
-      rb_protect(fdpass_rb_check_ints, Qnil, &state);
-    if (state != 0) { /* it raises: nothing reaches Ruby */
-      fdpass_binding_holder_done(where, call->sock);
-      fdpass_rb_store_discard(call);
-      rb_jump_tag(state);
-    }
-  } while (call->status == FDPASS_EAGAIN); /* a trap ran, and returned */
+  }
+  int state = 0;
+  rb_protect(fdpass_rb_store_wait, (VALUE)call, &state);
+  if (state != 0)
+    shutdown(call->sock, SHUT_RDWR); /* ends the call, if it still runs */
+  pthread_join(thread, NULL);
+  close(call->ended[0]);
   fdpass_binding_holder_done(where, call->sock);
+  if (state != 0) { /* it raises: nothing reaches Ruby */
+    fdpass_rb_store_discard(call);
+    rb_jump_tag(state);
+  }
   if (call->status != FDPASS_OK)
     fdpass_rb_raise(call->status);
 }

@@ -267,6 +267,63 @@ class FDPassTest < Minitest::Test
     end
   end
 
+  def now = Process.clock_gettime(Process::CLOCK_MONOTONIC)
+
+  # Whether `thread` waits in accept(2) itself (x86_64's numbers).
+  def in_accept?(thread)
+    [43, 288].include?(File.read("/proc/self/task/#{thread.native_thread_id}/syscall").to_i)
+  rescue Errno::ENOENT, Errno::ESRCH
+    false
+  end
+
+  # Another process accepts on the same listener: when it takes the
+  # connection between our poll and our accept(2), the accept blocks;
+  # Thread#kill ends it there, and the next connection is not taken and
+  # lost. The race is provoked for up to 10 s, skipped if it never came.
+  def test_accept_after_another_process_took_the_connection
+    skip 'the syscall numbers are x86_64\'s' unless RUBY_PLATFORM.start_with?('x86_64')
+    path = File.join(@dir, 'shared.sock')
+    listener = FDPass.listen(path)
+    took_r, took_w = IO.pipe
+    taker = fork do
+      took_r.close
+      loop do
+        FDPass.close(FDPass.accept(listener))
+        took_w.write('.')
+      end
+    end
+    took_w.close
+    acceptor = nil
+    deadline = now + 10
+    until (hit ||= false) || now > deadline
+      acceptor ||= blocked_thread { FDPass.accept(listener) }
+      UNIXSocket.new(path).close
+      wait_until('the connection is accepted') do
+        !acceptor.alive? || IO.select([took_r], nil, nil, 0)
+      end
+      if acceptor.alive?
+        took_r.read(1)
+        sleep 0.005 # back in its wait, or blocked in accept(2)
+        hit = in_accept?(acceptor)
+      else
+        FDPass.close(acceptor.value) # ours won
+        acceptor = nil
+      end
+    end
+    skip 'the other process never took a connection between poll and accept in 10 s' unless hit
+    acceptor.kill
+    refute_nil acceptor.join(5), 'Thread#kill ends an accept blocked in accept(2)'
+    UNIXSocket.new(path).close
+    assert IO.select([took_r], nil, nil, 10), 'the next connection went to the other process'
+  ensure
+    if taker
+      Process.kill('KILL', taker)
+      Process.wait(taker)
+    end
+    took_r&.close
+    FDPass.close(listener) if listener
+  end
+
   def test_listen_mode
     path = File.join(@dir, 'mode.sock')
     listener = FDPass.listen_mode(path, 0o660)
@@ -362,16 +419,16 @@ class FDPassTest < Minitest::Test
     end
   end
 
-  # A second Ruby blocks in recv_fd on a socket nobody writes to; SIGINT
-  # and SIGTERM end it as they end a blocked IO#read.
-  def test_signals_end_a_blocked_call
+  # A second Ruby runs `setup`, then blocks in `call` and prints the class
+  # of what ends it: SIGINT and SIGTERM end it as they end a blocked
+  # IO#read. The block sees the child's lines (`line`) until it blocks.
+  def assert_signals_end(setup, call)
     code = <<~RUBY
       require 'fdpass'
-      a, b = FDPass.socketpair
-      puts 'blocking'
-      $stdout.flush
+      $stdout.sync = true
+      #{setup}
       begin
-        FDPass.recv_fd(b)
+        #{call}
       rescue Exception => e
         puts e.class.name
         raise
@@ -379,14 +436,29 @@ class FDPassTest < Minitest::Test
     RUBY
     { 'INT' => 'Interrupt', 'TERM' => 'SignalException' }.each do |signal, exception|
       IO.popen([RbConfig.ruby, '-e', code], err: File::NULL) do |child|
-        assert_equal "blocking\n", child.gets
-        wait_until('the child waits in the kernel') do
-          File.read("/proc/#{child.pid}/stat")[/\) (\w)/, 1] == 'S'
+        line = lambda do |what|
+          flunk "#{what}: nothing from the child in 10 s" unless IO.select([child], nil, nil, 10)
+          (child.gets || flunk("#{what}: the child ended")).chomp
         end
+        yield child, line
         Process.kill(signal, child.pid)
-        assert_equal "#{exception}\n", child.gets
+        assert_equal exception, line.call("after SIG#{signal}")
+      rescue Minitest::Assertion
+        Process.kill('KILL', child.pid) # a child that hangs ends here
+        raise
       end
       assert_equal Signal.list[signal], $?.termsig
+    end
+  end
+
+  # recv_fd on a socket nobody writes to.
+  def test_signals_end_a_blocked_call
+    assert_signals_end("a, b = FDPass.socketpair\nputs 'blocking'",
+                       'FDPass.recv_fd(b)') do |child, line|
+      assert_equal 'blocking', line.call('the child starts')
+      wait_until('the child waits in the kernel') do
+        File.read("/proc/#{child.pid}/stat")[/\) (\w)/, 1] == 'S'
+      end
     end
   end
 
@@ -668,18 +740,61 @@ class FDPassTest < Minitest::Test
     with_pair do |a, _|
       assert_fdpass_error('ETIMEDOUT') { FDPass.remove(a, 'x', 10) }
     end
-    # A signal whose trap returns: the connection was shut down.
-    old = trap('USR1') {}
+    # A signal whose trap returns: the call goes on, and can still be ended.
+    trapped = Queue.new
+    old = trap('USR1') { trapped << :ran }
     with_pair do |a, _|
-      signaller = Thread.new do
-        wait_until('the main thread blocks') { Thread.main.status == 'sleep' }
-        Process.kill('USR1', Process.pid)
-      end
-      assert_fdpass_error('ECLOSED') { FDPass.list(a) }
-      signaller.join
+      lister = blocked_thread { FDPass.list(a) }
+      Process.kill('USR1', Process.pid)
+      assert_equal :ran, trapped.pop
+      assert_equal 'sleep', lister.status
+      lister.raise(RuntimeError, 'ended')
+      assert_raises(RuntimeError) { lister.join }
     end
   ensure
     trap('USR1', old)
+  end
+
+  # A holder on a path that never answers (a listener that accepts
+  # nothing): every way of interrupting a store call closes the connection
+  # the call made.
+  def test_interrupted_store_calls_leave_nothing_open
+    path = File.join(@dir, 'stalled.sock')
+    listener = FDPass.listen(path)
+    before = count_fds
+    5.times do
+      assert_raises(Timeout::Error) { Timeout.timeout(0.05) { FDPass.list(path) } }
+    end
+    assert_equal before, count_fds, 'after 5 interrupted lists'
+    fetcher = blocked_thread { FDPass.fetch(path) }
+    fetcher.raise(RuntimeError, 'raised')
+    assert_raises(RuntimeError) { fetcher.join }
+    storer = blocked_thread { FDPass.store(path, 'x', [$stdin]) }
+    storer.kill.join
+    remover = blocked_thread { FDPass.remove(path, 'x') }
+    remover.kill.join
+    assert_equal before, count_fds, 'after fetch, store and remove'
+  ensure
+    FDPass.close(listener) if listener
+  end
+
+  # SIGINT and SIGTERM from outside end a store call on a stalled holder,
+  # also after another thread had the process signal itself (whose trap
+  # returns).
+  def test_signals_end_a_store_call_after_another_thread_signalled
+    setup = <<~RUBY
+      trap('USR1') { puts 'trapped' }
+      a, b = FDPass.socketpair
+      signaller = Thread.new do
+        Thread.pass until Thread.main.status == 'sleep'
+        Process.kill('USR1', Process.pid)
+      end
+      Thread.new { signaller.join; sleep 0.2; puts 'blocking' }
+    RUBY
+    assert_signals_end(setup, 'FDPass.list(a)') do |_, line|
+      assert_equal 'trapped', line.call('the trap of USR1')
+      assert_equal 'blocking', line.call('still blocking')
+    end
   end
 
   # A line-echo server restarts through a holder while its client keeps
