@@ -216,13 +216,51 @@ static int fdpass_tcl_block(Tcl_Interp *interp, Tcl_Obj *sock_object,
 }
 
 struct fdpass_tcl_waiter {
-  int ready, timed_out;
+  int ready, timed_out, sock, mask;
+  struct fdpass_tcl_waiter *next;
 };
+
+/* The waits on integer descriptors of this thread, innermost first. Tcl
+ * keeps one file handler per descriptor, which the innermost wait's would
+ * replace and then delete: the waits on one descriptor share a handler
+ * for all their events, which the last one deletes. */
+static Tcl_ThreadDataKey fdpass_tcl_waiters_key;
+
+static struct fdpass_tcl_waiter **fdpass_tcl_waiters(void)
+{
+  return Tcl_GetThreadData(&fdpass_tcl_waiters_key,
+                           sizeof(struct fdpass_tcl_waiter *));
+}
 
 static void fdpass_tcl_ready(ClientData data, int mask)
 {
   (void)mask;
   ((struct fdpass_tcl_waiter *)data)->ready = 1;
+}
+
+static void fdpass_tcl_fd_ready(ClientData data, int mask)
+{
+  int sock = (int)(intptr_t)data;
+  for (struct fdpass_tcl_waiter *w = *fdpass_tcl_waiters(); w != NULL;
+       w = w->next)
+    if (w->sock == sock && (w->mask & mask))
+      w->ready = 1;
+}
+
+/* The file handler of `sock` for the events of every wait on it; none
+ * when no wait is left. */
+static void fdpass_tcl_watch(int sock)
+{
+  int mask = 0;
+  for (struct fdpass_tcl_waiter *w = *fdpass_tcl_waiters(); w != NULL;
+       w = w->next)
+    if (w->sock == sock)
+      mask |= w->mask;
+  if (mask != 0)
+    Tcl_CreateFileHandler(sock, mask, fdpass_tcl_fd_ready,
+                          (ClientData)(intptr_t)sock);
+  else
+    Tcl_DeleteFileHandler(sock);
 }
 
 static void fdpass_tcl_timed_out(ClientData data)
@@ -237,17 +275,21 @@ static void fdpass_tcl_timed_out(ClientData data)
 static int fdpass_tcl_wait(Tcl_Interp *interp, Tcl_Obj *sock_object,
                            int sock, int events, int timeout_ms)
 {
-  struct fdpass_tcl_waiter waiter = { 0, 0 };
-  int mask = (events & FDPASS_READABLE ? TCL_READABLE : 0) |
-             (events & FDPASS_WRITABLE ? TCL_WRITABLE : 0);
+  struct fdpass_tcl_waiter waiter = { 0, 0, sock, 0, NULL };
+  waiter.mask = (events & FDPASS_READABLE ? TCL_READABLE : 0) |
+                (events & FDPASS_WRITABLE ? TCL_WRITABLE : 0);
   Tcl_Channel channel = fdpass_tcl_channel_of(interp, sock_object, NULL);
   Tcl_ResetResult(interp);
+  struct fdpass_tcl_waiter **waiters = fdpass_tcl_waiters();
   if (channel != NULL) { /* kept open while we wait, whoever closes it */
     Tcl_RegisterChannel(NULL, channel);
-    Tcl_CreateChannelHandler(channel, mask, fdpass_tcl_ready, &waiter);
+    Tcl_CreateChannelHandler(channel, waiter.mask, fdpass_tcl_ready,
+                             &waiter);
+  } else {
+    waiter.next = *waiters;
+    *waiters = &waiter;
+    fdpass_tcl_watch(sock);
   }
-  else
-    Tcl_CreateFileHandler(sock, mask, fdpass_tcl_ready, &waiter);
   Tcl_TimerToken timer = timeout_ms < 0 ? NULL
       : Tcl_CreateTimerHandler(timeout_ms, fdpass_tcl_timed_out, &waiter);
   while (!waiter.ready && !waiter.timed_out)
@@ -258,8 +300,13 @@ static int fdpass_tcl_wait(Tcl_Interp *interp, Tcl_Obj *sock_object,
   if (channel != NULL) {
     Tcl_DeleteChannelHandler(channel, fdpass_tcl_ready, &waiter);
     Tcl_UnregisterChannel(NULL, channel);
-  } else
-    Tcl_DeleteFileHandler(sock);
+  } else {
+    struct fdpass_tcl_waiter **link = waiters;
+    while (*link != &waiter)
+      link = &(*link)->next;
+    *link = waiter.next;
+    fdpass_tcl_watch(sock);
+  }
   return waiter.ready ? FDPASS_OK : FDPASS_ETIMEDOUT;
 }
 

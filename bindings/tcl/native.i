@@ -76,11 +76,55 @@ static int fdpass_tcl_mode_mask(const char *mode)
   return 0;
 }
 
+/* The channel of `interp` that owns `fd` (one of its descriptors is
+ * `fd`: a file, a pipe, a socket of any type, stdin...), or NULL. Looked
+ * up by descriptor: Tcl names socket channels sock..., not file<fd>. */
+static Tcl_Channel fdpass_tcl_owner(Tcl_Interp *interp, int fd)
+{
+  Tcl_Channel owner = NULL;
+  if (Tcl_GetChannelNamesEx(interp, NULL) != TCL_OK)
+    return NULL;
+  Tcl_Obj *names = Tcl_GetObjResult(interp);
+  Tcl_IncrRefCount(names);
+  int count;
+  Tcl_Obj **items;
+  Tcl_ListObjGetElements(NULL, names, &count, &items);
+  for (int i = 0; i < count && owner == NULL; i++) {
+    Tcl_Channel channel = Tcl_GetChannel(interp, Tcl_GetString(items[i]),
+                                         NULL);
+    for (int direction = TCL_READABLE; channel != NULL &&
+         direction <= TCL_WRITABLE; direction <<= 1) {
+      ClientData handle;
+      if (Tcl_GetChannelHandle(channel, direction, &handle) == TCL_OK &&
+          (int)(intptr_t)handle == fd)
+        owner = channel;
+    }
+  }
+  Tcl_DecrRefCount(names);
+  Tcl_ResetResult(interp);
+  return owner;
+}
+
+/* FDPASS EINVAL when a channel owns `fd`: a second one would close it
+ * twice (the second close closing whatever got the number meanwhile), and
+ * Tcl aborts on a second channel of the same name. */
+static int fdpass_tcl_check_unowned(Tcl_Interp *interp, int fd)
+{
+  Tcl_Channel owner = fdpass_tcl_owner(interp, fd);
+  if (owner == NULL)
+    return TCL_OK;
+  Tcl_SetObjResult(interp, Tcl_ObjPrintf(
+      "descriptor %d belongs to channel \"%s\" already", fd,
+      Tcl_GetChannelName(owner)));
+  Tcl_SetErrorCode(interp, "FDPASS", "EINVAL",
+                   fdpass_strerror(FDPASS_EINVAL), NULL);
+  return TCL_ERROR;
+}
+
 /* fdpass::channel fd ?mode?: a channel that owns `fd` (closing the channel
  * closes it). The mode, r, w or r+, defaults to the descriptor's access
- * mode; a mode the descriptor does not allow is FDPASS EINVAL. A
- * descriptor that a channel of this interpreter already owns is an error:
- * Tcl would abort on a second channel of the same name. */
+ * mode; a mode the descriptor does not allow is FDPASS EINVAL, and so is
+ * a descriptor that a channel of this interpreter already owns. */
 static int fdpass_tcl_channel(ClientData unused, Tcl_Interp *interp,
                               int objc, Tcl_Obj *const objv[])
 {
@@ -103,16 +147,8 @@ static int fdpass_tcl_channel(ClientData unused, Tcl_Interp *interp,
         "bad mode \"%s\": must be r, w or r+", Tcl_GetString(objv[2])));
   if (wanted & ~allowed)
     return fdpass_tcl_failure(interp, FDPASS_EINVAL);
-  char name[32];
-  snprintf(name, sizeof name, "file%d", fd);
-  if (Tcl_GetChannel(interp, name, NULL) != NULL) {
-    const char *message = fdpass_strerror(FDPASS_EINVAL);
-    Tcl_SetObjResult(interp, Tcl_ObjPrintf(
-        "descriptor %d belongs to channel \"%s\" already", fd, name));
-    Tcl_SetErrorCode(interp, "FDPASS", "EINVAL", message, NULL);
+  if (fdpass_tcl_check_unowned(interp, fd) != TCL_OK)
     return TCL_ERROR;
-  }
-  Tcl_ResetResult(interp);
   Tcl_Channel channel = Tcl_MakeFileChannel((ClientData)(intptr_t)fd, wanted);
   Tcl_RegisterChannel(interp, channel);
   Tcl_SetObjResult(interp, Tcl_NewStringObj(Tcl_GetChannelName(channel), -1));
@@ -364,6 +400,8 @@ static int fdpass_tcl_server(ClientData unused, Tcl_Interp *interp,
     return TCL_ERROR;
   if (fcntl(fd, F_GETFL) < 0)
     return fdpass_tcl_failure(interp, FDPASS_EBADF);
+  if (fdpass_tcl_check_unowned(interp, fd) != TCL_OK)
+    return TCL_ERROR;
   if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &size) != 0 ||
       !listening) {
     Tcl_SetObjResult(interp, Tcl_ObjPrintf(

@@ -594,6 +594,34 @@ fdtest store-gone {a holder that is gone: its socket and its path} {
     return $results
 } {ECLOSED ECONNREFUSED ENOENT}
 
+fdtest channel-owned-socket {channel on a descriptor a socket channel owns
+        (named sock...): FDPASS EINVAL, found by descriptor} {
+    set server [socket -server none -myaddr 127.0.0.1 0]
+    set client [socket 127.0.0.1 [lindex [chan configure $server -sockname] 2]]
+    set results {}
+    foreach channel [list $server $client stdout] {
+        lappend results [lrange [errorcode {fdpass::channel [fdpass::fileno $channel]}] 0 1]
+    }
+    close $client
+    close $server
+    return $results
+} {{FDPASS EINVAL} {FDPASS EINVAL} {FDPASS EINVAL}}
+
+# The inner wait starts while the outer one serves the event loop; the
+# byte comes while the inner one does.
+fdtest wait-nested {a nested fdpass::wait on the same descriptor: both
+        see it ready} {
+    lassign [fdpass::socketpair] ::wa ::wb
+    set ::inner none
+    after 20 {set ::inner [catch {fdpass::wait $::wb $fdpass::READABLE 5000}]}
+    after 40 {fdpass::send $::wa $::wa}
+    set outer [catch {fdpass::wait $::wb $fdpass::READABLE 3000}]
+    fdpass::close [fdpass::recv $::wb]
+    fdpass::close $::wa
+    fdpass::close $::wb
+    list $::inner $outer
+} {0 0}
+
 proc accepted {channel address port} {
     set ::accepted [list $channel $address $port]
 }
@@ -642,6 +670,20 @@ fdtest server-local {fdpass::server on a local socket: no address, port 0} {
     close $server
     return $results
 } {served {} 0}
+
+fdtest server-owned {fdpass::server on a descriptor a channel owns:
+        FDPASS EINVAL, no abort} {
+    set fd [fdpass::listen [file join $::dir owned.sock]]
+    set server [fdpass::server $fd accepted]
+    set results [list [lrange [errorcode {fdpass::server $fd accepted}] 0 1]]
+    close $server
+    set fd [fdpass::listen [file join $::dir owned2.sock]]
+    set channel [fdpass::channel $fd]
+    lappend results [lrange [errorcode {fdpass::server $fd accepted}] 0 1]
+    close $channel
+    file delete [file join $::dir owned.sock] [file join $::dir owned2.sock]
+    return $results
+} {{FDPASS EINVAL} {FDPASS EINVAL}}
 
 proc failing {channel address port} {
     set ::failed_channel $channel
