@@ -25,11 +25,13 @@ proc serve {holder generation} {
         # Generation 2: the holder keeps the listener (connections queue
         # there between generations); the connections are now ours alone,
         # so that closing one ends it.
-        foreach {name fd} $stored {
-            if {$name eq "listener"} {
-                set ::server [fdpass::server $fd accept]
-            } else {
-                watch [fdpass::channel $fd r+]
+        dict for {name fds} $stored {
+            foreach fd $fds {
+                if {$name eq "listener"} {
+                    set ::server [fdpass::server $fd accept]
+                } else {
+                    watch [fdpass::channel $fd r+]
+                }
             }
         }
         if {[dict exists $stored client]} {

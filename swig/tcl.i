@@ -129,6 +129,18 @@ static int fdpass_tcl_descriptor(Tcl_Interp *interp, Tcl_Obj *object, int *fd)
   return fdpass_tcl_int(interp, object, fd);
 }
 
+/* `object` as a path: a string without a NUL character, which Tcl keeps
+ * as the bytes C0 80 and the C call would take as part of the name. */
+static int fdpass_tcl_path(Tcl_Interp *interp, Tcl_Obj *object,
+                           const char **path)
+{
+  *path = Tcl_GetString(object);
+  if (strstr(*path, "\xC0\x80") == NULL)
+    return TCL_OK;
+  return fdpass_tcl_bad_value(interp, "PATH", Tcl_NewStringObj(
+      "path contains a NUL character", -1));
+}
+
 /* The list `list` as descriptors, stored in `fds` (room for
  * FDPASS_MAX_FDS); `*n` is its length: a longer list is left to
  * fdpass_send_fds, which refuses it (FDPASS_EINVAL) before reading `fds`. */
@@ -325,7 +337,8 @@ static int fdpass_tcl_wait(Tcl_Interp *interp, Tcl_Obj *sock_object,
 %apply int INTEGER { int flags };
 %typemap(in) int DESCRIPTOR
 %{ if (fdpass_tcl_descriptor(interp, $input, &$1) != TCL_OK) SWIG_fail; %}
-%typemap(in) const char *PATH %{ $1 = Tcl_GetString($input); %}
+%typemap(in) const char *PATH
+%{ if (fdpass_tcl_path(interp, $input, (const char **)&$1) != TCL_OK) SWIG_fail; %}
 
 /* The one result of recv, accept, connect, listen: a plain integer. */
 %typemap(in, numinputs=0) int *NEW_DESCRIPTOR (int descriptor = -1)

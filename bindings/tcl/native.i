@@ -171,8 +171,7 @@ static int fdpass_tcl_holder(Tcl_Interp *interp, Tcl_Obj *object,
       Tcl_GetChannel(interp, Tcl_GetString(object), NULL) != NULL)
     return fdpass_tcl_descriptor(interp, object, sock);
   Tcl_ResetResult(interp); /* Tcl_GetChannel's "can not find channel" */
-  *path = Tcl_GetString(object);
-  return TCL_OK;
+  return fdpass_tcl_path(interp, object, path);
 }
 
 /* The arguments of a store command: holder, then the name at objv[2]
@@ -194,18 +193,32 @@ static int fdpass_tcl_store_args(Tcl_Interp *interp, int objc,
 }
 
 /* The names of a colon-separated list, `count` of them or all, as a list;
- * with `fds`, each name followed by its descriptor. */
+ * with `fds`, a dict instead: each name once, with the list of its
+ * descriptors (the holder sends one name's descriptors together), so
+ * that `dict get` loses none of them. */
 static Tcl_Obj *fdpass_tcl_names(const char *names, size_t count,
                                  const int *fds)
 {
-  Tcl_Obj *list = Tcl_NewListObj(0, NULL);
+  Tcl_Obj *list = Tcl_NewListObj(0, NULL), *last_fds = NULL;
+  const char *last = NULL;
+  size_t last_length = 0;
   for (size_t i = 0; *names != '\0' && i < count; i++) {
     const char *name = names;
     size_t length = fdpass_binding_next_name(&names);
+    if (fds != NULL && last_fds != NULL && length == last_length &&
+        memcmp(name, last, length) == 0) {
+      Tcl_ListObjAppendElement(NULL, last_fds, Tcl_NewIntObj(fds[i]));
+      continue;
+    }
     Tcl_ListObjAppendElement(NULL, list,
                              Tcl_NewStringObj(name, (int)length));
-    if (fds != NULL)
-      Tcl_ListObjAppendElement(NULL, list, Tcl_NewIntObj(fds[i]));
+    if (fds != NULL) {
+      last_fds = Tcl_NewListObj(0, NULL);
+      Tcl_ListObjAppendElement(NULL, last_fds, Tcl_NewIntObj(fds[i]));
+      Tcl_ListObjAppendElement(NULL, list, last_fds);
+      last = name;
+      last_length = length;
+    }
   }
   return list;
 }
@@ -273,7 +286,7 @@ static int fdpass_tcl_list(ClientData unused, Tcl_Interp *interp, int objc,
   return TCL_OK;
 }
 
-/* fdpass::fetch holder ?name? ?timeout_ms? -> {name fd name fd ...}; an
+/* fdpass::fetch holder ?name? ?timeout_ms? -> {name {fd ...} ...}; an
  * empty name fetches everything, as no name does. */
 static int fdpass_tcl_fetch(ClientData unused, Tcl_Interp *interp, int objc,
                             Tcl_Obj *const objv[])

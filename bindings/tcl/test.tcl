@@ -495,19 +495,19 @@ fdtest store-fetch {store, list, fetch and remove; the bytes come back} {
     lappend results [fdpass::list $::holder] \
         [expr {[holder_fds $::holder_pid] - $::holder_empty}]
     set got [fdpass::fetch $::holder]
-    lappend results [lmap {name fd} $got {set name}]
-    set copy [fdpass::channel [lindex $got 1] r+]
+    lappend results [dict keys $got]
+    set copy [fdpass::channel [dict get $got file] r+]
     seek $copy 0
     lappend results [read $copy]
     close $copy
-    foreach {name fd} [lrange $got 2 end] {
+    foreach fd [dict get $got pipe] {
         set out [fdpass::channel $fd w]
         puts -nonewline $out $fd.
         close $out
     }
     set again [fdpass::fetch $::holder pipe 5000]
-    foreach {name fd} $again { fdpass::close $fd }
-    lappend results [lmap {name fd} $again {set name}] \
+    foreach fd [dict get $again pipe] { fdpass::close $fd }
+    lappend results [dict keys $again] [llength [dict get $again pipe]] \
         [fdpass::remove $::holder pipe] \
         [fdpass::remove $::holder file 5000] [fdpass::list $::holder 5000] \
         [expr {[holder_fds $::holder_pid] - $::holder_empty}]
@@ -516,7 +516,7 @@ fdtest store-fetch {store, list, fetch and remove; the bytes come back} {
     close $r
     close $file
     return $results
-} [list {} {file pipe pipe} 3 {file pipe pipe} {stored bytes} {pipe pipe} \
+} [list {} {file pipe pipe} 3 {file pipe} {stored bytes} pipe 2 \
        {} {} {} 0 1]
 
 fdtest store-many {fetch makes room for as many as the holder keeps} {
@@ -526,12 +526,28 @@ fdtest store-many {fetch makes room for as many as the holder keeps} {
     }
     close $file
     set got [fdpass::fetch $::holder]
-    foreach {name fd} $got { fdpass::close $fd }
+    dict for {name fds} $got { foreach fd $fds { fdpass::close $fd } }
     set names [fdpass::list $::holder]
     for {set i 0} {$i < 40} {incr i} { fdpass::remove $::holder n$i }
-    list [llength $got] [lindex $got 0] [lindex $got end-1] [llength $names] \
+    list [llength $got] [lindex $got 0] [lindex $got end-1] \
+        [llength [dict get $got n39]] [llength $names] \
         [expr {[holder_fds $::holder_pid] - $::holder_empty}]
-} {160 n0 n39 80 0}
+} {80 n0 n39 2 80 0}
+
+fdtest store-dict {fetch gives each name once with all its descriptors,
+        so that dict get loses none; a path with a NUL is refused} {
+    lassign [chan pipe] r w
+    fdpass::store $::holder pipe [list $r $w]
+    set fds [dict get [fdpass::fetch $::holder pipe] pipe]
+    foreach fd $fds { fdpass::close $fd }
+    fdpass::remove $::holder pipe
+    close $r
+    close $w
+    list [llength $fds] \
+        [errorcode {fdpass::listen [file join $::dir "a\0b"]}] \
+        [lrange [errorcode {fdpass::store [file join $::dir "a\0b"] x [list stdin]}] 0 2] \
+        [glob -nocomplain -tails -directory $::dir a*]
+} {2 {TCL VALUE PATH} {TCL VALUE PATH} {}}
 
 fdtest store-socket {a connected socket or channel as the holder} {
     set sock [fdpass::connect $::holder]
