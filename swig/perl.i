@@ -127,6 +127,22 @@ static void fdpass_pl_interrupted(void *context)
 #define FDPASS_BINDING_ACCEPT(listener, sock) \
   fdpass_binding_accept(listener, sock, fdpass_pl_interrupted, PERL_GET_THX)
 
+#ifndef G_LIST /* before Perl 5.36 */
+#define G_LIST G_ARRAY
+#endif
+
+/* Croak, before the call, when the caller would lose what a call that
+ * returns a list gives: in scalar context, and also in void context when
+ * the list holds new descriptors (`descriptors`), which nobody could
+ * close. */
+static void fdpass_pl_want_list(pTHX_ const char *function, int descriptors)
+{
+  U8 context = GIMME_V;
+  if (context == G_SCALAR || (descriptors && context == G_VOID))
+    croak("FDPass::%s returns a list%s: call it in list context", function,
+          descriptors ? " of new descriptors" : "");
+}
+
 /* Push `value` as the wrapper's next result. */
 #define FDPASS_PL_PUSH(value) \
   do { \
@@ -221,6 +237,13 @@ static void fdpass_pl_interrupted(void *context)
   if (!fdpass_delivered($1))
     fdpass_pl_die(aTHX_ $1);
 %}
+
+%exception fdpass_socketpair
+%{ fdpass_pl_want_list(aTHX_ "socketpair", 1); $action %}
+%exception fdpass_recv_fds
+%{ fdpass_pl_want_list(aTHX_ "recv_fds", 1); $action %}
+%exception fdpass_peer_credentials
+%{ fdpass_pl_want_list(aTHX_ "peer_credentials", 0); $action %}
 
 %include "fdpass.i"
 %include "native.i"

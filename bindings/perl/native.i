@@ -170,6 +170,7 @@ XS(fdpass_pl_list)
   dXSARGS;
   if (items < 1 || items > 2)
     croak_xs_usage(cv, "holder, timeout_ms = -1");
+  fdpass_pl_want_list(aTHX_ "list", 0);
   int sock = -1;
   const char *path = fdpass_pl_holder(aTHX_ ST(0), &sock);
   int timeout_ms = FDPASS_PL_TIMEOUT(1);
@@ -204,6 +205,7 @@ XS(fdpass_pl_fetch)
   dXSARGS;
   if (items < 1 || items > 3)
     croak_xs_usage(cv, "holder, name = undef, timeout_ms = -1");
+  fdpass_pl_want_list(aTHX_ "fetch", 1);
   int sock = -1;
   const char *path = fdpass_pl_holder(aTHX_ ST(0), &sock);
   const char *name = items > 1 ? fdpass_pl_name(aTHX_ ST(1), 1) : NULL;

@@ -238,6 +238,26 @@ check 'accept after another process took the connection' => sub {
   }
 };
 
+# A call that returns a list croaks where its result would be lost: in
+# scalar context, and in void context when it holds new descriptors.
+check 'list-returning calls in scalar and void context' => sub {
+  my ($a, $b) = FDPass::socketpair();
+  my $message = qr/returns a list.*: call it in list context at /;
+  like(error_of(sub { my $n = FDPass::socketpair() }), $message, 'socketpair, scalar');
+  like(error_of(sub { FDPass::socketpair(); 1 }), $message, 'socketpair, void');
+  FDPass::send_fd($a, $a);
+  like(error_of(sub { my $n = FDPass::recv_fds($b) }), $message, 'recv_fds, scalar');
+  my (undef, $fds) = FDPass::recv_fds($b); # the descriptor still waited
+  is(scalar @$fds, 1, 'recv_fds received nothing before it croaked');
+  FDPass::close($_) for @$fds;
+  like(error_of(sub { my $n = FDPass::peer_credentials($a) }), $message,
+       'peer_credentials, scalar');
+  like(error_of(sub { my $n = FDPass::list("$dir/none.sock") }), $message, 'list, scalar');
+  like(error_of(sub { my $n = FDPass::fetch("$dir/none.sock") }), $message, 'fetch, scalar');
+  like(error_of(sub { FDPass::fetch("$dir/none.sock"); 1 }), $message, 'fetch, void');
+  FDPass::close($_) for $a, $b;
+};
+
 check 'a child process' => sub {
   my ($a, $b) = FDPass::socketpair();
   my ($r, $w) = pipe_pair();
@@ -293,7 +313,7 @@ if (my $command = $ENV{FDPASS}) {
     @got = FDPass::fetch($sock, 'pair', 5000);
     is(scalar @got, 2, 'fetch one name');
     FDPass::close($_->[1]) for @got;
-    is(error_of(sub { FDPass::fetch($holder, 'none') })->name, 'ENONAME',
+    is(error_of(sub { my @none = FDPass::fetch($holder, 'none') })->name, 'ENONAME',
        'nothing under that name');
     ok(FDPass::remove($holder, 'file'), 'remove');
     ok(FDPass::remove($sock, 'pair', 5000), 'remove through a socket');
