@@ -593,6 +593,32 @@ if holder_command then
     fdpass.close(b)
   end)
 
+  -- With no time to wait for its reply, a request still goes out, and
+  -- the holder carries it out: ETIMEDOUT does not say it did not.
+  test("a store that timed out may still have taken effect", function()
+    local late
+    for i = 1, 100 do
+      local ok, _, code = fdpass.store(holder, "late" .. i, { io.stdin }, 0)
+      if not ok and code == fdpass.ETIMEDOUT then
+        late = "late" .. i
+        break
+      end
+    end
+    assert(late, "no store timed out in 100 tries")
+    local names
+    for _ = 1, 500 do -- until the holder has read it
+      names = table.concat(assert(fdpass.list(holder)), ",") .. ","
+      if names:find(late .. ",", 1, true) then
+        break
+      end
+      pause(10)
+    end
+    for name in names:gmatch("(late%d+),") do
+      assert(fdpass.remove(holder, name))
+    end
+    assert(names:find(late .. ",", 1, true), late .. " is not stored")
+  end)
+
   test("a holder that is gone: its socket and its path", function()
     local path = dir .. "/gone.sock"
     local gone = start_holder(path)

@@ -706,6 +706,21 @@ class FDPassTest < Minitest::Test
     end
   end
 
+  # With no time to wait for its reply, a request still goes out, and the
+  # holder carries it out: ETIMEDOUT does not say it did not.
+  def test_a_store_that_timed_out_may_still_have_taken_effect
+    with_holder do |holder|
+      late = (1..100).map { |i| "late#{i}" }.find do |name|
+        FDPass.store(holder, name, [$stdin], 0)
+        false
+      rescue FDPass::Error => e
+        e.name == 'ETIMEDOUT'
+      end
+      refute_nil late, 'no store timed out in 100 tries'
+      wait_until("#{late} is stored") { FDPass.list(holder).include?(late) }
+    end
+  end
+
   def test_a_holder_that_is_gone
     with_holder('gone.sock') do |holder, pid|
       sock = FDPass.connect(holder)
