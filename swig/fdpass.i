@@ -54,6 +54,12 @@
  *                                                   FDPASS_EAGAIN when the
  *                                                   connection is gone
  *
+ *   FDPASS_BINDING_SENDING()                        before a send on the
+ *   FDPASS_BINDING_RECEIVING()                      socket as given (a
+ *                                                   native object may
+ *                                                   buffer): FDPASS_OK to
+ *                                                   go on, or a status
+ *
  * A language whose signal handlers run between system calls (Lua's hooks,
  * Perl's deferred signals) waits with fdpass_binding_wait, the one poll
  * loop of the modules, and gives it the hook that runs what a signal left
@@ -323,23 +329,26 @@ static int fdpass_binding_send_some(int sock, const void *data, size_t len,
 %rename(FDPASS_SEND) fdpass_send_flags;
 %rename(FDPASS_RECV) fdpass_recv_flags;
 
-/* %fdpass_blocking(FUNCTION, EVENTS, FLAGS, CALL): FUNCTION runs CALL, its
- * non-blocking form, until it stops saying FDPASS_EAGAIN, waiting for
- * EVENTS in between unless FLAGS asks for FDPASS_NONBLOCK. */
-%define %fdpass_blocking(FUNCTION, EVENTS, FLAGS, CALL)
+/* %fdpass_blocking(FUNCTION, BEFORE, EVENTS, FLAGS, CALL): FUNCTION runs
+ * CALL, its non-blocking form, until it stops saying FDPASS_EAGAIN,
+ * waiting for EVENTS in between unless FLAGS asks for FDPASS_NONBLOCK;
+ * BEFORE (the language's SENDING or RECEIVING) first. */
+%define %fdpass_blocking(FUNCTION, BEFORE, EVENTS, FLAGS, CALL)
 %feature("action") FUNCTION %{
-  while ((result = CALL) == FDPASS_EAGAIN && !(FLAGS & FDPASS_NONBLOCK) &&
-         (result = FDPASS_BINDING_BLOCK(arg1, EVENTS)) == FDPASS_OK)
-    ;
+  if ((result = BEFORE) == FDPASS_OK)
+    while ((result = CALL) == FDPASS_EAGAIN && !(FLAGS & FDPASS_NONBLOCK) &&
+           (result = FDPASS_BINDING_BLOCK(arg1, EVENTS)) == FDPASS_OK)
+      ;
 %}
 %enddef
-%fdpass_blocking(fdpass_send_flags, FDPASS_WRITABLE, arg3,
-                 fdpass_send_flags(arg1, arg2, arg3 | FDPASS_NONBLOCK))
-%fdpass_blocking(fdpass_recv_flags, FDPASS_READABLE, arg3,
+%fdpass_blocking(fdpass_send_flags, FDPASS_BINDING_SENDING(), FDPASS_WRITABLE,
+                 arg3, fdpass_send_flags(arg1, arg2, arg3 | FDPASS_NONBLOCK))
+%fdpass_blocking(fdpass_recv_flags, FDPASS_BINDING_RECEIVING(),
+                 FDPASS_READABLE, arg3,
                  fdpass_recv_flags(arg1, arg2, arg3 | FDPASS_NONBLOCK))
-%fdpass_blocking(fdpass_recv_fds, FDPASS_READABLE, arg6,
-                 fdpass_recv_fds(arg1, arg2, arg3, arg4, arg5,
-                                 arg6 | FDPASS_NONBLOCK))
+%fdpass_blocking(fdpass_recv_fds, FDPASS_BINDING_RECEIVING(), FDPASS_READABLE,
+                 arg6, fdpass_recv_fds(arg1, arg2, arg3, arg4, arg5,
+                                       arg6 | FDPASS_NONBLOCK))
 /* The listener is polled, then accepted, until a connection is there
  * when the accept comes (another process may take it in between). */
 %feature("action") fdpass_accept %{
@@ -354,9 +363,10 @@ static int fdpass_binding_send_some(int sock, const void *data, size_t len,
   }
 %}
 %feature("action") fdpass_send_fds %{
-  if (arg6 & FDPASS_NONBLOCK) {
+  result = FDPASS_BINDING_SENDING();
+  if (result == FDPASS_OK && (arg6 & FDPASS_NONBLOCK)) {
     result = fdpass_send_fds(arg1, arg2, arg3, arg4, arg5, arg6);
-  } else {
+  } else if (result == FDPASS_OK) {
     size_t sent = 0;
     while ((result = fdpass_binding_send_some(arg1, arg2, *arg3, &sent, arg4,
                                               arg5, arg6)) == FDPASS_EAGAIN &&

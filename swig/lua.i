@@ -147,6 +147,18 @@ static void fdpass_lua_interrupted(void *context)
     lua_call(L, 0, 0);
   }
 }
+/* Before a send on argument 1: a file's buffered output goes first, or it
+ * would follow the descriptors. A file's read buffer cannot be seen, so a
+ * receive takes it as it is (docs/bindings.md). */
+static int fdpass_lua_sending(lua_State *L)
+{
+  luaL_Stream *file = (luaL_Stream *)luaL_testudata(L, 1, LUA_FILEHANDLE);
+  return file != NULL && file->closef != NULL && fflush(file->f) != 0
+             ? FDPASS_ESYS : FDPASS_OK;
+}
+#define FDPASS_BINDING_SENDING() fdpass_lua_sending(L)
+#define FDPASS_BINDING_RECEIVING() FDPASS_OK
+
 #define FDPASS_BINDING_WAIT(sock, events, timeout_ms) \
   fdpass_binding_wait(sock, events, timeout_ms, fdpass_lua_interrupted, L)
 #define FDPASS_BINDING_BLOCK(sock, events) \

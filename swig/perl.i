@@ -119,6 +119,36 @@ static void fdpass_pl_interrupted(void *context)
   PERL_ASYNC_CHECK();
 }
 
+/* The PerlIO of the filehandle `sv` in `direction` ('<' or '>'), or
+ * NULL when `sv` is an integer or that side is closed. */
+static PerlIO *fdpass_pl_perlio(pTHX_ SV *sv, char direction)
+{
+  if (!SvROK(sv) && !isGV_with_GP(sv))
+    return NULL;
+  IO *io = sv_2io(sv);
+  return direction == '<' ? IoIFP(io) : IoOFP(io);
+}
+
+/* Before a send on `sv`: a filehandle's buffered output goes first, or it
+ * would follow the descriptors. */
+static int fdpass_pl_sending(pTHX_ SV *sv)
+{
+  PerlIO *fp = fdpass_pl_perlio(aTHX_ sv, '>');
+  return fp != NULL && PerlIO_flush(fp) != 0 ? FDPASS_ESYS : FDPASS_OK;
+}
+
+/* Before a receive on `sv`: a filehandle with input in its buffer (after
+ * readline) read past what it returned, maybe the byte that carried
+ * descriptors, which the kernel then closed: FDPASS_EINVAL rather than a
+ * wait for them. */
+static int fdpass_pl_receiving(pTHX_ SV *sv)
+{
+  PerlIO *fp = fdpass_pl_perlio(aTHX_ sv, '<');
+  return fp != NULL && PerlIO_get_cnt(fp) > 0 ? FDPASS_EINVAL : FDPASS_OK;
+}
+#define FDPASS_BINDING_SENDING() fdpass_pl_sending(aTHX_ ST(0))
+#define FDPASS_BINDING_RECEIVING() fdpass_pl_receiving(aTHX_ ST(0))
+
 #define FDPASS_BINDING_WAIT(sock, events, timeout_ms) \
   fdpass_binding_wait(sock, events, timeout_ms, fdpass_pl_interrupted, \
                       PERL_GET_THX)

@@ -168,6 +168,30 @@ static int fdpass_rb_accept(int listener, int *sock)
 }
 #define FDPASS_BINDING_ACCEPT(listener, sock) \
   fdpass_rb_accept(listener, sock)
+
+/* Before a send on `object`: an IO's buffered output goes first, or it
+ * would follow the descriptors. */
+static int fdpass_rb_sending(VALUE object)
+{
+  if (RB_TYPE_P(object, T_FILE))
+    rb_io_flush(object);
+  return FDPASS_OK;
+}
+
+/* Before a receive on `object`: an IO with input in its buffer (after
+ * gets) read past what it returned, maybe the byte that carried
+ * descriptors, which the kernel then closed: FDPASS_EINVAL rather than a
+ * wait for them. */
+static int fdpass_rb_receiving(VALUE object)
+{
+  if (!RB_TYPE_P(object, T_FILE))
+    return FDPASS_OK;
+  rb_io_t *fptr;
+  GetOpenFile(object, fptr);
+  return rb_io_read_pending(fptr) ? FDPASS_EINVAL : FDPASS_OK;
+}
+#define FDPASS_BINDING_SENDING() fdpass_rb_sending(argv[0])
+#define FDPASS_BINDING_RECEIVING() fdpass_rb_receiving(argv[0])
 %}
 
 %init %{

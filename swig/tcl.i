@@ -322,6 +322,31 @@ static int fdpass_tcl_wait(Tcl_Interp *interp, Tcl_Obj *sock_object,
   return waiter.ready ? FDPASS_OK : FDPASS_ETIMEDOUT;
 }
 
+/* Before a send on `object`: a channel's buffered output goes first, or
+ * it would follow the descriptors; FDPASS_EAGAIN when a non-blocking
+ * channel could not write it all. */
+static int fdpass_tcl_sending(Tcl_Interp *interp, Tcl_Obj *object)
+{
+  Tcl_Channel channel = fdpass_tcl_channel_of(interp, object, NULL);
+  Tcl_ResetResult(interp);
+  if (channel == NULL)
+    return FDPASS_OK;
+  if (Tcl_Flush(channel) != TCL_OK)
+    return FDPASS_ESYS;
+  return Tcl_OutputBuffered(channel) > 0 ? FDPASS_EAGAIN : FDPASS_OK;
+}
+
+/* Before a receive on `object`: a channel with input in its buffer read
+ * past what it returned, maybe the byte that carried descriptors, which
+ * the kernel then closed: FDPASS_EINVAL rather than a wait for them. */
+static int fdpass_tcl_receiving(Tcl_Interp *interp, Tcl_Obj *object)
+{
+  Tcl_Channel channel = fdpass_tcl_channel_of(interp, object, NULL);
+  Tcl_ResetResult(interp);
+  return channel != NULL && Tcl_InputBuffered(channel) > 0 ? FDPASS_EINVAL
+                                                           : FDPASS_OK;
+}
+
 /* The wrappers' `objv[1]` is the socket argument as given. */
 #define FDPASS_BINDING_WAIT(sock, events, timeout_ms) \
   fdpass_tcl_wait(interp, objv[1], sock, events, timeout_ms)
@@ -329,6 +354,8 @@ static int fdpass_tcl_wait(Tcl_Interp *interp, Tcl_Obj *sock_object,
   fdpass_tcl_block(interp, objv[1], sock, events)
 #define FDPASS_BINDING_ACCEPT(listener, sock) \
   fdpass_binding_accept(listener, sock, NULL, NULL)
+#define FDPASS_BINDING_SENDING() fdpass_tcl_sending(interp, objv[1])
+#define FDPASS_BINDING_RECEIVING() fdpass_tcl_receiving(interp, objv[1])
 %}
 
 %typemap(in) int INTEGER

@@ -273,6 +273,22 @@ test("wait", function()
   fdpass.close(b)
 end)
 
+test("a file's buffered output goes before the descriptor", function()
+  local a, b = assert(fdpass.socketpair())
+  local file = assert(fdpass.fdopen(a, "w"))
+  file:setvbuf("full")
+  file:write("header")
+  assert(fdpass.send(file, io.stdin))
+  local data, fds = assert(fdpass.recv_fds(b)) -- the kernel reads up to them
+  for _, fd in ipairs(fds) do
+    fdpass.close(fd)
+  end
+  eq(data, "header\0", "the buffered output went first")
+  eq(#fds, 1, "then the descriptor")
+  file:close()
+  fdpass.close(b)
+end)
+
 test("listen, connect, accept, peer_credentials", function()
   local path = dir .. "/lua-local.sock"
   local listener = assert(fdpass.listen(path))

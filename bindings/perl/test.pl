@@ -152,6 +152,27 @@ check 'non-blocking and wait' => sub {
   FDPass::close($_) for $a, $b;
 };
 
+# A filehandle's buffered output goes before the descriptor; one with
+# input in its buffer (readline read past its line, into the byte that
+# carried a descriptor) refuses a receive.
+check 'buffered filehandles' => sub {
+  socketpair(my $a, my $b, AF_UNIX, SOCK_STREAM, 0) or die;
+  print $a 'header';
+  FDPass::send_fd($a, \*STDIN);
+  my ($data, $fds) = FDPass::recv_fds(fileno $b); # the kernel reads up to them
+  FDPass::close($_) for @$fds;
+  is($data, "header\0", 'the buffered output went first');
+  is(scalar @$fds, 1, 'then the descriptor');
+  FDPass::send_fds($a, "line\n");
+  FDPass::send_fd($a, \*STDIN);
+  select undef, undef, undef, 0.01; # both in the kernel before readline
+  is(scalar <$b>, "line\n", 'readline');
+  is(error_of(sub { FDPass::recv_fd($b, FDPass::NONBLOCK) })->name, 'EINVAL',
+     'recv_fd refuses a handle with buffered input');
+  close $a;
+  close $b;
+};
+
 check 'listen, connect, accept, peer_credentials' => sub {
   my $path = "$dir/sock";
   my $listener = FDPass::listen($path);

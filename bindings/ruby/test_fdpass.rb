@@ -238,6 +238,28 @@ class FDPassTest < Minitest::Test
     end
   end
 
+  # An IO's buffered output goes before the descriptor; an IO with input
+  # in its buffer (gets read past its line, into the byte that carried a
+  # descriptor) refuses a receive.
+  def test_buffered_ios
+    a, b = UNIXSocket.pair
+    a.sync = false
+    a.write('header')
+    FDPass.send_fd(a, $stdin)
+    data, fds = FDPass.recv_fds(b.fileno) # the kernel reads up to them
+    fds.each { |fd| FDPass.close(fd) }
+    assert_equal ["header\0".b, 1], [data, fds.size]
+    FDPass.send_fds(a, "line\n")
+    FDPass.send_fd(a, $stdin)
+    sleep 0.01 # both in the kernel before gets reads
+    assert_equal "line\n", b.gets
+    assert_fdpass_error('EINVAL') { FDPass.recv_fd(b, FDPass::NONBLOCK) }
+    assert_fdpass_error('EINVAL') { FDPass.recv_fds(b, nil, nil, FDPass::NONBLOCK) }
+  ensure
+    a&.close
+    b&.close
+  end
+
   def test_wait
     with_pair do |a, b|
       assert_nil FDPass.wait(a, FDPass::WRITABLE, 0)

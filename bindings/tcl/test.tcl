@@ -638,6 +638,29 @@ fdtest wait-nested {a nested fdpass::wait on the same descriptor: both
     list $::inner $outer
 } {0 0}
 
+fdtest buffered-channels {a channel's buffered output goes before the
+        descriptor; buffered input refuses a receive} {
+    lassign [fdpass::socketpair] a b
+    set sa [fdpass::channel $a]
+    set sb [fdpass::channel $b]
+    chan configure $sa -buffering full -translation binary
+    chan configure $sb -blocking 0 -translation binary
+    puts -nonewline $sa header
+    fdpass::send $sa stdin
+    lassign [fdpass::recv_fds $b] data fds ;# the kernel reads up to them
+    foreach fd $fds { fdpass::close $fd }
+    set results [list [expr {$data eq "header\0"}] [llength $fds]]
+    # gets reads past its line, into the byte that carries a descriptor.
+    fdpass::send_fds $a "line\n"
+    fdpass::send $a stdin
+    after 10 ;# both in the kernel before gets reads
+    lappend results [gets $sb] [lrange [errorcode {fdpass::recv $sb}] 0 1] \
+        [lrange [errorcode {fdpass::recv_fds $sb}] 0 1]
+    close $sa
+    close $sb
+    return $results
+} {1 1 line {FDPASS EINVAL} {FDPASS EINVAL}}
+
 proc accepted {channel address port} {
     set ::accepted [list $channel $address $port]
 }
