@@ -64,6 +64,10 @@ static int fdpass_pl_descriptor(pTHX_ SV *sv)
   SvGETMAGIC(sv);
   if (SvIOK(sv) && !SvROK(sv)) /* the common case, without a conversion */
     return fdpass_pl_int(aTHX_ sv, "descriptor");
+  if (SvROK(sv) && SvTYPE(SvRV(sv)) != SVt_PVGV &&
+      SvTYPE(SvRV(sv)) != SVt_PVIO)
+    croak("descriptor: expected an integer or a filehandle, got a %s reference",
+          sv_reftype(SvRV(sv), 0) /* HASH, CODE, ARRAY... */);
   if (SvROK(sv) || isGV_with_GP(sv)) {
     IO *io = sv_2io(sv); /* croaks when it is no filehandle */
     PerlIO *fp = IoIFP(io);
@@ -172,6 +176,41 @@ static void fdpass_pl_want_list(pTHX_ const char *function, int descriptors)
     croak("FDPass::%s returns a list%s: call it in list context", function,
           descriptors ? " of new descriptors" : "");
 }
+
+/* The Perl usage of the functions whose C parameters are not one argument
+ * each; the others' is their parameters' names. */
+static const char *const fdpass_pl_usages[][2] = {
+  { "send_fd", "sock, fd, flags = 0" },
+  { "recv_fd", "sock, flags = 0" },
+  { "send_fds", "sock, data, fds = undef, flags = 0" },
+  { "recv_fds", "sock, maxlen = 4096, maxfds = 253, flags = 0" },
+};
+
+/* SWIG's croak for a wrong number of arguments, `usage` "Usage:
+ * NAME(a,b);", as Perl's own: "Usage: FDPass::NAME(a, b) at FILE line
+ * N.", without SWIG's "RuntimeError" and C parameters. */
+static void fdpass_pl_usage(pTHX_ const char *usage)
+{
+  const char *name = strchr(usage, ' ') + 1;
+  int length = (int)strcspn(name, "(");
+  char params[128] = "";
+  for (size_t i = 0; i < sizeof fdpass_pl_usages / sizeof *fdpass_pl_usages;
+       i++)
+    if (strncmp(fdpass_pl_usages[i][0], name, (size_t)length) == 0 &&
+        fdpass_pl_usages[i][0][length] == '\0')
+      snprintf(params, sizeof params, "%s", fdpass_pl_usages[i][1]);
+  if (params[0] == '\0') /* "a,b);" as "a, b" */
+    for (const char *c = name + length + 1; *c != ')' && *c != '\0'; c++)
+      snprintf(params + strlen(params), sizeof params - strlen(params),
+               *c == ',' ? ", " : "%c", *c);
+  croak("Usage: FDPass::%.*s(%s)", length, name, params);
+}
+#undef SWIG_croak
+#define SWIG_croak(usage) \
+  { \
+    fdpass_pl_usage(aTHX_ usage); \
+    SWIG_fail; /* not reached: SWIG's label stays used */ \
+  }
 
 /* Push `value` as the wrapper's next result. */
 #define FDPASS_PL_PUSH(value) \

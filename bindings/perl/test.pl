@@ -132,6 +132,20 @@ check 'errors are FDPass::Error objects' => sub {
   like(error_of(sub { FDPass::send_fd('nonsense', 1) }), qr/descriptor: expected an integer/,
        'a wrong argument croaks with a message');
   like(error_of(sub { FDPass::wait(0, 1.5, 0) }), qr/integer/, 'a fraction is no integer');
+  for my $ref ([HASH => {}], [CODE => sub {}], [ARRAY => []]) {
+    like(error_of(sub { FDPass::send_fd($ref->[1], 1) }),
+         qr/\Adescriptor: expected an integer or a filehandle, got a $ref->[0] reference at /,
+         "a $ref->[0] reference is no descriptor");
+  }
+  my $file = __FILE__;
+  is(error_of(sub { FDPass::send_fd(1) }),
+     "Usage: FDPass::send_fd(sock, fd, flags = 0) at $file line ${\ (__LINE__ - 1)}.\n",
+     'a missing argument: a usage, as Perl\'s own');
+  like(error_of(sub { FDPass::recv_fds() }),
+       qr/\AUsage: FDPass::recv_fds\(sock, maxlen = 4096, maxfds = 253, flags = 0\) at /,
+       'the usage names Perl\'s arguments');
+  like(error_of(sub { FDPass::wait(1) }), qr/\AUsage: FDPass::wait\(sock, events, timeout_ms\) at /,
+       'the usage of a plain function');
   socket(my $tcp, AF_INET, SOCK_STREAM, 0) or die;
   is(error_of(sub { FDPass::send_fd($tcp, 0) })->name, 'ENOTSUP', 'TCP is refused');
 };
