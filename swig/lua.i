@@ -16,6 +16,16 @@
 %module fdpass
 
 %{
+/* SWIG's check of the number of arguments, with Lua's own message:
+ * "bad argument #2 to 'send' (value expected)", or "(no value expected)"
+ * for one too many, instead of SWIG's, which names the C function. */
+#undef SWIG_check_num_args
+#define SWIG_check_num_args(func_name, least, most) \
+  if (lua_gettop(L) < (least)) \
+    luaL_argerror(L, lua_gettop(L) + 1, "value expected"); \
+  else if (lua_gettop(L) > (most)) \
+    luaL_argerror(L, (most) + 1, "no value expected");
+
 /* Push the io.open-style failure for `status`: nil, message, code. */
 static int fdpass_lua_failure(lua_State *L, int status)
 {
@@ -67,9 +77,10 @@ static const char *fdpass_lua_to_descriptor(lua_State *L, int index, int *fd)
     n = lua_tointegerx(L, index, &exact);
     if (!exact)
       return "number has no integer representation";
-  } else if ((type == LUA_TUSERDATA || type == LUA_TTABLE) &&
-             luaL_getmetafield(L, index, "__index") != LUA_TNIL) {
-    lua_pop(L, 1);
+  } else if (type == LUA_TTABLE ||
+             (type == LUA_TUSERDATA && /* indexing it may raise otherwise */
+              luaL_getmetafield(L, index, "__index") != LUA_TNIL &&
+              (lua_pop(L, 1), 1))) {
     if (lua_getfield(L, index, "getfd") == LUA_TFUNCTION) {
       lua_pushvalue(L, index);
       lua_call(L, 1, 1);

@@ -240,7 +240,9 @@ test("wrong types are Lua errors", function()
          fdpass.send, a, {})
   raises("descriptor, file or object with getfd expected, got string",
          fdpass.send, "3", a)
-  raises("expected 1..2 args, got 0", fdpass.recv)
+  raises("bad argument #1 to 'fdpass.recv' (value expected)", fdpass.recv)
+  raises("bad argument #4 to 'fdpass.send' (no value expected)",
+         fdpass.send, a, a, 0, 1)
   raises("number has no integer representation", fdpass.send, a, 1.5)
   raises("descriptor out of range", fdpass.send, a, 2 ^ 40 // 1)
   raises("element 2: descriptor, file or object with getfd expected, got boolean",
@@ -441,6 +443,11 @@ test("objects with a getfd method are descriptors", function()
   fdpass.close(fds[1])
   eq(read_all(file), "through getfd", "bytes")
   raises("attempt to use a closed socket", fdpass.send, a, closed)
+  -- A plain table with a getfd field is an object with that method.
+  local plain = { getfd = function(self) return fdpass.fileno(self.file) end,
+                  file = file }
+  assert(fdpass.send(a, plain))
+  fdpass.close(assert(fdpass.recv(b)))
   file:close()
   fdpass.close(a)
   fdpass.close(b)
