@@ -440,18 +440,25 @@ static int fdpass_tcl_server(ClientData unused, Tcl_Interp *interp,
   return TCL_OK;
 }
 
-/* A write trace that puts the constant back: `set fdpass::EBADF 7` fails
- * with "can't set ...: fdpass constants are read-only". `saved` is the
- * list {name value}. */
+/* A write and unset trace that puts the constant back: `set fdpass::EBADF
+ * 7` fails with "can't set ...: fdpass constants are read-only", and
+ * `unset fdpass::EBADF` (which cannot fail) is undone at once. `saved` is
+ * the list {name value}. */
 static char *fdpass_tcl_read_only(ClientData saved, Tcl_Interp *interp,
                                   const char *name1, const char *name2,
                                   int flags)
 {
-  (void)name1, (void)name2, (void)flags;
+  (void)name1, (void)name2;
+  if (flags & TCL_INTERP_DESTROYED)
+    return NULL;
   Tcl_Obj *name, *value;
   Tcl_ListObjIndex(NULL, (Tcl_Obj *)saved, 0, &name);
   Tcl_ListObjIndex(NULL, (Tcl_Obj *)saved, 1, &value);
   Tcl_ObjSetVar2(interp, name, NULL, value, TCL_GLOBAL_ONLY);
+  if (flags & TCL_TRACE_UNSETS) /* unset removed the trace with the variable */
+    Tcl_TraceVar2(interp, Tcl_GetString(name), NULL,
+                  TCL_GLOBAL_ONLY | TCL_TRACE_WRITES | TCL_TRACE_UNSETS,
+                  fdpass_tcl_read_only, saved);
   return (char *)"fdpass constants are read-only";
 }
 
@@ -471,8 +478,8 @@ static int fdpass_tcl_protect_constants(Tcl_Interp *interp)
     Tcl_Obj *saved = Tcl_NewListObj(2, pair);
     Tcl_IncrRefCount(saved); /* for the interpreter's life */
     Tcl_TraceVar2(interp, Tcl_GetString(items[i]), NULL,
-                  TCL_GLOBAL_ONLY | TCL_TRACE_WRITES, fdpass_tcl_read_only,
-                  saved);
+                  TCL_GLOBAL_ONLY | TCL_TRACE_WRITES | TCL_TRACE_UNSETS,
+                  fdpass_tcl_read_only, saved);
   }
   Tcl_DecrRefCount(names);
   Tcl_ResetResult(interp);

@@ -427,8 +427,10 @@ fdtest ensemble {the fdpass ensemble, exports, read-only constants} {
     list [expr {"send" in [namespace eval ::fdpass {namespace export}] ||
                 "\[a-z\]*" in [namespace eval ::fdpass {namespace export}]}] \
         [expr {[::importer::version_string] eq [fdpass version_string]}] \
-        [message {set fdpass::EBADF 7}] $fdpass::EBADF
-} {1 1 {can't set "fdpass::EBADF": fdpass constants are read-only} -2}
+        [message {set fdpass::EBADF 7}] $fdpass::EBADF \
+        [unset fdpass::EBADF] $fdpass::EBADF [message {set fdpass::EBADF 7}] \
+        [namespace eval ::fdpass {unset EAGAIN; set EAGAIN}]
+} {1 1 {can't set "fdpass::EBADF": fdpass constants are read-only} -2 {} -2 {can't set "fdpass::EBADF": fdpass constants are read-only} -5}
 
 fdtest round-trip {round trip with another process} {
     set path [file join $::dir round-trip.sock]
