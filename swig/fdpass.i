@@ -127,6 +127,32 @@ static int fdpass_binding_acceptable(int listener)
   return FDPASS_OK;
 }
 
+/* The errno that sendmsg or recvmsg would have set for a status, for the
+ * languages' OS errors (Perl's $! in IO::FDPass's functions, Ruby's
+ * SystemCallError#errno); the OS's own after FDPASS_ESYS. Inline: Lua and
+ * Tcl have no use for it. */
+static inline int fdpass_binding_errno(int status, int sending)
+{
+  switch (status) {
+  case FDPASS_EINVAL: return EINVAL;
+  case FDPASS_EBADF: return EBADF;
+  case FDPASS_ENOTSOCK: return ENOTSOCK;
+  case FDPASS_ENOTSUP: return EOPNOTSUPP;
+  case FDPASS_EAGAIN: return EAGAIN;
+  case FDPASS_ETIMEDOUT: return ETIMEDOUT;
+  case FDPASS_ECLOSED: return sending ? EPIPE : ECONNRESET;
+  case FDPASS_ENOFD: return EPROTO;
+  case FDPASS_ETRUNC: return EMSGSIZE;
+  case FDPASS_EMFILE: return EMFILE;
+  case FDPASS_ENOMEM: return ENOMEM;
+  case FDPASS_EACCES: return EACCES;
+  case FDPASS_ENOTCONN: return ENOTCONN;
+  case FDPASS_EREFUSED: return EPERM;
+  case FDPASS_ESYS: return fdpass_os_error() != 0 ? fdpass_os_error() : EIO;
+  default: return EPROTO;
+  }
+}
+
 /* A language's hook for a signal that interrupted a wait: it runs what
  * the signal left pending (and may raise the language's exception). */
 typedef void fdpass_binding_interrupted_fn(void *context);

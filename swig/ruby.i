@@ -28,15 +28,42 @@
 #include <ruby/io.h>
 #include <ruby/thread.h>
 
-static VALUE fdpass_rb_error; /* FDPass::Error */
+static VALUE fdpass_rb_error; /* FDPass::Error < SystemCallError */
 static ID fdpass_rb_fileno;
+
+/* Raise FDPass::Error for `status`: a SystemCallError whose #errno is the
+ * OS error it stands for, so that `rescue Errno::EBADF` catches it, with
+ * the library's message, #code and #name; FDPASS_EAGAIN is also an
+ * IO::WaitReadable, or IO::WaitWritable when `writing`, as Ruby's own
+ * *_nonblock calls raise. */
+static void fdpass_rb_raise_as(int status, int writing)
+{
+  /* Not through SystemCallError#initialize, which takes a subclass's
+   * errno from its constant Errno (Errno::EBADF::Errno) and words the
+   * message its own way: the ivars that #errno and #message read. */
+  VALUE error = rb_obj_alloc(fdpass_rb_error);
+  rb_ivar_set(error, rb_intern("mesg"),
+              rb_str_new_cstr(fdpass_strerror(status)));
+  rb_ivar_set(error, rb_intern("errno"),
+              INT2NUM(fdpass_binding_errno(status, writing)));
+  rb_iv_set(error, "@code", INT2NUM(status));
+  rb_iv_set(error, "@name", rb_str_new_cstr(fdpass_errname(status)));
+  if (status == FDPASS_EAGAIN)
+    rb_extend_object(error, writing ? rb_mWaitWritable : rb_mWaitReadable);
+  rb_exc_raise(error);
+}
+
+/* FDPass::Error === error: whether it is one, as for any class (rescue
+ * FDPass::Error); SystemCallError's === compares #errno with the class's
+ * Errno, as `rescue Errno::EBADF` does for an FDPass::Error. */
+static VALUE fdpass_rb_error_eqq(VALUE self, VALUE other)
+{
+  return rb_obj_is_kind_of(other, self);
+}
 
 static void fdpass_rb_raise(int status)
 {
-  VALUE error = rb_exc_new_cstr(fdpass_rb_error, fdpass_strerror(status));
-  rb_iv_set(error, "@code", INT2NUM(status));
-  rb_iv_set(error, "@name", rb_str_new_cstr(fdpass_errname(status)));
-  rb_exc_raise(error);
+  fdpass_rb_raise_as(status, 0);
 }
 
 /* An Integer `value` as a C int, or a RangeError that names no C type. */
@@ -86,6 +113,19 @@ static size_t fdpass_rb_descriptors(VALUE list, int *fds)
   for (long i = 0; i < n && i < FDPASS_MAX_FDS; i++)
     fds[i] = fdpass_rb_descriptor(rb_ary_entry(list, i));
   return (size_t)n;
+}
+
+/* The flags `value`: an Integer (FDPass::NONBLOCK | ...), or the keywords
+ * nonblock: true and cloexec: false. */
+static int fdpass_rb_flags(VALUE value)
+{
+  if (!RB_TYPE_P(value, T_HASH))
+    return fdpass_rb_int(value);
+  ID keys[2] = { rb_intern("nonblock"), rb_intern("cloexec") };
+  VALUE values[2];
+  rb_get_kwargs(value, keys, 0, 2, values); /* unknown ones: ArgumentError */
+  return (values[0] != Qundef && RTEST(values[0]) ? FDPASS_NONBLOCK : 0) |
+         (values[1] != Qundef && !RTEST(values[1]) ? FDPASS_NOCLOEXEC : 0);
 }
 
 /* Optional argument `value` as a capacity, `otherwise` when it is nil. */
@@ -199,14 +239,16 @@ static int fdpass_rb_receiving(VALUE object)
   rb_ext_ractor_safe(true);
   fdpass_rb_fileno = rb_intern("fileno");
   fdpass_rb_error = rb_define_class_under(rb_define_module("FDPass"), "Error",
-                                          rb_eStandardError);
+                                          rb_eSystemCallError);
+  rb_define_singleton_method(fdpass_rb_error, "===", fdpass_rb_error_eqq, 1);
+  rb_define_const(fdpass_rb_error, "Errno", Qnil); /* for FDPass::Error.new */
   rb_define_attr(fdpass_rb_error, "code", 1, 0);
   rb_define_attr(fdpass_rb_error, "name", 1, 0);
 %}
 
 %typemap(in) int INTEGER %{ $1 = fdpass_rb_int($input); %}
 %typemap(out) int INTEGER "$result = INT2NUM($1);";
-%typemap(in) int flags %{ $1 = NIL_P($input) ? 0 : fdpass_rb_int($input); %}
+%typemap(in) int flags %{ $1 = NIL_P($input) ? 0 : fdpass_rb_flags($input); %}
 %typemap(in) int DESCRIPTOR %{ $1 = fdpass_rb_descriptor($input); %}
 
 /* rb_get_path: #to_path, a String, no NUL byte; the String stays
@@ -274,7 +316,7 @@ static int fdpass_rb_receiving(VALUE object)
 %typemap(out) int STATUS, int PARTIAL_STATUS "";
 %typemap(ret) int STATUS %{
   if ($1 != FDPASS_OK)
-    fdpass_rb_raise($1);
+    fdpass_rb_raise_as($1, strncmp("$symname", "send", 4) == 0);
 %}
 %typemap(ret) int PARTIAL_STATUS %{
   if (!fdpass_delivered($1))

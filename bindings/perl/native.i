@@ -22,30 +22,6 @@
 %{
 #include <fcntl.h>
 
-/* The errno that IO::FDPass's sendmsg or recvmsg would have set for a
- * libfdpass status, for $!. */
-static int fdpass_pl_errno(int status, int sending)
-{
-  switch (status) {
-  case FDPASS_EINVAL: return EINVAL;
-  case FDPASS_EBADF: return EBADF;
-  case FDPASS_ENOTSOCK: return ENOTSOCK;
-  case FDPASS_ENOTSUP: return EOPNOTSUPP;
-  case FDPASS_EAGAIN: return EAGAIN;
-  case FDPASS_ETIMEDOUT: return ETIMEDOUT;
-  case FDPASS_ECLOSED: return sending ? EPIPE : ECONNRESET;
-  case FDPASS_ENOFD: return EPROTO;
-  case FDPASS_ETRUNC: return EMSGSIZE;
-  case FDPASS_EMFILE: return EMFILE;
-  case FDPASS_ENOMEM: return ENOMEM;
-  case FDPASS_EACCES: return EACCES;
-  case FDPASS_ENOTCONN: return ENOTCONN;
-  case FDPASS_EREFUSED: return EPERM;
-  case FDPASS_ESYS: return fdpass_os_error() != 0 ? fdpass_os_error() : EIO;
-  default: return EPROTO;
-  }
-}
-
 /* Whether `sock` is in blocking mode: asked only after a non-blocking
  * call said EAGAIN, so that the call that succeeds costs no fcntl. */
 static int fdpass_pl_blocking(int sock)
@@ -67,7 +43,7 @@ XS(fdpass_pl_iofdpass_send)
              FDPASS_OK)
     ;
   if (status != FDPASS_OK)
-    errno = fdpass_pl_errno(status, 1);
+    errno = fdpass_binding_errno(status, 1);
   ST(0) = status == FDPASS_OK ? &PL_sv_yes : &PL_sv_no;
   XSRETURN(1);
 }
@@ -86,7 +62,7 @@ XS(fdpass_pl_iofdpass_recv)
              FDPASS_OK)
     ;
   if (status != FDPASS_OK) {
-    errno = fdpass_pl_errno(status, 0);
+    errno = fdpass_binding_errno(status, 0);
     fd = -1;
   }
   XSprePUSH;

@@ -290,12 +290,23 @@ static VALUE fdpass_rb_fetch(int argc, VALUE *argv, VALUE self)
 /* SWIG checks the number of arguments with its own message ("wrong # of
  * arguments(0 for 1)"); each module function goes through Ruby's
  * rb_check_arity first, for Ruby's ("wrong number of arguments (given 0,
- * expected 1..2)"). In the wrapper section, after the functions. */
+ * expected 1..2)"). A function whose last parameter is its flags takes
+ * them as keywords too (recv_fd(sock, nonblock: true)): the keywords' Hash
+ * moves there, past the optional arguments before it. In the wrapper
+ * section, after the functions. */
 %define %fdpass_rb_arity(NAME, MIN, MAX)
 %wrapper %{
 static VALUE fdpass_rb_arity_##NAME(int argc, VALUE *argv, VALUE self)
 {
   rb_check_arity(argc, MIN, MAX);
+  if (FDPASS_RB_FLAGS_LAST(NAME) && argc < MAX &&
+      RB_TYPE_P(argv[argc - 1], T_HASH)) {
+    VALUE all[MAX];
+    for (int i = 0; i < MAX - 1; i++)
+      all[i] = i < argc - 1 ? argv[i] : Qnil;
+    all[MAX - 1] = argv[argc - 1];
+    return _wrap_##NAME(MAX, all, self);
+  }
   return _wrap_##NAME(argc, argv, self);
 }
 %}
@@ -305,6 +316,11 @@ static VALUE fdpass_rb_arity_##NAME(int argc, VALUE *argv, VALUE self)
   rb_define_module_function(mFDPass, #NAME, fdpass_rb_arity_##NAME, -1);
 %}
 %enddef
+%wrapper %{
+#define FDPASS_RB_FLAGS_LAST(name) \
+  (strcmp(#name, "send_fd") == 0 || strcmp(#name, "recv_fd") == 0 || \
+   strcmp(#name, "send_fds") == 0 || strcmp(#name, "recv_fds") == 0)
+%}
 %fdpass_rb_arity(version, 0, 0)
 %fdpass_rb_arity(version_string, 0, 0)
 %fdpass_rb_arity(strerror, 1, 1)
@@ -333,4 +349,9 @@ static VALUE fdpass_rb_arity_##NAME(int argc, VALUE *argv, VALUE self)
   /* Frozen, hence shareable between Ractors. */
   rb_define_const(mFDPass, "VERSION",
                   rb_obj_freeze(rb_str_new_cstr(fdpass_version_string())));
+%}
+/* Last: the module is frozen, so that its constants cannot be reassigned
+ * (FrozenError, not a warning). */
+%init %{
+  rb_obj_freeze(mFDPass);
 %}

@@ -260,6 +260,49 @@ class FDPassTest < Minitest::Test
     b&.close
   end
 
+  # FDPass::Error is a SystemCallError: rescue Errno::EBADF catches it,
+  # #errno is the OS error; EAGAIN is IO::WaitReadable or
+  # IO::WaitWritable, as Ruby's own *_nonblock calls raise it.
+  def test_errors_are_system_call_errors
+    with_pair do |a, b|
+      error = assert_raises(Errno::EBADF) { FDPass.send_fd(-1, a) }
+      assert_kind_of FDPass::Error, error
+      assert_kind_of SystemCallError, error
+      assert_equal [Errno::EBADF::Errno, 'EBADF', 'bad file descriptor'],
+                   [error.errno, error.name, error.message]
+      assert_raises(IO::WaitReadable) { FDPass.recv_fd(b, FDPass::NONBLOCK) }
+      assert_raises(Errno::EAGAIN) { FDPass.recv_fds(b, nil, nil, FDPass::NONBLOCK) }
+      refute_kind_of IO::WaitReadable, assert_raises(FDPass::Error) { FDPass.wait(b, 9, 0) }
+      full = assert_raises(IO::WaitWritable) do
+        loop { FDPass.send_fds(a, 'x' * 65_536, nil, FDPass::NONBLOCK) }
+      end
+      assert_equal 'EAGAIN', full.name
+    end
+  end
+
+  # Flags as keywords: nonblock: true, cloexec: false.
+  def test_flags_as_keywords
+    with_pair do |a, b|
+      assert_raises(IO::WaitReadable) { FDPass.recv_fd(b, nonblock: true) }
+      assert_raises(IO::WaitReadable) { FDPass.recv_fds(b, nonblock: true) }
+      FDPass.send_fd(a, a, nonblock: true)
+      fd = FDPass.recv_fd(b, cloexec: false)
+      refute IO.for_fd(fd, autoclose: false).close_on_exec?
+      FDPass.close(fd)
+      assert_equal 1, FDPass.send_fds(a, 'x', nil, nonblock: true)
+      assert_equal 1, FDPass.send_fds(a, 'y', nonblock: true)
+      assert_equal 'xy', FDPass.recv_fds(b, 2, nonblock: true).first
+      assert_raises(ArgumentError) { FDPass.recv_fd(b, nonbloc: true) }
+    end
+  end
+
+  # The module is frozen: a constant cannot be reassigned.
+  def test_constants_are_frozen
+    assert_raises(FrozenError) { FDPass.const_set(:EBADF, 7) }
+    assert_raises(FrozenError) { FDPass.const_set(:NEW, 7) }
+    assert_equal(-2, FDPass::EBADF)
+  end
+
   def test_wait
     with_pair do |a, b|
       assert_nil FDPass.wait(a, FDPass::WRITABLE, 0)
