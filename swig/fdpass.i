@@ -148,6 +148,11 @@ static inline int fdpass_binding_errno(int status, int sending)
   case FDPASS_EACCES: return EACCES;
   case FDPASS_ENOTCONN: return ENOTCONN;
   case FDPASS_EREFUSED: return EPERM;
+  case FDPASS_ENOENT: return ENOENT;
+  case FDPASS_EADDRINUSE: return EADDRINUSE;
+  case FDPASS_ECONNREFUSED: return ECONNREFUSED;
+  case FDPASS_ENAMETOOLONG: return ENAMETOOLONG;
+  case FDPASS_ENONAME: return ENOENT; /* nothing under that name */
   case FDPASS_ESYS: return fdpass_os_error() != 0 ? fdpass_os_error() : EIO;
   default: return EPROTO;
   }

@@ -29,6 +29,20 @@ static VALUE fdpass_rb_for_fd(VALUE args)
                      : rb_funcall(v[0], fdpass_rb_for_fd_id, 2, v[1], v[2]);
 }
 
+/* `fd` as klass.for_fd(fd) (klass.for_fd(fd, mode) unless mode is nil);
+ * if for_fd fails, the descriptor is closed. */
+static VALUE fdpass_rb_adopt(VALUE klass, int fd, VALUE mode)
+{
+  VALUE args[3] = { klass, INT2NUM(fd), mode };
+  int state = 0;
+  VALUE io = rb_protect(fdpass_rb_for_fd, (VALUE)args, &state);
+  if (state != 0) {
+    fdpass_close(fd);
+    rb_jump_tag(state);
+  }
+  return io;
+}
+
 /* FDPass.recv_io(sock, klass = IO, mode = nil): receive one descriptor as
  * UNIXSocket#recv_io does, as klass.for_fd(fd) (or klass.for_fd(fd,
  * mode)), e.g. a TCPServer; with klass nil, the Integer. If for_fd fails,
@@ -48,14 +62,64 @@ static VALUE fdpass_rb_recv_io(int argc, VALUE *argv, VALUE self)
     fdpass_rb_raise(status);
   if (NIL_P(klass))
     return INT2NUM(fd);
-  VALUE args[3] = { klass, INT2NUM(fd), mode };
+  return fdpass_rb_adopt(klass, fd, mode);
+}
+
+/* The variants of socketpair, listen, accept and connect that return
+ * Ruby's objects (UNIXSocket, UNIXServer) instead of Integers: the same
+ * calls, whose descriptor the object then owns. */
+static VALUE fdpass_rb_socket_class(const char *name)
+{
+  rb_require("socket");
+  return rb_path2class(name);
+}
+
+/* FDPass.socketpair_io -> [UNIXSocket, UNIXSocket] */
+static VALUE fdpass_rb_socketpair_io(VALUE self)
+{
+  VALUE klass = fdpass_rb_socket_class("UNIXSocket");
+  VALUE pair = rb_funcall(self, rb_intern("socketpair"), 0);
+  int b = NUM2INT(rb_ary_entry(pair, 1));
+  VALUE args[3] = { klass, rb_ary_entry(pair, 0), Qnil };
   int state = 0;
-  VALUE io = rb_protect(fdpass_rb_for_fd, (VALUE)args, &state);
+  VALUE first = rb_protect(fdpass_rb_for_fd, (VALUE)args, &state);
   if (state != 0) {
-    fdpass_close(fd);
+    fdpass_close(NUM2INT(args[1]));
+    fdpass_close(b);
     rb_jump_tag(state);
   }
-  return io;
+  args[1] = INT2NUM(b);
+  VALUE second = rb_protect(fdpass_rb_for_fd, (VALUE)args, &state);
+  if (state != 0) {
+    fdpass_close(b);
+    rb_io_close(first);
+    rb_jump_tag(state);
+  }
+  return rb_assoc_new(first, second);
+}
+
+/* FDPass.listen_io(path) -> UNIXServer */
+static VALUE fdpass_rb_listen_io(VALUE self, VALUE path)
+{
+  VALUE klass = fdpass_rb_socket_class("UNIXServer");
+  return fdpass_rb_adopt(klass,
+      NUM2INT(rb_funcall(self, rb_intern("listen"), 1, path)), Qnil);
+}
+
+/* FDPass.accept_io(listener) -> UNIXSocket */
+static VALUE fdpass_rb_accept_io(VALUE self, VALUE listener)
+{
+  VALUE klass = fdpass_rb_socket_class("UNIXSocket");
+  return fdpass_rb_adopt(klass,
+      NUM2INT(rb_funcall(self, rb_intern("accept"), 1, listener)), Qnil);
+}
+
+/* FDPass.connect_io(path) -> UNIXSocket */
+static VALUE fdpass_rb_connect_io(VALUE self, VALUE path)
+{
+  VALUE klass = fdpass_rb_socket_class("UNIXSocket");
+  return fdpass_rb_adopt(klass,
+      NUM2INT(rb_funcall(self, rb_intern("connect"), 1, path)), Qnil);
 }
 %}
 
@@ -342,6 +406,11 @@ static VALUE fdpass_rb_arity_##NAME(int argc, VALUE *argv, VALUE self)
 %init %{
   fdpass_rb_for_fd_id = rb_intern("for_fd");
   rb_define_module_function(mFDPass, "recv_io", fdpass_rb_recv_io, -1);
+  rb_define_module_function(mFDPass, "socketpair_io", fdpass_rb_socketpair_io,
+                            0);
+  rb_define_module_function(mFDPass, "listen_io", fdpass_rb_listen_io, 1);
+  rb_define_module_function(mFDPass, "accept_io", fdpass_rb_accept_io, 1);
+  rb_define_module_function(mFDPass, "connect_io", fdpass_rb_connect_io, 1);
   rb_define_module_function(mFDPass, "store", fdpass_rb_store, -1);
   rb_define_module_function(mFDPass, "fetch", fdpass_rb_fetch, -1);
   rb_define_module_function(mFDPass, "list", fdpass_rb_list, -1);

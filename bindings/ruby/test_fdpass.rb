@@ -389,6 +389,26 @@ class FDPassTest < Minitest::Test
     FDPass.close(listener) if listener
   end
 
+  # socketpair, listen, accept and connect as Ruby's own objects.
+  def test_unix_socket_variants
+    a, b = FDPass.socketpair_io
+    assert_kind_of UNIXSocket, a
+    assert_kind_of UNIXSocket, b
+    FDPass.send_fd(a, $stdin)
+    FDPass.close(FDPass.recv_fd(b))
+    path = File.join(@dir, 'io.sock')
+    server = FDPass.listen_io(path)
+    assert_kind_of UNIXServer, server
+    client = FDPass.connect_io(path)
+    conn = FDPass.accept_io(server)
+    assert_equal [UNIXSocket, UNIXSocket], [client.class, conn.class]
+    client.write('through')
+    assert_equal 'through', conn.read(7)
+    assert_raises(Errno::ENOENT) { FDPass.connect_io(File.join(@dir, 'none')) }
+  ensure
+    [a, b, server, client, conn].compact.each(&:close)
+  end
+
   def test_listen_mode
     path = File.join(@dir, 'mode.sock')
     listener = FDPass.listen_mode(path, 0o660)
