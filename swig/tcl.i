@@ -129,6 +129,41 @@ static int fdpass_tcl_descriptor(Tcl_Interp *interp, Tcl_Obj *object, int *fd)
   return fdpass_tcl_int(interp, object, fd);
 }
 
+/* `object` as flags: an integer ($fdpass::NONBLOCK | ...), or options as
+ * Tcl's commands take them, in a list: -nonblocking (optionally followed
+ * by a boolean) and -cloexec BOOLEAN. */
+static int fdpass_tcl_flags(Tcl_Interp *interp, Tcl_Obj *object, int *flags)
+{
+  static const char *const options[] = { "-cloexec", "-nonblocking", NULL };
+  const char *text = Tcl_GetString(object);
+  if (text[0] != '-' || !((text[1] >= 'a' && text[1] <= 'z') ||
+                          (text[1] >= 'A' && text[1] <= 'Z')))
+    return fdpass_tcl_int(interp, object, flags);
+  int count, option, on;
+  Tcl_Obj **items;
+  if (Tcl_ListObjGetElements(interp, object, &count, &items) != TCL_OK)
+    return TCL_ERROR;
+  *flags = 0;
+  for (int i = 0; i < count; i++) {
+    if (Tcl_GetIndexFromObj(interp, items[i], options, "option", 0,
+                            &option) != TCL_OK)
+      return TCL_ERROR;
+    if (option == 1 && (i + 1 == count ||
+        Tcl_GetBooleanFromObj(NULL, items[i + 1], &on) != TCL_OK))
+      on = 1; /* -nonblocking alone */
+    else if (i + 1 == count)
+      return fdpass_tcl_bad_value(interp, "FLAGS", Tcl_NewStringObj(
+          "-cloexec needs a boolean: -cloexec 0", -1));
+    else if (Tcl_GetBooleanFromObj(interp, items[++i], &on) != TCL_OK)
+      return TCL_ERROR;
+    if (option == 1 && on)
+      *flags |= FDPASS_NONBLOCK;
+    if (option == 0 && !on)
+      *flags |= FDPASS_NOCLOEXEC;
+  }
+  return TCL_OK;
+}
+
 /* `object` as a path: a string without a NUL character, which Tcl keeps
  * as the bytes C0 80 and the C call would take as part of the name. */
 static int fdpass_tcl_path(Tcl_Interp *interp, Tcl_Obj *object,
@@ -361,7 +396,8 @@ static int fdpass_tcl_receiving(Tcl_Interp *interp, Tcl_Obj *object)
 %typemap(in) int INTEGER
 %{ if (fdpass_tcl_int(interp, $input, &$1) != TCL_OK) SWIG_fail; %}
 %typemap(out) int INTEGER "Tcl_SetObjResult(interp, Tcl_NewIntObj($1));";
-%apply int INTEGER { int flags };
+%typemap(in) int flags
+%{ if (fdpass_tcl_flags(interp, $input, &$1) != TCL_OK) SWIG_fail; %}
 %typemap(in) int DESCRIPTOR
 %{ if (fdpass_tcl_descriptor(interp, $input, &$1) != TCL_OK) SWIG_fail; %}
 %typemap(in) const char *PATH

@@ -354,10 +354,21 @@ fdtest nonblocking {non-blocking channels, recv flags, NONBLOCK} {
     set fd [fdpass::recv $sb $fdpass::NOCLOEXEC]
     lappend results [is_cloexec $fd]
     fdpass::close $fd
+    # Options beside the integers: -nonblocking ?BOOLEAN?, -cloexec BOOLEAN.
+    lappend results [lindex [errorcode {fdpass::recv $b -nonblocking}] 1]
+    fdpass::send $a $a {-nonblocking 1}
+    set fd [fdpass::recv $b {-nonblocking -cloexec 0}]
+    lappend results [is_cloexec $fd]
+    fdpass::close $fd
+    fdpass::send_fds $a x [list $a] -nonblocking
+    set fd [lindex [fdpass::recv_fds $b 1 1 {-cloexec 1}] 1 0]
+    lappend results [is_cloexec $fd] \
+        [errorcode {fdpass::recv $b -bogus}] [errorcode {fdpass::recv $b -cloexec}]
+    fdpass::close $fd
     close $sb
     fdpass::close $a
     return $results
-} {{FDPASS EAGAIN {operation would block}} EAGAIN EAGAIN 0}
+} {{FDPASS EAGAIN {operation would block}} EAGAIN EAGAIN 0 EAGAIN 0 1 {TCL LOOKUP INDEX option -bogus} {TCL VALUE FLAGS}}
 
 fdtest wait-event-loop {fdpass::wait serves the event loop} {
     lassign [fdpass::socketpair] a b
