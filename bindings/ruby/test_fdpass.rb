@@ -878,6 +878,26 @@ class FDPassTest < Minitest::Test
     FDPass.close(listener) if listener
   end
 
+  # Fetches interrupted at any moment, also once the holder has answered:
+  # the descriptors that an interrupted call got are closed, none is lost.
+  def test_fetches_interrupted_at_any_moment_lose_nothing
+    with_holder do |holder|
+      File.open(File::NULL) { |null| 8.times { |i| FDPass.store(holder, "n#{i}", [null, null]) } }
+      before = count_fds
+      200.times do
+        fetcher = Thread.new { FDPass.fetch(holder) }
+        fetcher.report_on_exception = false
+        sleep(rand * 0.002)
+        fetcher.raise(RuntimeError, 'interrupted')
+        begin
+          fetcher.value.each { |_, fd| FDPass.close(fd) }
+        rescue RuntimeError
+        end
+      end
+      assert_equal before, count_fds, 'descriptors after 200 interrupted fetches'
+    end
+  end
+
   # SIGINT and SIGTERM from outside end a store call on a stalled holder,
   # also after another thread had the process signal itself (whose trap
   # returns).
