@@ -880,17 +880,24 @@ class FDPassTest < Minitest::Test
 
   # Fetches interrupted at any moment, also once the holder has answered:
   # the descriptors that an interrupted call got are closed, none is lost.
+  # Interrupts come only where the thread blocks (Ruby's idiom for a
+  # resource: handle_interrupt), so that a fetch that returned closes its
+  # descriptors before the interrupt lands.
   def test_fetches_interrupted_at_any_moment_lose_nothing
     with_holder do |holder|
       File.open(File::NULL) { |null| 8.times { |i| FDPass.store(holder, "n#{i}", [null, null]) } }
       before = count_fds
       200.times do
-        fetcher = Thread.new { FDPass.fetch(holder) }
+        fetcher = Thread.new do
+          Thread.handle_interrupt(RuntimeError => :on_blocking) do
+            FDPass.fetch(holder).each { |_, fd| FDPass.close(fd) }
+          end
+        end
         fetcher.report_on_exception = false
         sleep(rand * 0.002)
         fetcher.raise(RuntimeError, 'interrupted')
         begin
-          fetcher.value.each { |_, fd| FDPass.close(fd) }
+          fetcher.join
         rescue RuntimeError
         end
       end
@@ -903,13 +910,15 @@ class FDPassTest < Minitest::Test
   # returns).
   def test_signals_end_a_store_call_after_another_thread_signalled
     setup = <<~RUBY
-      trap('USR1') { puts 'trapped' }
+      trap('USR1') { puts 'trapped'; $trapped = true }
       a, b = FDPass.socketpair
-      signaller = Thread.new do
+      Thread.new do
         Thread.pass until Thread.main.status == 'sleep'
         Process.kill('USR1', Process.pid)
+        Thread.pass until $trapped # the parent waits 10 s at most
+        sleep 0.2
+        puts 'blocking'
       end
-      Thread.new { signaller.join; sleep 0.2; puts 'blocking' }
     RUBY
     assert_signals_end(setup, 'FDPass.list(a)') do |_, line|
       assert_equal 'trapped', line.call('the trap of USR1')
