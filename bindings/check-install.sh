@@ -44,7 +44,7 @@ run() {
       exit 1; }
 }
 
-LUA_CPATH="$prefix/$lua_dir/?.so" run lua "$lua"
+LUA_CPATH="$prefix/$lua_dir/?.so;;" run lua "$lua" # ;; keeps the default path
 RUBYLIB="$prefix/$ruby_dir" run ruby "$ruby"
 TCLLIBPATH="$prefix/$tcl_dir" run tcl "$tclsh"
 languages="Lua, Ruby and Tcl"

@@ -17,6 +17,10 @@ package require fdpass
 
 # --- a generation of the server ------------------------------------------
 
+# Each connection's bytes read but not yet served (a partial line) are in
+# ::pending($channel), never in the channel's buffer: a restart hands them
+# to the next generation with the connection, as a file of their own.
+
 proc serve {holder generation} {
     set ::generation $generation
     set ::clients {}
@@ -25,15 +29,22 @@ proc serve {holder generation} {
         # Generation 2: the holder keeps the listener (connections queue
         # there between generations); the connections are now ours alone,
         # so that closing one ends it.
-        foreach {name fd} $stored {
+        dict for {name fds} $stored {
             if {$name eq "listener"} {
-                set ::server [fdpass::server $fd accept]
-            } else {
-                watch [fdpass::channel $fd r+]
+                set ::server [fdpass::server [lindex $fds 0] accept]
+                continue
             }
-        }
-        if {[dict exists $stored client]} {
-            fdpass::remove $holder client
+            lassign $fds fd pending_fd
+            set pending ""
+            if {$pending_fd ne ""} {
+                set file [fdpass::channel $pending_fd r]
+                chan configure $file -translation binary
+                seek $file 0
+                set pending [read $file]
+                close $file
+            }
+            watch [fdpass::channel $fd r+] $pending
+            fdpass::remove $holder $name
         }
         set sockname fetched
     } else {
@@ -53,20 +64,33 @@ proc accept {channel address port} {
     watch $channel
 }
 
-proc watch {channel} {
-    chan configure $channel -blocking 0 -buffering line -translation lf
+# Serve `channel`, whose first bytes are `pending`.
+proc watch {channel {pending ""}} {
+    chan configure $channel -blocking 0 -translation binary
+    set ::pending($channel) $pending
     chan event $channel readable [list echo $channel]
     lappend ::clients $channel
+    echo_lines $channel
 }
 
 proc echo {channel} {
-    while {[gets $channel line] >= 0} {
-        puts $channel "$::generation: $line"
-    }
+    append ::pending($channel) [read $channel]
+    echo_lines $channel
     if {[eof $channel]} {
         set ::clients [lsearch -all -inline -not -exact $::clients $channel]
+        unset ::pending($channel)
         close $channel
     }
+}
+
+# Echo every complete line of what `channel` sent; keep the rest.
+proc echo_lines {channel} {
+    set lines [split $::pending($channel) \n]
+    set ::pending($channel) [lindex $lines end]
+    foreach line [lrange $lines 0 end-1] {
+        puts -nonewline $channel "$::generation: $line\n"
+    }
+    flush $channel
 }
 
 # "restart": hand everything to the holder and exit; "quit": exit.
@@ -78,13 +102,30 @@ proc control {holder} {
     if {$command ne "restart"} {
         return
     }
-    # A client waits for its echo before its next line, so no line sits
-    # in a channel's buffer here: what follows stays in the kernel's.
-    if {[llength $::clients] > 0} {
-        fdpass::store $holder client $::clients
+    # Each connection under its own name, with a file of its pending bytes
+    # (read from the kernel, not yet answered) when it has some; what is
+    # still in the kernel stays there for the next generation. The echoes
+    # written so far go out first.
+    set i 0
+    foreach channel $::clients {
+        chan configure $channel -blocking 1
+        flush $channel
+        set fds [list $channel]
+        if {$::pending($channel) ne ""} {
+            set file [file tempfile path]
+            file delete $path
+            chan configure $file -translation binary
+            puts -nonewline $file $::pending($channel)
+            flush $file
+            lappend fds $file
+        }
+        fdpass::store $holder client[incr i] $fds
+        if {[llength $fds] > 1} {
+            close [lindex $fds 1]
+        }
     }
     fdpass::store $holder listener [list $::server]
-    puts "stored [llength $::clients]"
+    puts "stored $i"
     flush stdout
     set ::done 1
 }
@@ -102,17 +143,37 @@ proc start_generation {holder generation} {
     return [list $pipe [pid $pipe] $address $clients]
 }
 
+# The next line from the server on `channel`, in at most 20 s.
+proc answer {channel line} {
+    chan configure $channel -blocking 0
+    set deadline [expr {[clock milliseconds] + 20000}]
+    while {[gets $channel answer] < 0} {
+        if {[eof $channel]} {
+            error "the server hung up on \"$line\""
+        }
+        if {[clock milliseconds] > $deadline} {
+            error "no answer to \"$line\" in 20 s"
+        }
+        after 10
+    }
+    return $answer
+}
+
+# The echo of `line` on `channel`, by generation `generation` (by any
+# when it is "?"): the generation that answered.
+proc echoed {channel line {generation ?}} {
+    set answer [answer $channel $line]
+    if {![regexp {^(\d): (.*)$} $answer -> by echoed] || $echoed ne $line ||
+        ($generation ne "?" && $by ne $generation)} {
+        error "sent \"$line\", got back \"$answer\""
+    }
+    return $by
+}
+
 proc talk {channel line} {
     puts $channel $line
     flush $channel
-    if {[gets $channel answer] < 0} {
-        error "the server hung up on \"$line\""
-    }
-    if {![regexp {^(\d): (.*)$} $answer -> generation echoed] ||
-        $echoed ne $line} {
-        error "sent \"$line\", got back \"$answer\""
-    }
-    return $generation
+    return [echoed $channel $line]
 }
 
 proc demo {fdpass dir} {
@@ -138,11 +199,30 @@ proc demo {fdpass dir} {
     }
     puts "3. the client keeps one connection open; 5 lines echoed"
 
+    # 20 clients at once, each sending two lines and the start of a third
+    # in one write: generation 1 answers the two, and has read the start.
+    set crowd {}
+    for {set c 1} {$c <= 20} {incr c} {
+        set sock [socket $host $port]
+        chan configure $sock -translation lf
+        puts -nonewline $sock "c$c one\nc$c two\nc$c spl"
+        flush $sock
+        lappend crowd $sock
+    }
+    set c 0
+    foreach sock $crowd {
+        incr c
+        echoed $sock "c$c one" 1
+        echoed $sock "c$c two" 1
+    }
+    puts "3b. 20 more clients each sent two lines and half a third in one\
+        write; generation 1 answered the two lines"
+
     puts $gen1 restart
     gets $gen1 stored
     close $gen1
     puts "4. generation 1 stored its listening socket and\
-        [lindex $stored 1] connection in the holder, and exited"
+        [lindex $stored 1] connections in the holder, and exited"
 
     # No server runs: a line waits in the kernel, a new connection queues.
     puts $client "line 6"
@@ -151,22 +231,33 @@ proc demo {fdpass dir} {
     chan configure $second -translation lf
     puts $second "hello"
     flush $second
+    set c 0
+    foreach sock $crowd {
+        incr c
+        puts -nonewline $sock "it\nc$c three\n"
+        flush $sock
+    }
     puts "5. no server runs: the client sent a line and opened a second\
-        connection, which the kernel queued"
+        connection, which the kernel queued; the 20 sent the rest of their\
+        split line and a fourth"
 
     lassign [start_generation $holder 2] gen2 gen2_pid address2 taken
     puts "6. generation 2 (pid $gen2_pid) fetched the listening socket and\
-        $taken connection from the holder, and serves them"
-    if {[gets $client answer] < 0 || $answer ne "2: line 6"} {
-        error "the line sent between generations came back as \"$answer\""
-    }
-    dict incr by 2
-    if {[gets $second answer] < 0 || $answer ne "2: hello"} {
-        error "the queued connection got \"$answer\""
-    }
+        $taken connections from the holder, and serves them"
+    dict incr by [echoed $client "line 6" 2]
+    echoed $second hello 2
     for {set i 7} {$i <= 10} {incr i} {
         dict incr by [talk $client "line $i"]
     }
+    set c 0
+    foreach sock $crowd {
+        incr c
+        echoed $sock "c$c split" 2
+        echoed $sock "c$c three" 2
+        close $sock
+    }
+    puts "7b. each of the 20 got its split line back whole from generation\
+        2, with the half that generation 1 had read"
     close $second
     close $client
     puts "7. client: 10 lines over one connection, [dict get $by 1] echoed by\

@@ -50,8 +50,20 @@
  *                                                   call: FDPASS_OK when
  *                                                   ready, FDPASS_EAGAIN
  *                                                   when it must not block
- *   FDPASS_BINDING_ACCEPT(listener, sock)           fdpass_accept, which
- *                                                   may still block
+ *   FDPASS_BINDING_ACCEPT(listener, sock)           fdpass_binding_accept,
+ *                                                   FDPASS_EAGAIN when the
+ *                                                   connection is gone
+ *
+ *   FDPASS_BINDING_SENDING()                        before a send on the
+ *   FDPASS_BINDING_RECEIVING()                      socket as given (a
+ *                                                   native object may
+ *                                                   buffer): FDPASS_OK to
+ *                                                   go on, or a status
+ *
+ * A language whose signal handlers run between system calls (Lua's hooks,
+ * Perl's deferred signals) waits with fdpass_binding_wait, the one poll
+ * loop of the modules, and gives it the hook that runs what a signal left
+ * pending; it may raise, as nothing is left to clean up there.
  *
  * The descriptor store (fdpass_connect_holder, fdpass_store, fdpass_fetch,
  * fdpass_list, fdpass_remove) is each language's own code in its native.i,
@@ -60,15 +72,21 @@
  */
 
 %begin %{
-/* fileno, fdopen, fcntl, poll under -std=c11. */
-#define _POSIX_C_SOURCE 200809L
+/* fileno, fdopen, fcntl, poll, accept4 under -std=c11 (Perl's flags
+ * define it already). */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
 %}
 
 /* In the runtime section, which comes before the header section where the
  * language files' helpers use it. */
 %runtime %{
+#include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
+#include <time.h>
 #include <sys/socket.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -107,6 +125,112 @@ static int fdpass_binding_acceptable(int listener)
                  &size) == 0 && listening)
     return fdpass_binding_poll(listener, FDPASS_READABLE);
   return FDPASS_OK;
+}
+
+/* The errno that sendmsg or recvmsg would have set for a status, for the
+ * languages' OS errors (Perl's $! in IO::FDPass's functions, Ruby's
+ * SystemCallError#errno); the OS's own after FDPASS_ESYS. Inline: Lua and
+ * Tcl have no use for it. */
+static inline int fdpass_binding_errno(int status, int sending)
+{
+  switch (status) {
+  case FDPASS_EINVAL: return EINVAL;
+  case FDPASS_EBADF: return EBADF;
+  case FDPASS_ENOTSOCK: return ENOTSOCK;
+  case FDPASS_ENOTSUP: return EOPNOTSUPP;
+  case FDPASS_EAGAIN: return EAGAIN;
+  case FDPASS_ETIMEDOUT: return ETIMEDOUT;
+  case FDPASS_ECLOSED: return sending ? EPIPE : ECONNRESET;
+  case FDPASS_ENOFD: return EPROTO;
+  case FDPASS_ETRUNC: return EMSGSIZE;
+  case FDPASS_EMFILE: return EMFILE;
+  case FDPASS_ENOMEM: return ENOMEM;
+  case FDPASS_EACCES: return EACCES;
+  case FDPASS_ENOTCONN: return ENOTCONN;
+  case FDPASS_EREFUSED: return EPERM;
+  case FDPASS_ENOENT: return ENOENT;
+  case FDPASS_EADDRINUSE: return EADDRINUSE;
+  case FDPASS_ECONNREFUSED: return ECONNREFUSED;
+  case FDPASS_ENAMETOOLONG: return ENAMETOOLONG;
+  case FDPASS_ENONAME: return ENOENT; /* nothing under that name */
+  case FDPASS_ESYS: return fdpass_os_error() != 0 ? fdpass_os_error() : EIO;
+  default: return EPROTO;
+  }
+}
+
+/* A language's hook for a signal that interrupted a wait: it runs what
+ * the signal left pending (and may raise the language's exception). */
+typedef void fdpass_binding_interrupted_fn(void *context);
+
+static long long fdpass_binding_now_ms(void)
+{
+  struct timespec now;
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  return (long long)now.tv_sec * 1000 + now.tv_nsec / 1000000;
+}
+
+/* fdpass_wait's contract, but every EINTR runs `interrupted(context)`
+ * before the wait goes on until its deadline: the library's own wait
+ * retries EINTR where no interpreter can run its handlers. Inline: Ruby
+ * and Tcl wait their own way. */
+static inline int fdpass_binding_wait(int sock, int events, int timeout_ms,
+                               fdpass_binding_interrupted_fn *interrupted,
+                               void *context)
+{
+  struct pollfd p = { .fd = sock, .events = 0 };
+  if (events & FDPASS_READABLE)
+    p.events |= POLLIN;
+  if (events & FDPASS_WRITABLE)
+    p.events |= POLLOUT;
+  long long deadline = fdpass_binding_now_ms() + timeout_ms;
+  int left = timeout_ms;
+  for (;;) {
+    int n = poll(&p, 1, left);
+    if (n > 0)
+      return p.revents & POLLNVAL ? FDPASS_EBADF : FDPASS_OK;
+    if (n == 0)
+      return FDPASS_ETIMEDOUT;
+    if (errno != EINTR)
+      return errno == ENOMEM ? FDPASS_ENOMEM : FDPASS_ESYS;
+    interrupted(context);
+    if (timeout_ms >= 0) {
+      long long rest = deadline - fdpass_binding_now_ms();
+      left = rest > 0 ? (int)rest : 0;
+    }
+  }
+}
+
+/* Accept the connection that the listener said it has. fdpass_accept
+ * would block, out of the language's reach, when another process took it
+ * in between, and retry a signal's EINTR; here a signal and a connection
+ * that is gone give FDPASS_EAGAIN, after `interrupted(context)` (unless
+ * NULL), so that the language waits again. The accept may still block (a
+ * blocking listener is not this module's to change) until the next
+ * connection or a signal. Another failure is fdpass_accept's status: it
+ * fails the same way at once (the kernel allots the descriptor before it
+ * waits). */
+static int fdpass_binding_accept(int listener, int *sock,
+                                 fdpass_binding_interrupted_fn *interrupted,
+                                 void *context)
+{
+#ifdef SOCK_CLOEXEC
+  int s = accept4(listener, NULL, NULL, SOCK_CLOEXEC);
+#else /* not atomic: as fdpass_accept elsewhere */
+  int s = accept(listener, NULL, NULL);
+  if (s >= 0)
+    fcntl(s, F_SETFD, FD_CLOEXEC);
+#endif
+  if (s >= 0) {
+    *sock = s;
+    return FDPASS_OK;
+  }
+  int error = errno;
+  if (error == EINTR && interrupted != NULL)
+    interrupted(context);
+  if (error == EINTR || error == EAGAIN || error == EWOULDBLOCK ||
+      error == ECONNABORTED)
+    return FDPASS_EAGAIN;
+  return fdpass_accept(listener, sock);
 }
 
 /* The descriptor store's calls, shared by the languages' own functions
@@ -236,37 +360,44 @@ static int fdpass_binding_send_some(int sock, const void *data, size_t len,
 %rename(FDPASS_SEND) fdpass_send_flags;
 %rename(FDPASS_RECV) fdpass_recv_flags;
 
-/* %fdpass_blocking(FUNCTION, EVENTS, FLAGS, CALL): FUNCTION runs CALL, its
- * non-blocking form, until it stops saying FDPASS_EAGAIN, waiting for
- * EVENTS in between unless FLAGS asks for FDPASS_NONBLOCK. */
-%define %fdpass_blocking(FUNCTION, EVENTS, FLAGS, CALL)
+/* %fdpass_blocking(FUNCTION, BEFORE, EVENTS, FLAGS, CALL): FUNCTION runs
+ * CALL, its non-blocking form, until it stops saying FDPASS_EAGAIN,
+ * waiting for EVENTS in between unless FLAGS asks for FDPASS_NONBLOCK;
+ * BEFORE (the language's SENDING or RECEIVING) first. */
+%define %fdpass_blocking(FUNCTION, BEFORE, EVENTS, FLAGS, CALL)
 %feature("action") FUNCTION %{
-  while ((result = CALL) == FDPASS_EAGAIN && !(FLAGS & FDPASS_NONBLOCK) &&
-         (result = FDPASS_BINDING_BLOCK(arg1, EVENTS)) == FDPASS_OK)
-    ;
+  if ((result = BEFORE) == FDPASS_OK)
+    while ((result = CALL) == FDPASS_EAGAIN && !(FLAGS & FDPASS_NONBLOCK) &&
+           (result = FDPASS_BINDING_BLOCK(arg1, EVENTS)) == FDPASS_OK)
+      ;
 %}
 %enddef
-%fdpass_blocking(fdpass_send_flags, FDPASS_WRITABLE, arg3,
-                 fdpass_send_flags(arg1, arg2, arg3 | FDPASS_NONBLOCK))
-%fdpass_blocking(fdpass_recv_flags, FDPASS_READABLE, arg3,
+%fdpass_blocking(fdpass_send_flags, FDPASS_BINDING_SENDING(), FDPASS_WRITABLE,
+                 arg3, fdpass_send_flags(arg1, arg2, arg3 | FDPASS_NONBLOCK))
+%fdpass_blocking(fdpass_recv_flags, FDPASS_BINDING_RECEIVING(),
+                 FDPASS_READABLE, arg3,
                  fdpass_recv_flags(arg1, arg2, arg3 | FDPASS_NONBLOCK))
-%fdpass_blocking(fdpass_recv_fds, FDPASS_READABLE, arg6,
-                 fdpass_recv_fds(arg1, arg2, arg3, arg4, arg5,
-                                 arg6 | FDPASS_NONBLOCK))
-/* The listener is polled, then accepted: the library's accept still
- * blocks when another process took the connection in between, which is
- * why a language may make the call its own way. */
+%fdpass_blocking(fdpass_recv_fds, FDPASS_BINDING_RECEIVING(), FDPASS_READABLE,
+                 arg6, fdpass_recv_fds(arg1, arg2, arg3, arg4, arg5,
+                                       arg6 | FDPASS_NONBLOCK))
+/* The listener is polled, then accepted, until a connection is there
+ * when the accept comes (another process may take it in between). */
 %feature("action") fdpass_accept %{
-  while ((result = fdpass_binding_acceptable(arg1)) == FDPASS_EAGAIN &&
-         (result = FDPASS_BINDING_BLOCK(arg1, FDPASS_READABLE)) == FDPASS_OK)
-    ;
-  if (result == FDPASS_OK)
-    result = FDPASS_BINDING_ACCEPT(arg1, arg2);
+  for (;;) {
+    while ((result = fdpass_binding_acceptable(arg1)) == FDPASS_EAGAIN &&
+           (result = FDPASS_BINDING_BLOCK(arg1, FDPASS_READABLE)) ==
+               FDPASS_OK)
+      ;
+    if (result != FDPASS_OK ||
+        (result = FDPASS_BINDING_ACCEPT(arg1, arg2)) != FDPASS_EAGAIN)
+      break;
+  }
 %}
 %feature("action") fdpass_send_fds %{
-  if (arg6 & FDPASS_NONBLOCK) {
+  result = FDPASS_BINDING_SENDING();
+  if (result == FDPASS_OK && (arg6 & FDPASS_NONBLOCK)) {
     result = fdpass_send_fds(arg1, arg2, arg3, arg4, arg5, arg6);
-  } else {
+  } else if (result == FDPASS_OK) {
     size_t sent = 0;
     while ((result = fdpass_binding_send_some(arg1, arg2, *arg3, &sent, arg4,
                                               arg5, arg6)) == FDPASS_EAGAIN &&

@@ -16,9 +16,15 @@
 %module fdpass
 
 %{
-#include <errno.h>
-#include <poll.h>
-#include <time.h>
+/* SWIG's check of the number of arguments, with Lua's own message:
+ * "bad argument #2 to 'send' (value expected)", or "(no value expected)"
+ * for one too many, instead of SWIG's, which names the C function. */
+#undef SWIG_check_num_args
+#define SWIG_check_num_args(func_name, least, most) \
+  if (lua_gettop(L) < (least)) \
+    luaL_argerror(L, lua_gettop(L) + 1, "value expected"); \
+  else if (lua_gettop(L) > (most)) \
+    luaL_argerror(L, (most) + 1, "no value expected");
 
 /* Push the io.open-style failure for `status`: nil, message, code. */
 static int fdpass_lua_failure(lua_State *L, int status)
@@ -71,9 +77,10 @@ static const char *fdpass_lua_to_descriptor(lua_State *L, int index, int *fd)
     n = lua_tointegerx(L, index, &exact);
     if (!exact)
       return "number has no integer representation";
-  } else if ((type == LUA_TUSERDATA || type == LUA_TTABLE) &&
-             luaL_getmetafield(L, index, "__index") != LUA_TNIL) {
-    lua_pop(L, 1);
+  } else if (type == LUA_TTABLE ||
+             (type == LUA_TUSERDATA && /* indexing it may raise otherwise */
+              luaL_getmetafield(L, index, "__index") != LUA_TNIL &&
+              (lua_pop(L, 1), 1))) {
     if (lua_getfield(L, index, "getfd") == LUA_TFUNCTION) {
       lua_pushvalue(L, index);
       lua_call(L, 1, 1);
@@ -139,50 +146,36 @@ static int fdpass_lua_nothing(lua_State *L)
   return 0;
 }
 
-static long long fdpass_lua_now_ms(void)
+/* A signal interrupted a wait: the state's hooks run. lua.c's SIGINT
+ * handler sets a hook, which raises "interrupted!" at the next call, as
+ * it does after io.read returns. The call is to an empty function, so
+ * that hooks of any other kind only run and the wait goes on. */
+static void fdpass_lua_interrupted(void *context)
 {
-  struct timespec now;
-  clock_gettime(CLOCK_MONOTONIC, &now);
-  return (long long)now.tv_sec * 1000 + now.tv_nsec / 1000000;
-}
-
-/* fdpass_wait's contract, but a signal that interrupts the wait lets the
- * state's hooks run: lua.c's SIGINT handler sets a hook, which raises
- * "interrupted!" at the next call, as it does after io.read returns. The
- * call is to an empty function, so that hooks of any other kind only run
- * and the wait goes on. */
-static int fdpass_lua_wait(lua_State *L, int sock, int events, int timeout_ms)
-{
-  struct pollfd p = { .fd = sock, .events = 0 };
-  if (events & FDPASS_READABLE)
-    p.events |= POLLIN;
-  if (events & FDPASS_WRITABLE)
-    p.events |= POLLOUT;
-  long long deadline = fdpass_lua_now_ms() + timeout_ms;
-  int left = timeout_ms;
-  for (;;) {
-    int n = poll(&p, 1, left);
-    if (n > 0)
-      return p.revents & POLLNVAL ? FDPASS_EBADF : FDPASS_OK;
-    if (n == 0)
-      return FDPASS_ETIMEDOUT;
-    if (errno != EINTR)
-      return errno == ENOMEM ? FDPASS_ENOMEM : FDPASS_ESYS;
-    if (lua_gethook(L) != NULL) {
-      lua_pushcfunction(L, fdpass_lua_nothing);
-      lua_call(L, 0, 0);
-    }
-    if (timeout_ms >= 0) {
-      long long rest = deadline - fdpass_lua_now_ms();
-      left = rest > 0 ? (int)rest : 0;
-    }
+  lua_State *L = context;
+  if (lua_gethook(L) != NULL) {
+    lua_pushcfunction(L, fdpass_lua_nothing);
+    lua_call(L, 0, 0);
   }
 }
+/* Before a send on argument 1: a file's buffered output goes first, or it
+ * would follow the descriptors. A file's read buffer cannot be seen, so a
+ * receive takes it as it is (docs/bindings.md). */
+static int fdpass_lua_sending(lua_State *L)
+{
+  luaL_Stream *file = (luaL_Stream *)luaL_testudata(L, 1, LUA_FILEHANDLE);
+  return file != NULL && file->closef != NULL && fflush(file->f) != 0
+             ? FDPASS_ESYS : FDPASS_OK;
+}
+#define FDPASS_BINDING_SENDING() fdpass_lua_sending(L)
+#define FDPASS_BINDING_RECEIVING() FDPASS_OK
+
 #define FDPASS_BINDING_WAIT(sock, events, timeout_ms) \
-  fdpass_lua_wait(L, sock, events, timeout_ms)
-#define FDPASS_BINDING_BLOCK(sock, events) fdpass_lua_wait(L, sock, events, -1)
+  fdpass_binding_wait(sock, events, timeout_ms, fdpass_lua_interrupted, L)
+#define FDPASS_BINDING_BLOCK(sock, events) \
+  FDPASS_BINDING_WAIT(sock, events, -1)
 #define FDPASS_BINDING_ACCEPT(listener, sock) \
-  fdpass_accept(listener, sock)
+  fdpass_binding_accept(listener, sock, fdpass_lua_interrupted, L)
 %}
 
 %typemap(in) int INTEGER %{ $1 = fdpass_lua_int(L, $input); %}

@@ -20,10 +20,6 @@
 #define FDPASS_RECV recv_fd
 
 %{
-#include <errno.h>
-#include <poll.h>
-#include <time.h>
-
 /* Die with an FDPass::Error for `status`: a blessed hash of the code, its
  * name, its message and where the Perl caller stands (an object gets no
  * " at FILE line N." from die, so it keeps them to stringify). */
@@ -68,6 +64,10 @@ static int fdpass_pl_descriptor(pTHX_ SV *sv)
   SvGETMAGIC(sv);
   if (SvIOK(sv) && !SvROK(sv)) /* the common case, without a conversion */
     return fdpass_pl_int(aTHX_ sv, "descriptor");
+  if (SvROK(sv) && SvTYPE(SvRV(sv)) != SVt_PVGV &&
+      SvTYPE(SvRV(sv)) != SVt_PVIO)
+    croak("descriptor: expected an integer or a filehandle, got a %s reference",
+          sv_reftype(SvRV(sv), 0) /* HASH, CODE, ARRAY... */);
   if (SvROK(sv) || isGV_with_GP(sv)) {
     IO *io = sv_2io(sv); /* croaks when it is no filehandle */
     PerlIO *fp = IoIFP(io);
@@ -113,46 +113,104 @@ static const char *fdpass_pl_path(pTHX_ SV *sv)
   return path;
 }
 
-static long long fdpass_pl_now_ms(void)
+/* A signal interrupted a wait: Perl installs its signal handlers without
+ * SA_RESTART and runs them between ops, so the handler runs here (and may
+ * die, which unwinds the call, as alarm and die do around sysread). */
+static void fdpass_pl_interrupted(void *context)
 {
-  struct timespec now;
-  clock_gettime(CLOCK_MONOTONIC, &now);
-  return (long long)now.tv_sec * 1000 + now.tv_nsec / 1000000;
+  dTHXa(context);
+  (void)context; /* unused without threads */
+  PERL_ASYNC_CHECK();
 }
 
-/* fdpass_wait's contract, the Perl way: Perl installs its signal handlers
- * without SA_RESTART and runs them between ops, so a signal ends poll with
- * EINTR, its handler runs here (and may die, which unwinds the call, as
- * alarm and die do around sysread) and the wait goes on. */
-static int fdpass_pl_wait(pTHX_ int sock, int events, int timeout_ms)
+/* The PerlIO of the filehandle `sv` in `direction` ('<' or '>'), or
+ * NULL when `sv` is an integer or that side is closed. */
+static PerlIO *fdpass_pl_perlio(pTHX_ SV *sv, char direction)
 {
-  struct pollfd p = { .fd = sock, .events = 0 };
-  if (events & FDPASS_READABLE)
-    p.events |= POLLIN;
-  if (events & FDPASS_WRITABLE)
-    p.events |= POLLOUT;
-  long long deadline = fdpass_pl_now_ms() + timeout_ms;
-  int left = timeout_ms;
-  for (;;) {
-    int n = poll(&p, 1, left);
-    if (n > 0)
-      return p.revents & POLLNVAL ? FDPASS_EBADF : FDPASS_OK;
-    if (n == 0)
-      return FDPASS_ETIMEDOUT;
-    if (errno != EINTR)
-      return errno == ENOMEM ? FDPASS_ENOMEM : FDPASS_ESYS;
-    PERL_ASYNC_CHECK();
-    if (timeout_ms >= 0) {
-      long long rest = deadline - fdpass_pl_now_ms();
-      left = rest > 0 ? (int)rest : 0;
-    }
-  }
+  if (!SvROK(sv) && !isGV_with_GP(sv))
+    return NULL;
+  IO *io = sv_2io(sv);
+  return direction == '<' ? IoIFP(io) : IoOFP(io);
 }
+
+/* Before a send on `sv`: a filehandle's buffered output goes first, or it
+ * would follow the descriptors. */
+static int fdpass_pl_sending(pTHX_ SV *sv)
+{
+  PerlIO *fp = fdpass_pl_perlio(aTHX_ sv, '>');
+  return fp != NULL && PerlIO_flush(fp) != 0 ? FDPASS_ESYS : FDPASS_OK;
+}
+
+/* Before a receive on `sv`: a filehandle with input in its buffer (after
+ * readline) read past what it returned, maybe the byte that carried
+ * descriptors, which the kernel then closed: FDPASS_EINVAL rather than a
+ * wait for them. */
+static int fdpass_pl_receiving(pTHX_ SV *sv)
+{
+  PerlIO *fp = fdpass_pl_perlio(aTHX_ sv, '<');
+  return fp != NULL && PerlIO_get_cnt(fp) > 0 ? FDPASS_EINVAL : FDPASS_OK;
+}
+#define FDPASS_BINDING_SENDING() fdpass_pl_sending(aTHX_ ST(0))
+#define FDPASS_BINDING_RECEIVING() fdpass_pl_receiving(aTHX_ ST(0))
+
 #define FDPASS_BINDING_WAIT(sock, events, timeout_ms) \
-  fdpass_pl_wait(aTHX_ sock, events, timeout_ms)
+  fdpass_binding_wait(sock, events, timeout_ms, fdpass_pl_interrupted, \
+                      PERL_GET_THX)
 #define FDPASS_BINDING_BLOCK(sock, events) \
-  fdpass_pl_wait(aTHX_ sock, events, -1)
-#define FDPASS_BINDING_ACCEPT(listener, sock) fdpass_accept(listener, sock)
+  FDPASS_BINDING_WAIT(sock, events, -1)
+#define FDPASS_BINDING_ACCEPT(listener, sock) \
+  fdpass_binding_accept(listener, sock, fdpass_pl_interrupted, PERL_GET_THX)
+
+#ifndef G_LIST /* before Perl 5.36 */
+#define G_LIST G_ARRAY
+#endif
+
+/* Croak, before the call, when the caller would lose what a call that
+ * returns a list gives: in scalar context, and also in void context when
+ * the list holds new descriptors (`descriptors`), which nobody could
+ * close. */
+static void fdpass_pl_want_list(pTHX_ const char *function, int descriptors)
+{
+  U8 context = GIMME_V;
+  if (context == G_SCALAR || (descriptors && context == G_VOID))
+    croak("FDPass::%s returns a list%s: call it in list context", function,
+          descriptors ? " of new descriptors" : "");
+}
+
+/* The Perl usage of the functions whose C parameters are not one argument
+ * each; the others' is their parameters' names. */
+static const char *const fdpass_pl_usages[][2] = {
+  { "send_fd", "sock, fd, flags = 0" },
+  { "recv_fd", "sock, flags = 0" },
+  { "send_fds", "sock, data, fds = undef, flags = 0" },
+  { "recv_fds", "sock, maxlen = 4096, maxfds = 253, flags = 0" },
+};
+
+/* SWIG's croak for a wrong number of arguments, `usage` "Usage:
+ * NAME(a,b);", as Perl's own: "Usage: FDPass::NAME(a, b) at FILE line
+ * N.", without SWIG's "RuntimeError" and C parameters. */
+static void fdpass_pl_usage(pTHX_ const char *usage)
+{
+  const char *name = strchr(usage, ' ') + 1;
+  int length = (int)strcspn(name, "(");
+  char params[128] = "";
+  for (size_t i = 0; i < sizeof fdpass_pl_usages / sizeof *fdpass_pl_usages;
+       i++)
+    if (strncmp(fdpass_pl_usages[i][0], name, (size_t)length) == 0 &&
+        fdpass_pl_usages[i][0][length] == '\0')
+      snprintf(params, sizeof params, "%s", fdpass_pl_usages[i][1]);
+  if (params[0] == '\0') /* "a,b);" as "a, b" */
+    for (const char *c = name + length + 1; *c != ')' && *c != '\0'; c++)
+      snprintf(params + strlen(params), sizeof params - strlen(params),
+               *c == ',' ? ", " : "%c", *c);
+  croak("Usage: FDPass::%.*s(%s)", length, name, params);
+}
+#undef SWIG_croak
+#define SWIG_croak(usage) \
+  { \
+    fdpass_pl_usage(aTHX_ usage); \
+    SWIG_fail; /* not reached: SWIG's label stays used */ \
+  }
 
 /* Push `value` as the wrapper's next result. */
 #define FDPASS_PL_PUSH(value) \
@@ -248,6 +306,13 @@ static int fdpass_pl_wait(pTHX_ int sock, int events, int timeout_ms)
   if (!fdpass_delivered($1))
     fdpass_pl_die(aTHX_ $1);
 %}
+
+%exception fdpass_socketpair
+%{ fdpass_pl_want_list(aTHX_ "socketpair", 1); $action %}
+%exception fdpass_recv_fds
+%{ fdpass_pl_want_list(aTHX_ "recv_fds", 1); $action %}
+%exception fdpass_peer_credentials
+%{ fdpass_pl_want_list(aTHX_ "peer_credentials", 0); $action %}
 
 %include "fdpass.i"
 %include "native.i"

@@ -28,15 +28,42 @@
 #include <ruby/io.h>
 #include <ruby/thread.h>
 
-static VALUE fdpass_rb_error; /* FDPass::Error */
+static VALUE fdpass_rb_error; /* FDPass::Error < SystemCallError */
 static ID fdpass_rb_fileno;
+
+/* Raise FDPass::Error for `status`: a SystemCallError whose #errno is the
+ * OS error it stands for, so that `rescue Errno::EBADF` catches it, with
+ * the library's message, #code and #name; FDPASS_EAGAIN is also an
+ * IO::WaitReadable, or IO::WaitWritable when `writing`, as Ruby's own
+ * *_nonblock calls raise. */
+static void fdpass_rb_raise_as(int status, int writing)
+{
+  /* Not through SystemCallError#initialize, which takes a subclass's
+   * errno from its constant Errno (Errno::EBADF::Errno) and words the
+   * message its own way: the ivars that #errno and #message read. */
+  VALUE error = rb_obj_alloc(fdpass_rb_error);
+  rb_ivar_set(error, rb_intern("mesg"),
+              rb_str_new_cstr(fdpass_strerror(status)));
+  rb_ivar_set(error, rb_intern("errno"),
+              INT2NUM(fdpass_binding_errno(status, writing)));
+  rb_iv_set(error, "@code", INT2NUM(status));
+  rb_iv_set(error, "@name", rb_str_new_cstr(fdpass_errname(status)));
+  if (status == FDPASS_EAGAIN)
+    rb_extend_object(error, writing ? rb_mWaitWritable : rb_mWaitReadable);
+  rb_exc_raise(error);
+}
+
+/* FDPass::Error === error: whether it is one, as for any class (rescue
+ * FDPass::Error); SystemCallError's === compares #errno with the class's
+ * Errno, as `rescue Errno::EBADF` does for an FDPass::Error. */
+static VALUE fdpass_rb_error_eqq(VALUE self, VALUE other)
+{
+  return rb_obj_is_kind_of(other, self);
+}
 
 static void fdpass_rb_raise(int status)
 {
-  VALUE error = rb_exc_new_cstr(fdpass_rb_error, fdpass_strerror(status));
-  rb_iv_set(error, "@code", INT2NUM(status));
-  rb_iv_set(error, "@name", rb_str_new_cstr(fdpass_errname(status)));
-  rb_exc_raise(error);
+  fdpass_rb_raise_as(status, 0);
 }
 
 /* An Integer `value` as a C int, or a RangeError that names no C type. */
@@ -88,6 +115,19 @@ static size_t fdpass_rb_descriptors(VALUE list, int *fds)
   return (size_t)n;
 }
 
+/* The flags `value`: an Integer (FDPass::NONBLOCK | ...), or the keywords
+ * nonblock: true and cloexec: false. */
+static int fdpass_rb_flags(VALUE value)
+{
+  if (!RB_TYPE_P(value, T_HASH))
+    return fdpass_rb_int(value);
+  ID keys[2] = { rb_intern("nonblock"), rb_intern("cloexec") };
+  VALUE values[2];
+  rb_get_kwargs(value, keys, 0, 2, values); /* unknown ones: ArgumentError */
+  return (values[0] != Qundef && RTEST(values[0]) ? FDPASS_NONBLOCK : 0) |
+         (values[1] != Qundef && !RTEST(values[1]) ? FDPASS_NOCLOEXEC : 0);
+}
+
 /* Optional argument `value` as a capacity, `otherwise` when it is nil. */
 static size_t fdpass_rb_capacity(VALUE value, size_t otherwise)
 {
@@ -120,6 +160,27 @@ static int fdpass_rb_wait(int sock, int events, int timeout_ms)
   fdpass_rb_wait(sock, events, timeout_ms)
 #define FDPASS_BINDING_BLOCK(sock, events) fdpass_rb_wait(sock, events, -1)
 
+static VALUE fdpass_rb_check_ints(VALUE unused)
+{
+  (void)unused;
+  rb_thread_check_ints();
+  return Qnil;
+}
+
+/* Raise what interrupts this thread now, if anything does, once `status`
+ * and what `sock` got (if it did) have been dealt with: the socket is
+ * closed, as its number would never reach Ruby. */
+static void fdpass_rb_interrupts_after(int status, int sock)
+{
+  int state = 0;
+  rb_protect(fdpass_rb_check_ints, Qnil, &state);
+  if (state != 0) {
+    if (status == FDPASS_OK)
+      fdpass_close(sock);
+    rb_jump_tag(state);
+  }
+}
+
 struct fdpass_rb_accept {
   int listener, *sock, status;
 };
@@ -127,26 +188,50 @@ struct fdpass_rb_accept {
 static void *fdpass_rb_accept_call(void *data)
 {
   struct fdpass_rb_accept *call = data;
-  call->status = fdpass_accept(call->listener, call->sock);
+  call->status = fdpass_binding_accept(call->listener, call->sock, NULL,
+                                       NULL);
   return NULL;
 }
 
-/* fdpass_accept without the VM lock, so that other threads run while it
- * blocks (on a connection that another process took); the thread's
- * interrupts wait for its return, as the library retries EINTR. With an
- * interrupt pending Ruby does not make the call, and the interrupt is
- * raised here. */
+/* The accept runs without the VM lock, so that other threads run while
+ * it blocks (on a connection that another process took); what interrupts
+ * the thread ends it (EINTR: FDPASS_EAGAIN, and the wait starts again)
+ * and is raised, the connection it got closed. RB_NOGVL_INTR_FAIL: with
+ * an interrupt pending the call is not made, and raising is ours. */
 static int fdpass_rb_accept(int listener, int *sock)
 {
   struct fdpass_rb_accept call = { listener, sock, FDPASS_EAGAIN };
-  rb_thread_call_without_gvl(fdpass_rb_accept_call, &call, RUBY_UBF_IO,
-                             NULL);
-  if (call.status == FDPASS_EAGAIN) /* fdpass_accept never says it */
-    rb_thread_check_ints();
+  rb_nogvl(fdpass_rb_accept_call, &call, RUBY_UBF_IO, NULL,
+           RB_NOGVL_INTR_FAIL);
+  fdpass_rb_interrupts_after(call.status, *sock);
   return call.status;
 }
 #define FDPASS_BINDING_ACCEPT(listener, sock) \
   fdpass_rb_accept(listener, sock)
+
+/* Before a send on `object`: an IO's buffered output goes first, or it
+ * would follow the descriptors. */
+static int fdpass_rb_sending(VALUE object)
+{
+  if (RB_TYPE_P(object, T_FILE))
+    rb_io_flush(object);
+  return FDPASS_OK;
+}
+
+/* Before a receive on `object`: an IO with input in its buffer (after
+ * gets) read past what it returned, maybe the byte that carried
+ * descriptors, which the kernel then closed: FDPASS_EINVAL rather than a
+ * wait for them. */
+static int fdpass_rb_receiving(VALUE object)
+{
+  if (!RB_TYPE_P(object, T_FILE))
+    return FDPASS_OK;
+  rb_io_t *fptr;
+  GetOpenFile(object, fptr);
+  return rb_io_read_pending(fptr) ? FDPASS_EINVAL : FDPASS_OK;
+}
+#define FDPASS_BINDING_SENDING() fdpass_rb_sending(argv[0])
+#define FDPASS_BINDING_RECEIVING() fdpass_rb_receiving(argv[0])
 %}
 
 %init %{
@@ -154,14 +239,16 @@ static int fdpass_rb_accept(int listener, int *sock)
   rb_ext_ractor_safe(true);
   fdpass_rb_fileno = rb_intern("fileno");
   fdpass_rb_error = rb_define_class_under(rb_define_module("FDPass"), "Error",
-                                          rb_eStandardError);
+                                          rb_eSystemCallError);
+  rb_define_singleton_method(fdpass_rb_error, "===", fdpass_rb_error_eqq, 1);
+  rb_define_const(fdpass_rb_error, "Errno", Qnil); /* for FDPass::Error.new */
   rb_define_attr(fdpass_rb_error, "code", 1, 0);
   rb_define_attr(fdpass_rb_error, "name", 1, 0);
 %}
 
 %typemap(in) int INTEGER %{ $1 = fdpass_rb_int($input); %}
 %typemap(out) int INTEGER "$result = INT2NUM($1);";
-%typemap(in) int flags %{ $1 = NIL_P($input) ? 0 : fdpass_rb_int($input); %}
+%typemap(in) int flags %{ $1 = NIL_P($input) ? 0 : fdpass_rb_flags($input); %}
 %typemap(in) int DESCRIPTOR %{ $1 = fdpass_rb_descriptor($input); %}
 
 /* rb_get_path: #to_path, a String, no NUL byte; the String stays
@@ -229,7 +316,7 @@ static int fdpass_rb_accept(int listener, int *sock)
 %typemap(out) int STATUS, int PARTIAL_STATUS "";
 %typemap(ret) int STATUS %{
   if ($1 != FDPASS_OK)
-    fdpass_rb_raise($1);
+    fdpass_rb_raise_as($1, strncmp("$symname", "send", 4) == 0);
 %}
 %typemap(ret) int PARTIAL_STATUS %{
   if (!fdpass_delivered($1))

@@ -14,11 +14,6 @@
  */
 %module fdpass
 
-%begin %{
-/* accept4, for fdpass::server's close-on-exec connections. */
-#define _GNU_SOURCE
-%}
-
 %{
 #include <errno.h>
 #include <netdb.h>
@@ -134,6 +129,53 @@ static int fdpass_tcl_descriptor(Tcl_Interp *interp, Tcl_Obj *object, int *fd)
   return fdpass_tcl_int(interp, object, fd);
 }
 
+/* `object` as flags: an integer ($fdpass::NONBLOCK | ...), or options as
+ * Tcl's commands take them, in a list: -nonblocking (optionally followed
+ * by a boolean) and -cloexec BOOLEAN. */
+static int fdpass_tcl_flags(Tcl_Interp *interp, Tcl_Obj *object, int *flags)
+{
+  static const char *const options[] = { "-cloexec", "-nonblocking", NULL };
+  const char *text = Tcl_GetString(object);
+  if (text[0] != '-' || !((text[1] >= 'a' && text[1] <= 'z') ||
+                          (text[1] >= 'A' && text[1] <= 'Z')))
+    return fdpass_tcl_int(interp, object, flags);
+  int count, option, on;
+  Tcl_Obj **items;
+  if (Tcl_ListObjGetElements(interp, object, &count, &items) != TCL_OK)
+    return TCL_ERROR;
+  *flags = 0;
+  for (int i = 0; i < count; i++) {
+    if (Tcl_GetIndexFromObj(interp, items[i], options, "option", 0,
+                            &option) != TCL_OK)
+      return TCL_ERROR;
+    if (option == 1 && (i + 1 == count ||
+        Tcl_GetBooleanFromObj(NULL, items[i + 1], &on) != TCL_OK))
+      on = 1; /* -nonblocking alone */
+    else if (i + 1 == count)
+      return fdpass_tcl_bad_value(interp, "FLAGS", Tcl_NewStringObj(
+          "-cloexec needs a boolean: -cloexec 0", -1));
+    else if (Tcl_GetBooleanFromObj(interp, items[++i], &on) != TCL_OK)
+      return TCL_ERROR;
+    if (option == 1 && on)
+      *flags |= FDPASS_NONBLOCK;
+    if (option == 0 && !on)
+      *flags |= FDPASS_NOCLOEXEC;
+  }
+  return TCL_OK;
+}
+
+/* `object` as a path: a string without a NUL character, which Tcl keeps
+ * as the bytes C0 80 and the C call would take as part of the name. */
+static int fdpass_tcl_path(Tcl_Interp *interp, Tcl_Obj *object,
+                           const char **path)
+{
+  *path = Tcl_GetString(object);
+  if (strstr(*path, "\xC0\x80") == NULL)
+    return TCL_OK;
+  return fdpass_tcl_bad_value(interp, "PATH", Tcl_NewStringObj(
+      "path contains a NUL character", -1));
+}
+
 /* The list `list` as descriptors, stored in `fds` (room for
  * FDPASS_MAX_FDS); `*n` is its length: a longer list is left to
  * fdpass_send_fds, which refuses it (FDPASS_EINVAL) before reading `fds`. */
@@ -221,13 +263,51 @@ static int fdpass_tcl_block(Tcl_Interp *interp, Tcl_Obj *sock_object,
 }
 
 struct fdpass_tcl_waiter {
-  int ready, timed_out;
+  int ready, timed_out, sock, mask;
+  struct fdpass_tcl_waiter *next;
 };
+
+/* The waits on integer descriptors of this thread, innermost first. Tcl
+ * keeps one file handler per descriptor, which the innermost wait's would
+ * replace and then delete: the waits on one descriptor share a handler
+ * for all their events, which the last one deletes. */
+static Tcl_ThreadDataKey fdpass_tcl_waiters_key;
+
+static struct fdpass_tcl_waiter **fdpass_tcl_waiters(void)
+{
+  return Tcl_GetThreadData(&fdpass_tcl_waiters_key,
+                           sizeof(struct fdpass_tcl_waiter *));
+}
 
 static void fdpass_tcl_ready(ClientData data, int mask)
 {
   (void)mask;
   ((struct fdpass_tcl_waiter *)data)->ready = 1;
+}
+
+static void fdpass_tcl_fd_ready(ClientData data, int mask)
+{
+  int sock = (int)(intptr_t)data;
+  for (struct fdpass_tcl_waiter *w = *fdpass_tcl_waiters(); w != NULL;
+       w = w->next)
+    if (w->sock == sock && (w->mask & mask))
+      w->ready = 1;
+}
+
+/* The file handler of `sock` for the events of every wait on it; none
+ * when no wait is left. */
+static void fdpass_tcl_watch(int sock)
+{
+  int mask = 0;
+  for (struct fdpass_tcl_waiter *w = *fdpass_tcl_waiters(); w != NULL;
+       w = w->next)
+    if (w->sock == sock)
+      mask |= w->mask;
+  if (mask != 0)
+    Tcl_CreateFileHandler(sock, mask, fdpass_tcl_fd_ready,
+                          (ClientData)(intptr_t)sock);
+  else
+    Tcl_DeleteFileHandler(sock);
 }
 
 static void fdpass_tcl_timed_out(ClientData data)
@@ -242,17 +322,21 @@ static void fdpass_tcl_timed_out(ClientData data)
 static int fdpass_tcl_wait(Tcl_Interp *interp, Tcl_Obj *sock_object,
                            int sock, int events, int timeout_ms)
 {
-  struct fdpass_tcl_waiter waiter = { 0, 0 };
-  int mask = (events & FDPASS_READABLE ? TCL_READABLE : 0) |
-             (events & FDPASS_WRITABLE ? TCL_WRITABLE : 0);
+  struct fdpass_tcl_waiter waiter = { 0, 0, sock, 0, NULL };
+  waiter.mask = (events & FDPASS_READABLE ? TCL_READABLE : 0) |
+                (events & FDPASS_WRITABLE ? TCL_WRITABLE : 0);
   Tcl_Channel channel = fdpass_tcl_channel_of(interp, sock_object, NULL);
   Tcl_ResetResult(interp);
+  struct fdpass_tcl_waiter **waiters = fdpass_tcl_waiters();
   if (channel != NULL) { /* kept open while we wait, whoever closes it */
     Tcl_RegisterChannel(NULL, channel);
-    Tcl_CreateChannelHandler(channel, mask, fdpass_tcl_ready, &waiter);
+    Tcl_CreateChannelHandler(channel, waiter.mask, fdpass_tcl_ready,
+                             &waiter);
+  } else {
+    waiter.next = *waiters;
+    *waiters = &waiter;
+    fdpass_tcl_watch(sock);
   }
-  else
-    Tcl_CreateFileHandler(sock, mask, fdpass_tcl_ready, &waiter);
   Tcl_TimerToken timer = timeout_ms < 0 ? NULL
       : Tcl_CreateTimerHandler(timeout_ms, fdpass_tcl_timed_out, &waiter);
   while (!waiter.ready && !waiter.timed_out)
@@ -263,9 +347,39 @@ static int fdpass_tcl_wait(Tcl_Interp *interp, Tcl_Obj *sock_object,
   if (channel != NULL) {
     Tcl_DeleteChannelHandler(channel, fdpass_tcl_ready, &waiter);
     Tcl_UnregisterChannel(NULL, channel);
-  } else
-    Tcl_DeleteFileHandler(sock);
+  } else {
+    struct fdpass_tcl_waiter **link = waiters;
+    while (*link != &waiter)
+      link = &(*link)->next;
+    *link = waiter.next;
+    fdpass_tcl_watch(sock);
+  }
   return waiter.ready ? FDPASS_OK : FDPASS_ETIMEDOUT;
+}
+
+/* Before a send on `object`: a channel's buffered output goes first, or
+ * it would follow the descriptors; FDPASS_EAGAIN when a non-blocking
+ * channel could not write it all. */
+static int fdpass_tcl_sending(Tcl_Interp *interp, Tcl_Obj *object)
+{
+  Tcl_Channel channel = fdpass_tcl_channel_of(interp, object, NULL);
+  Tcl_ResetResult(interp);
+  if (channel == NULL)
+    return FDPASS_OK;
+  if (Tcl_Flush(channel) != TCL_OK)
+    return FDPASS_ESYS;
+  return Tcl_OutputBuffered(channel) > 0 ? FDPASS_EAGAIN : FDPASS_OK;
+}
+
+/* Before a receive on `object`: a channel with input in its buffer read
+ * past what it returned, maybe the byte that carried descriptors, which
+ * the kernel then closed: FDPASS_EINVAL rather than a wait for them. */
+static int fdpass_tcl_receiving(Tcl_Interp *interp, Tcl_Obj *object)
+{
+  Tcl_Channel channel = fdpass_tcl_channel_of(interp, object, NULL);
+  Tcl_ResetResult(interp);
+  return channel != NULL && Tcl_InputBuffered(channel) > 0 ? FDPASS_EINVAL
+                                                           : FDPASS_OK;
 }
 
 /* The wrappers' `objv[1]` is the socket argument as given. */
@@ -274,16 +388,20 @@ static int fdpass_tcl_wait(Tcl_Interp *interp, Tcl_Obj *sock_object,
 #define FDPASS_BINDING_BLOCK(sock, events) \
   fdpass_tcl_block(interp, objv[1], sock, events)
 #define FDPASS_BINDING_ACCEPT(listener, sock) \
-  fdpass_accept(listener, sock)
+  fdpass_binding_accept(listener, sock, NULL, NULL)
+#define FDPASS_BINDING_SENDING() fdpass_tcl_sending(interp, objv[1])
+#define FDPASS_BINDING_RECEIVING() fdpass_tcl_receiving(interp, objv[1])
 %}
 
 %typemap(in) int INTEGER
 %{ if (fdpass_tcl_int(interp, $input, &$1) != TCL_OK) SWIG_fail; %}
 %typemap(out) int INTEGER "Tcl_SetObjResult(interp, Tcl_NewIntObj($1));";
-%apply int INTEGER { int flags };
+%typemap(in) int flags
+%{ if (fdpass_tcl_flags(interp, $input, &$1) != TCL_OK) SWIG_fail; %}
 %typemap(in) int DESCRIPTOR
 %{ if (fdpass_tcl_descriptor(interp, $input, &$1) != TCL_OK) SWIG_fail; %}
-%typemap(in) const char *PATH %{ $1 = Tcl_GetString($input); %}
+%typemap(in) const char *PATH
+%{ if (fdpass_tcl_path(interp, $input, (const char **)&$1) != TCL_OK) SWIG_fail; %}
 
 /* The one result of recv, accept, connect, listen: a plain integer. */
 %typemap(in, numinputs=0) int *NEW_DESCRIPTOR (int descriptor = -1)

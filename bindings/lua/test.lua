@@ -240,7 +240,9 @@ test("wrong types are Lua errors", function()
          fdpass.send, a, {})
   raises("descriptor, file or object with getfd expected, got string",
          fdpass.send, "3", a)
-  raises("expected 1..2 args, got 0", fdpass.recv)
+  raises("bad argument #1 to 'fdpass.recv' (value expected)", fdpass.recv)
+  raises("bad argument #4 to 'fdpass.send' (no value expected)",
+         fdpass.send, a, a, 0, 1)
   raises("number has no integer representation", fdpass.send, a, 1.5)
   raises("descriptor out of range", fdpass.send, a, 2 ^ 40 // 1)
   raises("element 2: descriptor, file or object with getfd expected, got boolean",
@@ -270,6 +272,22 @@ test("wait", function()
   fails("EINVAL", fdpass.wait(b, 0, 0))
   fails("EINVAL", fdpass.wait(b, fdpass.READABLE, -2))
   fdpass.close(a)
+  fdpass.close(b)
+end)
+
+test("a file's buffered output goes before the descriptor", function()
+  local a, b = assert(fdpass.socketpair())
+  local file = assert(fdpass.fdopen(a, "w"))
+  file:setvbuf("full")
+  file:write("header")
+  assert(fdpass.send(file, io.stdin))
+  local data, fds = assert(fdpass.recv_fds(b)) -- the kernel reads up to them
+  for _, fd in ipairs(fds) do
+    fdpass.close(fd)
+  end
+  eq(data, "header\0", "the buffered output went first")
+  eq(#fds, 1, "then the descriptor")
+  file:close()
   fdpass.close(b)
 end)
 
@@ -425,6 +443,11 @@ test("objects with a getfd method are descriptors", function()
   fdpass.close(fds[1])
   eq(read_all(file), "through getfd", "bytes")
   raises("attempt to use a closed socket", fdpass.send, a, closed)
+  -- A plain table with a getfd field is an object with that method.
+  local plain = { getfd = function(self) return fdpass.fileno(self.file) end,
+                  file = file }
+  assert(fdpass.send(a, plain))
+  fdpass.close(assert(fdpass.recv(b)))
   file:close()
   fdpass.close(a)
   fdpass.close(b)
@@ -591,6 +614,32 @@ if holder_command then
     fails("EPROTO", fdpass.fetch(b, nil, 20))
     fdpass.close(a)
     fdpass.close(b)
+  end)
+
+  -- With no time to wait for its reply, a request still goes out, and
+  -- the holder carries it out: ETIMEDOUT does not say it did not.
+  test("a store that timed out may still have taken effect", function()
+    local late
+    for i = 1, 100 do
+      local ok, _, code = fdpass.store(holder, "late" .. i, { io.stdin }, 0)
+      if not ok and code == fdpass.ETIMEDOUT then
+        late = "late" .. i
+        break
+      end
+    end
+    assert(late, "no store timed out in 100 tries")
+    local names
+    for _ = 1, 500 do -- until the holder has read it
+      names = table.concat(assert(fdpass.list(holder)), ",") .. ","
+      if names:find(late .. ",", 1, true) then
+        break
+      end
+      pause(10)
+    end
+    for name in names:gmatch("(late%d+),") do
+      assert(fdpass.remove(holder, name))
+    end
+    assert(names:find(late .. ",", 1, true), late .. " is not stored")
   end)
 
   test("a holder that is gone: its socket and its path", function()

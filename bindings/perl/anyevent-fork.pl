@@ -37,17 +37,34 @@ my $code = q{
   }
 };
 
+# The next line from FH, waited for in the event loop: AnyEvent::Fork
+# hands over a non-blocking socket, which the child may not have written
+# to yet on a busy machine. Dies after 60 s with what it waited for.
+sub read_line {
+  my ($fh, $what) = @_;
+  my ($buffer, $done) = ('', AE::cv);
+  my $reader = AE::io $fh, 0, sub {
+    my $n = sysread $fh, $buffer, 4096, length $buffer;
+    return if !defined $n && $!{EAGAIN};
+    $done->send if !$n || $buffer =~ /\n/; # the line, the end or an error
+  };
+  my $timer = AE::timer 60, 0, sub { $done->croak("no line from $what in 60 s") };
+  $done->recv;
+  return length $buffer ? $buffer : undef;
+}
+
 # run FORK, WORD: FORK runs child with a new pipe and WORD; what came back
 # through the pipe and the communication socket.
 sub run_child {
   my ($fork, $word) = @_;
   pipe my $r, my $w or die "pipe: $!";
   my $done = AE::cv;
+  my $timer = AE::timer 60, 0, sub { $done->croak("child $word did not start in 60 s") };
   $fork->send_fh($w)->send_arg($word)->run('main::child', sub { $done->send(@_) });
   undef $w; # AnyEvent::Fork holds it until sent, then the child has it
   my ($sock) = $done->recv;
-  my $line = <$r>;
-  my $which = <$sock>;
+  my $line = read_line($r, "the pipe of child $word");
+  my $which = read_line($sock, "the socket of child $word");
   chomp $which if defined $which;
   return ($line, $which);
 }

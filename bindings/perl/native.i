@@ -22,30 +22,6 @@
 %{
 #include <fcntl.h>
 
-/* The errno that IO::FDPass's sendmsg or recvmsg would have set for a
- * libfdpass status, for $!. */
-static int fdpass_pl_errno(int status, int sending)
-{
-  switch (status) {
-  case FDPASS_EINVAL: return EINVAL;
-  case FDPASS_EBADF: return EBADF;
-  case FDPASS_ENOTSOCK: return ENOTSOCK;
-  case FDPASS_ENOTSUP: return EOPNOTSUPP;
-  case FDPASS_EAGAIN: return EAGAIN;
-  case FDPASS_ETIMEDOUT: return ETIMEDOUT;
-  case FDPASS_ECLOSED: return sending ? EPIPE : ECONNRESET;
-  case FDPASS_ENOFD: return EPROTO;
-  case FDPASS_ETRUNC: return EMSGSIZE;
-  case FDPASS_EMFILE: return EMFILE;
-  case FDPASS_ENOMEM: return ENOMEM;
-  case FDPASS_EACCES: return EACCES;
-  case FDPASS_ENOTCONN: return ENOTCONN;
-  case FDPASS_EREFUSED: return EPERM;
-  case FDPASS_ESYS: return fdpass_os_error() != 0 ? fdpass_os_error() : EIO;
-  default: return EPROTO;
-  }
-}
-
 /* Whether `sock` is in blocking mode: asked only after a non-blocking
  * call said EAGAIN, so that the call that succeeds costs no fcntl. */
 static int fdpass_pl_blocking(int sock)
@@ -63,11 +39,11 @@ XS(fdpass_pl_iofdpass_send)
   int sock = (int)SvIV(ST(0)), fd = (int)SvIV(ST(1)), status;
   while ((status = fdpass_send_flags(sock, fd, FDPASS_NONBLOCK)) ==
              FDPASS_EAGAIN && fdpass_pl_blocking(sock) &&
-         (status = fdpass_pl_wait(aTHX_ sock, FDPASS_WRITABLE, -1)) ==
+         (status = FDPASS_BINDING_BLOCK(sock, FDPASS_WRITABLE)) ==
              FDPASS_OK)
     ;
   if (status != FDPASS_OK)
-    errno = fdpass_pl_errno(status, 1);
+    errno = fdpass_binding_errno(status, 1);
   ST(0) = status == FDPASS_OK ? &PL_sv_yes : &PL_sv_no;
   XSRETURN(1);
 }
@@ -82,11 +58,11 @@ XS(fdpass_pl_iofdpass_recv)
   int sock = (int)SvIV(ST(0)), fd = -1, status;
   while ((status = fdpass_recv_flags(sock, &fd, FDPASS_NONBLOCK)) ==
              FDPASS_EAGAIN && fdpass_pl_blocking(sock) &&
-         (status = fdpass_pl_wait(aTHX_ sock, FDPASS_READABLE, -1)) ==
+         (status = FDPASS_BINDING_BLOCK(sock, FDPASS_READABLE)) ==
              FDPASS_OK)
     ;
   if (status != FDPASS_OK) {
-    errno = fdpass_pl_errno(status, 0);
+    errno = fdpass_binding_errno(status, 0);
     fd = -1;
   }
   XSprePUSH;
@@ -170,6 +146,7 @@ XS(fdpass_pl_list)
   dXSARGS;
   if (items < 1 || items > 2)
     croak_xs_usage(cv, "holder, timeout_ms = -1");
+  fdpass_pl_want_list(aTHX_ "list", 0);
   int sock = -1;
   const char *path = fdpass_pl_holder(aTHX_ ST(0), &sock);
   int timeout_ms = FDPASS_PL_TIMEOUT(1);
@@ -204,6 +181,7 @@ XS(fdpass_pl_fetch)
   dXSARGS;
   if (items < 1 || items > 3)
     croak_xs_usage(cv, "holder, name = undef, timeout_ms = -1");
+  fdpass_pl_want_list(aTHX_ "fetch", 1);
   int sock = -1;
   const char *path = fdpass_pl_holder(aTHX_ ST(0), &sock);
   const char *name = items > 1 ? fdpass_pl_name(aTHX_ ST(1), 1) : NULL;

@@ -132,6 +132,20 @@ check 'errors are FDPass::Error objects' => sub {
   like(error_of(sub { FDPass::send_fd('nonsense', 1) }), qr/descriptor: expected an integer/,
        'a wrong argument croaks with a message');
   like(error_of(sub { FDPass::wait(0, 1.5, 0) }), qr/integer/, 'a fraction is no integer');
+  for my $ref ([HASH => {}], [CODE => sub {}], [ARRAY => []]) {
+    like(error_of(sub { FDPass::send_fd($ref->[1], 1) }),
+         qr/\Adescriptor: expected an integer or a filehandle, got a $ref->[0] reference at /,
+         "a $ref->[0] reference is no descriptor");
+  }
+  my $file = __FILE__;
+  is(error_of(sub { FDPass::send_fd(1) }),
+     "Usage: FDPass::send_fd(sock, fd, flags = 0) at $file line ${\ (__LINE__ - 1)}.\n",
+     'a missing argument: a usage, as Perl\'s own');
+  like(error_of(sub { FDPass::recv_fds() }),
+       qr/\AUsage: FDPass::recv_fds\(sock, maxlen = 4096, maxfds = 253, flags = 0\) at /,
+       'the usage names Perl\'s arguments');
+  like(error_of(sub { FDPass::wait(1) }), qr/\AUsage: FDPass::wait\(sock, events, timeout_ms\) at /,
+       'the usage of a plain function');
   socket(my $tcp, AF_INET, SOCK_STREAM, 0) or die;
   is(error_of(sub { FDPass::send_fd($tcp, 0) })->name, 'ENOTSUP', 'TCP is refused');
 };
@@ -152,6 +166,27 @@ check 'non-blocking and wait' => sub {
   FDPass::close($_) for $a, $b;
 };
 
+# A filehandle's buffered output goes before the descriptor; one with
+# input in its buffer (readline read past its line, into the byte that
+# carried a descriptor) refuses a receive.
+check 'buffered filehandles' => sub {
+  socketpair(my $a, my $b, AF_UNIX, SOCK_STREAM, 0) or die;
+  print $a 'header';
+  FDPass::send_fd($a, \*STDIN);
+  my ($data, $fds) = FDPass::recv_fds(fileno $b); # the kernel reads up to them
+  FDPass::close($_) for @$fds;
+  is($data, "header\0", 'the buffered output went first');
+  is(scalar @$fds, 1, 'then the descriptor');
+  FDPass::send_fds($a, "line\n");
+  FDPass::send_fd($a, \*STDIN);
+  select undef, undef, undef, 0.01; # both in the kernel before readline
+  is(scalar <$b>, "line\n", 'readline');
+  is(error_of(sub { FDPass::recv_fd($b, FDPass::NONBLOCK) })->name, 'EINVAL',
+     'recv_fd refuses a handle with buffered input');
+  close $a;
+  close $b;
+};
+
 check 'listen, connect, accept, peer_credentials' => sub {
   my $path = "$dir/sock";
   my $listener = FDPass::listen($path);
@@ -170,6 +205,92 @@ check 'listen, connect, accept, peer_credentials' => sub {
   is(scalar <$r>, "over a path\n", 'passed over a path socket');
   FDPass::close($_) for $listener, $c, $s;
   unlink $path;
+};
+
+# Another process accepts on the same listener: when it takes the
+# connection between our poll and our accept(2), the accept blocks there;
+# a signal whose handler dies (alarm's) ends it, and does not wait for the
+# next client. A watcher process connects until it sees us blocked in
+# accept(2) (x86_64's numbers in /proc), then signals; the race is
+# provoked for up to 10 s, skipped if it never came.
+check 'accept after another process took the connection' => sub {
+  plan skip_all => "the syscall numbers are x86_64's"
+    unless POSIX::uname() && (POSIX::uname())[4] eq 'x86_64';
+  my $path = "$dir/shared.sock";
+  my $listener = FDPass::listen($path);
+  my $parent = $$;
+  my $taker = fork // die "fork: $!";
+  if (!$taker) {
+    FDPass::close(FDPass::accept($listener)) while 1;
+  }
+  my ($report, $to_parent) = pipe_pair();
+  my ($ended, $to_watcher) = pipe_pair();
+  my $watcher = fork // die "fork: $!";
+  if (!$watcher) {
+    close $report;
+    close $to_watcher;
+    my $syscall = sub {
+      open my $f, '<', "/proc/$parent/syscall" or return -1;
+      my $n = <$f>;
+      return $n =~ /\A(\d+)/ ? $1 : -1;
+    };
+    my ($hit, $deadline) = (0, time + 10);
+    while (!$hit && time < $deadline) {
+      socket my $c, AF_UNIX, SOCK_STREAM, 0 or die;
+      connect $c, Socket::pack_sockaddr_un($path) or die "connect: $!";
+      close $c;
+      select undef, undef, undef, 0.005; # back in its wait, or in accept(2)
+      $hit = grep { $syscall->() == $_ } 43, 288;
+    }
+    syswrite $to_parent, $hit ? "hit\n" : "none\n";
+    kill 'ALRM', $parent;
+    my $in = '';
+    vec($in, fileno $ended, 1) = 1;
+    if (!select $in, undef, undef, 5) { # the handler waits for a client
+      syswrite $to_parent, "late\n";
+      socket my $c, AF_UNIX, SOCK_STREAM, 0 or die;
+      connect $c, Socket::pack_sockaddr_un($path);
+    }
+    POSIX::_exit(0);
+  }
+  close $to_parent;
+  close $ended;
+  local $SIG{ALRM} = sub { die "alarm\n" };
+  my $e = error_of(sub { FDPass::close(FDPass::accept($listener)) while 1 });
+  syswrite $to_watcher, "ended\n";
+  waitpid $watcher, 0;
+  my $said = join '', <$report>;
+  kill 'KILL', $taker;
+  waitpid $taker, 0;
+  FDPass::close($listener);
+  close $_ for $report, $to_watcher;
+  unlink $path;
+  is($e, "alarm\n", 'the handler ended the accept');
+  SKIP: {
+    skip 'the other process never took a connection between poll and accept', 1
+      if $said eq "none\n";
+    is($said, "hit\n", 'the handler ran at once, blocked in accept(2)');
+  }
+};
+
+# A call that returns a list croaks where its result would be lost: in
+# scalar context, and in void context when it holds new descriptors.
+check 'list-returning calls in scalar and void context' => sub {
+  my ($a, $b) = FDPass::socketpair();
+  my $message = qr/returns a list.*: call it in list context at /;
+  like(error_of(sub { my $n = FDPass::socketpair() }), $message, 'socketpair, scalar');
+  like(error_of(sub { FDPass::socketpair(); 1 }), $message, 'socketpair, void');
+  FDPass::send_fd($a, $a);
+  like(error_of(sub { my $n = FDPass::recv_fds($b) }), $message, 'recv_fds, scalar');
+  my (undef, $fds) = FDPass::recv_fds($b); # the descriptor still waited
+  is(scalar @$fds, 1, 'recv_fds received nothing before it croaked');
+  FDPass::close($_) for @$fds;
+  like(error_of(sub { my $n = FDPass::peer_credentials($a) }), $message,
+       'peer_credentials, scalar');
+  like(error_of(sub { my $n = FDPass::list("$dir/none.sock") }), $message, 'list, scalar');
+  like(error_of(sub { my $n = FDPass::fetch("$dir/none.sock") }), $message, 'fetch, scalar');
+  like(error_of(sub { FDPass::fetch("$dir/none.sock"); 1 }), $message, 'fetch, void');
+  FDPass::close($_) for $a, $b;
 };
 
 check 'a child process' => sub {
@@ -227,7 +348,7 @@ if (my $command = $ENV{FDPASS}) {
     @got = FDPass::fetch($sock, 'pair', 5000);
     is(scalar @got, 2, 'fetch one name');
     FDPass::close($_->[1]) for @got;
-    is(error_of(sub { FDPass::fetch($holder, 'none') })->name, 'ENONAME',
+    is(error_of(sub { my @none = FDPass::fetch($holder, 'none') })->name, 'ENONAME',
        'nothing under that name');
     ok(FDPass::remove($holder, 'file'), 'remove');
     ok(FDPass::remove($sock, 'pair', 5000), 'remove through a socket');

@@ -29,6 +29,20 @@ static VALUE fdpass_rb_for_fd(VALUE args)
                      : rb_funcall(v[0], fdpass_rb_for_fd_id, 2, v[1], v[2]);
 }
 
+/* `fd` as klass.for_fd(fd) (klass.for_fd(fd, mode) unless mode is nil);
+ * if for_fd fails, the descriptor is closed. */
+static VALUE fdpass_rb_adopt(VALUE klass, int fd, VALUE mode)
+{
+  VALUE args[3] = { klass, INT2NUM(fd), mode };
+  int state = 0;
+  VALUE io = rb_protect(fdpass_rb_for_fd, (VALUE)args, &state);
+  if (state != 0) {
+    fdpass_close(fd);
+    rb_jump_tag(state);
+  }
+  return io;
+}
+
 /* FDPass.recv_io(sock, klass = IO, mode = nil): receive one descriptor as
  * UNIXSocket#recv_io does, as klass.for_fd(fd) (or klass.for_fd(fd,
  * mode)), e.g. a TCPServer; with klass nil, the Integer. If for_fd fails,
@@ -48,30 +62,90 @@ static VALUE fdpass_rb_recv_io(int argc, VALUE *argv, VALUE self)
     fdpass_rb_raise(status);
   if (NIL_P(klass))
     return INT2NUM(fd);
-  VALUE args[3] = { klass, INT2NUM(fd), mode };
+  return fdpass_rb_adopt(klass, fd, mode);
+}
+
+/* The variants of socketpair, listen, accept and connect that return
+ * Ruby's objects (UNIXSocket, UNIXServer) instead of Integers: the same
+ * calls, whose descriptor the object then owns. */
+static VALUE fdpass_rb_socket_class(const char *name)
+{
+  rb_require("socket");
+  return rb_path2class(name);
+}
+
+/* FDPass.socketpair_io -> [UNIXSocket, UNIXSocket] */
+static VALUE fdpass_rb_socketpair_io(VALUE self)
+{
+  VALUE klass = fdpass_rb_socket_class("UNIXSocket");
+  VALUE pair = rb_funcall(self, rb_intern("socketpair"), 0);
+  int b = NUM2INT(rb_ary_entry(pair, 1));
+  VALUE args[3] = { klass, rb_ary_entry(pair, 0), Qnil };
   int state = 0;
-  VALUE io = rb_protect(fdpass_rb_for_fd, (VALUE)args, &state);
+  VALUE first = rb_protect(fdpass_rb_for_fd, (VALUE)args, &state);
   if (state != 0) {
-    fdpass_close(fd);
+    fdpass_close(NUM2INT(args[1]));
+    fdpass_close(b);
     rb_jump_tag(state);
   }
-  return io;
+  args[1] = INT2NUM(b);
+  VALUE second = rb_protect(fdpass_rb_for_fd, (VALUE)args, &state);
+  if (state != 0) {
+    fdpass_close(b);
+    rb_io_close(first);
+    rb_jump_tag(state);
+  }
+  return rb_assoc_new(first, second);
+}
+
+/* FDPass.listen_io(path) -> UNIXServer */
+static VALUE fdpass_rb_listen_io(VALUE self, VALUE path)
+{
+  VALUE klass = fdpass_rb_socket_class("UNIXServer");
+  return fdpass_rb_adopt(klass,
+      NUM2INT(rb_funcall(self, rb_intern("listen"), 1, path)), Qnil);
+}
+
+/* FDPass.accept_io(listener) -> UNIXSocket */
+static VALUE fdpass_rb_accept_io(VALUE self, VALUE listener)
+{
+  VALUE klass = fdpass_rb_socket_class("UNIXSocket");
+  return fdpass_rb_adopt(klass,
+      NUM2INT(rb_funcall(self, rb_intern("accept"), 1, listener)), Qnil);
+}
+
+/* FDPass.connect_io(path) -> UNIXSocket */
+static VALUE fdpass_rb_connect_io(VALUE self, VALUE path)
+{
+  VALUE klass = fdpass_rb_socket_class("UNIXSocket");
+  return fdpass_rb_adopt(klass,
+      NUM2INT(rb_funcall(self, rb_intern("connect"), 1, path)), Qnil);
 }
 %}
 
 %{
+#include <pthread.h>
+#include <unistd.h>
+
 /* The descriptor store. A holder is a path (a String or an object with
  * #to_path: the call connects, and closes that connection after it) or a
- * connected socket (an Integer or an object with #fileno). The library
- * call runs without the VM lock, so other threads run meanwhile; what
- * interrupts the thread (signals, Thread#raise, Thread#kill, Timeout)
- * shuts the connection down, which ends the call at once, and is raised:
- * an exchange cut midway leaves the connection out of step anyway
- * (fdpass.h), the module only makes that visible at once. A signal whose
- * trap returns leaves the call to end as it did: done, or FDPASS_ECLOSED. */
+ * connected socket (an Integer or an object with #fileno).
+ *
+ * The library call runs in a thread of its own, while the Ruby thread
+ * waits as Ruby's own IO waits (rb_wait_for_single_fd on a pipe that the
+ * call's end closes): other threads run, the fiber scheduler is asked, and
+ * signals, Thread#raise, Thread#kill and Timeout reach it whatever the
+ * other threads do (a call blocked in the library without the VM lock
+ * would leave a signal that another thread received pending until some
+ * thread ran Ruby). A signal whose trap returns leaves the call running.
+ * Whatever raises shuts the connection down, which ends the call at once;
+ * what the call got is closed and freed before the exception goes on. An
+ * exchange cut midway leaves the connection out of step anyway (fdpass.h),
+ * and a store or remove may have taken effect (docs/bindings.md). */
 struct fdpass_rb_store_call {
   int (*run)(struct fdpass_rb_store_call *call);
-  int sock, timeout_ms, status, interrupted;
+  int sock, timeout_ms, status;
+  int ended[2]; /* the pipe: the call closes ended[1] when it is done */
   const char *name;
   int fds[FDPASS_MAX_FDS];
   size_t nfds;
@@ -101,19 +175,12 @@ static int fdpass_rb_list_run(struct fdpass_rb_store_call *call)
   return fdpass_binding_list(call->sock, call->timeout_ms, &call->names);
 }
 
-static void *fdpass_rb_store_without_gvl(void *data)
+static void *fdpass_rb_store_thread(void *data)
 {
   struct fdpass_rb_store_call *call = data;
   call->status = call->run(call);
+  close(call->ended[1]);
   return NULL;
-}
-
-/* The unblocking function: called by the thread that interrupts. */
-static void fdpass_rb_store_interrupt(void *data)
-{
-  struct fdpass_rb_store_call *call = data;
-  call->interrupted = 1;
-  shutdown(call->sock, SHUT_RDWR);
 }
 
 /* Frees what the call delivered and closes its descriptors: for a call
@@ -127,9 +194,17 @@ static void fdpass_rb_store_discard(struct fdpass_rb_store_call *call)
   call->names = NULL;
 }
 
-static VALUE fdpass_rb_check_ints(VALUE unused)
+/* Until the call's thread is done; then what interrupts this thread, if
+ * anything does, is raised while the results can still be discarded. */
+static VALUE fdpass_rb_store_wait(VALUE data)
 {
-  (void)unused;
+  const struct fdpass_rb_store_call *call =
+      (const struct fdpass_rb_store_call *)data;
+  int ready;
+  while ((ready = rb_wait_for_single_fd(call->ended[0], RB_WAITFD_IN,
+                                        NULL)) == 0 ||
+         (ready < 0 && errno == EINTR))
+    ;
   rb_thread_check_ints();
   return Qnil;
 }
@@ -145,24 +220,32 @@ static void fdpass_rb_store_call(VALUE holder,
   else
     path = rb_get_path(holder);
   const char *where = NIL_P(path) ? NULL : RSTRING_PTR(path);
+  if (pipe2(call->ended, O_CLOEXEC) != 0)
+    fdpass_rb_raise(errno == ENOMEM ? FDPASS_ENOMEM : FDPASS_EMFILE);
   int status = fdpass_binding_holder(where, &call->sock);
   RB_GC_GUARD(path);
-  if (status != FDPASS_OK)
+  pthread_t thread;
+  if (status == FDPASS_OK &&
+      pthread_create(&thread, NULL, fdpass_rb_store_thread, call) != 0) {
+    fdpass_binding_holder_done(where, call->sock);
+    status = FDPASS_ENOMEM;
+  }
+  if (status != FDPASS_OK) {
+    close(call->ended[0]);
+    close(call->ended[1]);
     fdpass_rb_raise(status);
-  do {
-    call->status = FDPASS_EAGAIN; /* not run: an interrupt was pending */
-    rb_thread_call_without_gvl(fdpass_rb_store_without_gvl, call,
-                               fdpass_rb_store_interrupt, call);
-    int state = 0;
-    if (call->interrupted || call->status == FDPASS_EAGAIN)
-      rb_protect(fdpass_rb_check_ints, Qnil, &state);
-    if (state != 0) { /* it raises: nothing reaches Ruby */
-      fdpass_binding_holder_done(where, call->sock);
-      fdpass_rb_store_discard(call);
-      rb_jump_tag(state);
-    }
-  } while (call->status == FDPASS_EAGAIN); /* a trap ran, and returned */
+  }
+  int state = 0;
+  rb_protect(fdpass_rb_store_wait, (VALUE)call, &state);
+  if (state != 0)
+    shutdown(call->sock, SHUT_RDWR); /* ends the call, if it still runs */
+  pthread_join(thread, NULL);
+  close(call->ended[0]);
   fdpass_binding_holder_done(where, call->sock);
+  if (state != 0) { /* it raises: nothing reaches Ruby */
+    fdpass_rb_store_discard(call);
+    rb_jump_tag(state);
+  }
   if (call->status != FDPASS_OK)
     fdpass_rb_raise(call->status);
 }
@@ -271,12 +354,23 @@ static VALUE fdpass_rb_fetch(int argc, VALUE *argv, VALUE self)
 /* SWIG checks the number of arguments with its own message ("wrong # of
  * arguments(0 for 1)"); each module function goes through Ruby's
  * rb_check_arity first, for Ruby's ("wrong number of arguments (given 0,
- * expected 1..2)"). In the wrapper section, after the functions. */
+ * expected 1..2)"). A function whose last parameter is its flags takes
+ * them as keywords too (recv_fd(sock, nonblock: true)): the keywords' Hash
+ * moves there, past the optional arguments before it. In the wrapper
+ * section, after the functions. */
 %define %fdpass_rb_arity(NAME, MIN, MAX)
 %wrapper %{
 static VALUE fdpass_rb_arity_##NAME(int argc, VALUE *argv, VALUE self)
 {
   rb_check_arity(argc, MIN, MAX);
+  if (FDPASS_RB_FLAGS_LAST(NAME) && argc < MAX &&
+      RB_TYPE_P(argv[argc - 1], T_HASH)) {
+    VALUE all[MAX];
+    for (int i = 0; i < MAX - 1; i++)
+      all[i] = i < argc - 1 ? argv[i] : Qnil;
+    all[MAX - 1] = argv[argc - 1];
+    return _wrap_##NAME(MAX, all, self);
+  }
   return _wrap_##NAME(argc, argv, self);
 }
 %}
@@ -286,6 +380,11 @@ static VALUE fdpass_rb_arity_##NAME(int argc, VALUE *argv, VALUE self)
   rb_define_module_function(mFDPass, #NAME, fdpass_rb_arity_##NAME, -1);
 %}
 %enddef
+%wrapper %{
+#define FDPASS_RB_FLAGS_LAST(name) \
+  (strcmp(#name, "send_fd") == 0 || strcmp(#name, "recv_fd") == 0 || \
+   strcmp(#name, "send_fds") == 0 || strcmp(#name, "recv_fds") == 0)
+%}
 %fdpass_rb_arity(version, 0, 0)
 %fdpass_rb_arity(version_string, 0, 0)
 %fdpass_rb_arity(strerror, 1, 1)
@@ -307,6 +406,11 @@ static VALUE fdpass_rb_arity_##NAME(int argc, VALUE *argv, VALUE self)
 %init %{
   fdpass_rb_for_fd_id = rb_intern("for_fd");
   rb_define_module_function(mFDPass, "recv_io", fdpass_rb_recv_io, -1);
+  rb_define_module_function(mFDPass, "socketpair_io", fdpass_rb_socketpair_io,
+                            0);
+  rb_define_module_function(mFDPass, "listen_io", fdpass_rb_listen_io, 1);
+  rb_define_module_function(mFDPass, "accept_io", fdpass_rb_accept_io, 1);
+  rb_define_module_function(mFDPass, "connect_io", fdpass_rb_connect_io, 1);
   rb_define_module_function(mFDPass, "store", fdpass_rb_store, -1);
   rb_define_module_function(mFDPass, "fetch", fdpass_rb_fetch, -1);
   rb_define_module_function(mFDPass, "list", fdpass_rb_list, -1);
@@ -314,4 +418,9 @@ static VALUE fdpass_rb_arity_##NAME(int argc, VALUE *argv, VALUE self)
   /* Frozen, hence shareable between Ractors. */
   rb_define_const(mFDPass, "VERSION",
                   rb_obj_freeze(rb_str_new_cstr(fdpass_version_string())));
+%}
+/* Last: the module is frozen, so that its constants cannot be reassigned
+ * (FrozenError, not a warning). */
+%init %{
+  rb_obj_freeze(mFDPass);
 %}

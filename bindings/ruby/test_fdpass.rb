@@ -24,6 +24,26 @@ class FDPassTest < Minitest::Test
     Dir.children('/proc/self/fd').size
   end
 
+  # No test waits forever, on a loaded machine either: one that has not
+  # ended in a minute fails, naming itself, and the suite goes on.
+  TEST_SECONDS = 60
+
+  def run
+    Timeout.timeout(TEST_SECONDS, Minitest::Assertion,
+                    "#{name} did not end in #{TEST_SECONDS} s") { super }
+  end
+
+  # Wait, in steps of Thread.pass, until the block is true; fails after
+  # 30 s with what it waited for.
+  def wait_until(what)
+    deadline = Process.clock_gettime(Process::CLOCK_MONOTONIC) + 30
+    until yield
+      flunk "#{what}: not after 30 s" if
+        Process.clock_gettime(Process::CLOCK_MONOTONIC) > deadline
+      Thread.pass
+    end
+  end
+
   def setup
     GC.start # descriptors of earlier garbage are closed now, not later
     @fds_before = count_fds
@@ -218,6 +238,71 @@ class FDPassTest < Minitest::Test
     end
   end
 
+  # An IO's buffered output goes before the descriptor; an IO with input
+  # in its buffer (gets read past its line, into the byte that carried a
+  # descriptor) refuses a receive.
+  def test_buffered_ios
+    a, b = UNIXSocket.pair
+    a.sync = false
+    a.write('header')
+    FDPass.send_fd(a, $stdin)
+    data, fds = FDPass.recv_fds(b.fileno) # the kernel reads up to them
+    fds.each { |fd| FDPass.close(fd) }
+    assert_equal ["header\0".b, 1], [data, fds.size]
+    FDPass.send_fds(a, "line\n")
+    FDPass.send_fd(a, $stdin)
+    sleep 0.01 # both in the kernel before gets reads
+    assert_equal "line\n", b.gets
+    assert_fdpass_error('EINVAL') { FDPass.recv_fd(b, FDPass::NONBLOCK) }
+    assert_fdpass_error('EINVAL') { FDPass.recv_fds(b, nil, nil, FDPass::NONBLOCK) }
+  ensure
+    a&.close
+    b&.close
+  end
+
+  # FDPass::Error is a SystemCallError: rescue Errno::EBADF catches it,
+  # #errno is the OS error; EAGAIN is IO::WaitReadable or
+  # IO::WaitWritable, as Ruby's own *_nonblock calls raise it.
+  def test_errors_are_system_call_errors
+    with_pair do |a, b|
+      error = assert_raises(Errno::EBADF) { FDPass.send_fd(-1, a) }
+      assert_kind_of FDPass::Error, error
+      assert_kind_of SystemCallError, error
+      assert_equal [Errno::EBADF::Errno, 'EBADF', 'bad file descriptor'],
+                   [error.errno, error.name, error.message]
+      assert_raises(IO::WaitReadable) { FDPass.recv_fd(b, FDPass::NONBLOCK) }
+      assert_raises(Errno::EAGAIN) { FDPass.recv_fds(b, nil, nil, FDPass::NONBLOCK) }
+      refute_kind_of IO::WaitReadable, assert_raises(FDPass::Error) { FDPass.wait(b, 9, 0) }
+      full = assert_raises(IO::WaitWritable) do
+        loop { FDPass.send_fds(a, 'x' * 65_536, nil, FDPass::NONBLOCK) }
+      end
+      assert_equal 'EAGAIN', full.name
+    end
+  end
+
+  # Flags as keywords: nonblock: true, cloexec: false.
+  def test_flags_as_keywords
+    with_pair do |a, b|
+      assert_raises(IO::WaitReadable) { FDPass.recv_fd(b, nonblock: true) }
+      assert_raises(IO::WaitReadable) { FDPass.recv_fds(b, nonblock: true) }
+      FDPass.send_fd(a, a, nonblock: true)
+      fd = FDPass.recv_fd(b, cloexec: false)
+      refute IO.for_fd(fd, autoclose: false).close_on_exec?
+      FDPass.close(fd)
+      assert_equal 1, FDPass.send_fds(a, 'x', nil, nonblock: true)
+      assert_equal 1, FDPass.send_fds(a, 'y', nonblock: true)
+      assert_equal 'xy', FDPass.recv_fds(b, 2, nonblock: true).first
+      assert_raises(ArgumentError) { FDPass.recv_fd(b, nonbloc: true) }
+    end
+  end
+
+  # The module is frozen: a constant cannot be reassigned.
+  def test_constants_are_frozen
+    assert_raises(FrozenError) { FDPass.const_set(:EBADF, 7) }
+    assert_raises(FrozenError) { FDPass.const_set(:NEW, 7) }
+    assert_equal(-2, FDPass::EBADF)
+  end
+
   def test_wait
     with_pair do |a, b|
       assert_nil FDPass.wait(a, FDPass::WRITABLE, 0)
@@ -247,6 +332,83 @@ class FDPassTest < Minitest::Test
     end
   end
 
+  def now = Process.clock_gettime(Process::CLOCK_MONOTONIC)
+
+  # Whether `thread` waits in accept(2) itself (x86_64's numbers).
+  def in_accept?(thread)
+    [43, 288].include?(File.read("/proc/self/task/#{thread.native_thread_id}/syscall").to_i)
+  rescue Errno::ENOENT, Errno::ESRCH
+    false
+  end
+
+  # Another process accepts on the same listener: when it takes the
+  # connection between our poll and our accept(2), the accept blocks;
+  # Thread#kill ends it there, and the next connection is not taken and
+  # lost. The race is provoked for up to 10 s, skipped if it never came.
+  def test_accept_after_another_process_took_the_connection
+    skip 'the syscall numbers are x86_64\'s' unless RUBY_PLATFORM.start_with?('x86_64')
+    path = File.join(@dir, 'shared.sock')
+    listener = FDPass.listen(path)
+    took_r, took_w = IO.pipe
+    taker = fork do
+      took_r.close
+      loop do
+        FDPass.close(FDPass.accept(listener))
+        took_w.write('.')
+      end
+    end
+    took_w.close
+    acceptor = nil
+    deadline = now + 10
+    until (hit ||= false) || now > deadline
+      acceptor ||= blocked_thread { FDPass.accept(listener) }
+      UNIXSocket.new(path).close
+      wait_until('the connection is accepted') do
+        !acceptor.alive? || IO.select([took_r], nil, nil, 0)
+      end
+      if acceptor.alive?
+        took_r.read(1)
+        sleep 0.005 # back in its wait, or blocked in accept(2)
+        hit = in_accept?(acceptor)
+      else
+        FDPass.close(acceptor.value) # ours won
+        acceptor = nil
+      end
+    end
+    skip 'the other process never took a connection between poll and accept in 10 s' unless hit
+    acceptor.kill
+    refute_nil acceptor.join(5), 'Thread#kill ends an accept blocked in accept(2)'
+    UNIXSocket.new(path).close
+    assert IO.select([took_r], nil, nil, 10), 'the next connection went to the other process'
+  ensure
+    if taker
+      Process.kill('KILL', taker)
+      Process.wait(taker)
+    end
+    took_r&.close
+    FDPass.close(listener) if listener
+  end
+
+  # socketpair, listen, accept and connect as Ruby's own objects.
+  def test_unix_socket_variants
+    a, b = FDPass.socketpair_io
+    assert_kind_of UNIXSocket, a
+    assert_kind_of UNIXSocket, b
+    FDPass.send_fd(a, $stdin)
+    FDPass.close(FDPass.recv_fd(b))
+    path = File.join(@dir, 'io.sock')
+    server = FDPass.listen_io(path)
+    assert_kind_of UNIXServer, server
+    client = FDPass.connect_io(path)
+    conn = FDPass.accept_io(server)
+    assert_equal [UNIXSocket, UNIXSocket], [client.class, conn.class]
+    client.write('through')
+    assert_equal 'through', conn.read(7)
+    assert_raises(Errno::ENOENT) { FDPass.connect_io(File.join(@dir, 'none')) }
+  ensure
+    [a, b, server, client, conn].compact.each(&:close)
+  end
+
   def test_listen_mode
     path = File.join(@dir, 'mode.sock')
     listener = FDPass.listen_mode(path, 0o660)
@@ -260,7 +422,7 @@ class FDPassTest < Minitest::Test
   def blocked_thread(&block)
     thread = Thread.new(&block)
     thread.report_on_exception = false
-    Thread.pass until thread.stop? || !thread.alive?
+    wait_until('the thread blocks') { thread.stop? || !thread.alive? }
     thread
   end
 
@@ -342,16 +504,16 @@ class FDPassTest < Minitest::Test
     end
   end
 
-  # A second Ruby blocks in recv_fd on a socket nobody writes to; SIGINT
-  # and SIGTERM end it as they end a blocked IO#read.
-  def test_signals_end_a_blocked_call
+  # A second Ruby runs `setup`, then blocks in `call` and prints the class
+  # of what ends it: SIGINT and SIGTERM end it as they end a blocked
+  # IO#read. The block sees the child's lines (`line`) until it blocks.
+  def assert_signals_end(setup, call)
     code = <<~RUBY
       require 'fdpass'
-      a, b = FDPass.socketpair
-      puts 'blocking'
-      $stdout.flush
+      $stdout.sync = true
+      #{setup}
       begin
-        FDPass.recv_fd(b)
+        #{call}
       rescue Exception => e
         puts e.class.name
         raise
@@ -359,13 +521,29 @@ class FDPassTest < Minitest::Test
     RUBY
     { 'INT' => 'Interrupt', 'TERM' => 'SignalException' }.each do |signal, exception|
       IO.popen([RbConfig.ruby, '-e', code], err: File::NULL) do |child|
-        assert_equal "blocking\n", child.gets
-        state = '' # running until it waits in the kernel
-        state = File.read("/proc/#{child.pid}/stat")[/\) (\w)/, 1] until state == 'S'
+        line = lambda do |what|
+          flunk "#{what}: nothing from the child in 10 s" unless IO.select([child], nil, nil, 10)
+          (child.gets || flunk("#{what}: the child ended")).chomp
+        end
+        yield child, line
         Process.kill(signal, child.pid)
-        assert_equal "#{exception}\n", child.gets
+        assert_equal exception, line.call("after SIG#{signal}")
+      rescue Minitest::Assertion
+        Process.kill('KILL', child.pid) # a child that hangs ends here
+        raise
       end
       assert_equal Signal.list[signal], $?.termsig
+    end
+  end
+
+  # recv_fd on a socket nobody writes to.
+  def test_signals_end_a_blocked_call
+    assert_signals_end("a, b = FDPass.socketpair\nputs 'blocking'",
+                       'FDPass.recv_fd(b)') do |child, line|
+      assert_equal 'blocking', line.call('the child starts')
+      wait_until('the child waits in the kernel') do
+        File.read("/proc/#{child.pid}/stat")[/\) (\w)/, 1] == 'S'
+      end
     end
   end
 
@@ -515,11 +693,14 @@ class FDPassTest < Minitest::Test
     path = File.join(@dir, name)
     pid = Process.spawn(ENV['FDPASS'], 'hold', path, out: File::NULL,
                                                     err: File::NULL)
-    500.times do # until it answers
+    deadline = Process.clock_gettime(Process::CLOCK_MONOTONIC) + 30
+    begin # until it answers
       FDPass.list(path, 1000)
-      break
     rescue FDPass::Error
+      flunk 'the holder did not answer in 30 s' if
+        Process.clock_gettime(Process::CLOCK_MONOTONIC) > deadline
       sleep 0.01
+      retry
     end
     yield path, pid
   ensure
@@ -610,6 +791,21 @@ class FDPassTest < Minitest::Test
     end
   end
 
+  # With no time to wait for its reply, a request still goes out, and the
+  # holder carries it out: ETIMEDOUT does not say it did not.
+  def test_a_store_that_timed_out_may_still_have_taken_effect
+    with_holder do |holder|
+      late = (1..100).map { |i| "late#{i}" }.find do |name|
+        FDPass.store(holder, name, [$stdin], 0)
+        false
+      rescue FDPass::Error => e
+        e.name == 'ETIMEDOUT'
+      end
+      refute_nil late, 'no store timed out in 100 tries'
+      wait_until("#{late} is stored") { FDPass.list(holder).include?(late) }
+    end
+  end
+
   def test_a_holder_that_is_gone
     with_holder('gone.sock') do |holder, pid|
       sock = FDPass.connect(holder)
@@ -644,18 +840,90 @@ class FDPassTest < Minitest::Test
     with_pair do |a, _|
       assert_fdpass_error('ETIMEDOUT') { FDPass.remove(a, 'x', 10) }
     end
-    # A signal whose trap returns: the connection was shut down.
-    old = trap('USR1') {}
+    # A signal whose trap returns: the call goes on, and can still be ended.
+    trapped = Queue.new
+    old = trap('USR1') { trapped << :ran }
     with_pair do |a, _|
-      signaller = Thread.new do
-        Thread.pass until Thread.main.status == 'sleep'
-        Process.kill('USR1', Process.pid)
-      end
-      assert_fdpass_error('ECLOSED') { FDPass.list(a) }
-      signaller.join
+      lister = blocked_thread { FDPass.list(a) }
+      Process.kill('USR1', Process.pid)
+      assert_equal :ran, trapped.pop
+      assert_equal 'sleep', lister.status
+      lister.raise(RuntimeError, 'ended')
+      assert_raises(RuntimeError) { lister.join }
     end
   ensure
     trap('USR1', old)
+  end
+
+  # A holder on a path that never answers (a listener that accepts
+  # nothing): every way of interrupting a store call closes the connection
+  # the call made.
+  def test_interrupted_store_calls_leave_nothing_open
+    path = File.join(@dir, 'stalled.sock')
+    listener = FDPass.listen(path)
+    before = count_fds
+    5.times do
+      assert_raises(Timeout::Error) { Timeout.timeout(0.05) { FDPass.list(path) } }
+    end
+    assert_equal before, count_fds, 'after 5 interrupted lists'
+    fetcher = blocked_thread { FDPass.fetch(path) }
+    fetcher.raise(RuntimeError, 'raised')
+    assert_raises(RuntimeError) { fetcher.join }
+    storer = blocked_thread { FDPass.store(path, 'x', [$stdin]) }
+    storer.kill.join
+    remover = blocked_thread { FDPass.remove(path, 'x') }
+    remover.kill.join
+    assert_equal before, count_fds, 'after fetch, store and remove'
+  ensure
+    FDPass.close(listener) if listener
+  end
+
+  # Fetches interrupted at any moment, also once the holder has answered:
+  # the descriptors that an interrupted call got are closed, none is lost.
+  # Interrupts come only where the thread blocks (Ruby's idiom for a
+  # resource: handle_interrupt), so that a fetch that returned closes its
+  # descriptors before the interrupt lands.
+  def test_fetches_interrupted_at_any_moment_lose_nothing
+    with_holder do |holder|
+      File.open(File::NULL) { |null| 8.times { |i| FDPass.store(holder, "n#{i}", [null, null]) } }
+      before = count_fds
+      200.times do
+        fetcher = Thread.new do
+          Thread.handle_interrupt(RuntimeError => :on_blocking) do
+            FDPass.fetch(holder).each { |_, fd| FDPass.close(fd) }
+          end
+        end
+        fetcher.report_on_exception = false
+        sleep(rand * 0.002)
+        fetcher.raise(RuntimeError, 'interrupted')
+        begin
+          fetcher.join
+        rescue RuntimeError
+        end
+      end
+      assert_equal before, count_fds, 'descriptors after 200 interrupted fetches'
+    end
+  end
+
+  # SIGINT and SIGTERM from outside end a store call on a stalled holder,
+  # also after another thread had the process signal itself (whose trap
+  # returns).
+  def test_signals_end_a_store_call_after_another_thread_signalled
+    setup = <<~RUBY
+      trap('USR1') { puts 'trapped'; $trapped = true }
+      a, b = FDPass.socketpair
+      Thread.new do
+        Thread.pass until Thread.main.status == 'sleep'
+        Process.kill('USR1', Process.pid)
+        Thread.pass until $trapped # the parent waits 10 s at most
+        sleep 0.2
+        puts 'blocking'
+      end
+    RUBY
+    assert_signals_end(setup, 'FDPass.list(a)') do |_, line|
+      assert_equal 'trapped', line.call('the trap of USR1')
+      assert_equal 'blocking', line.call('still blocking')
+    end
   end
 
   # A line-echo server restarts through a holder while its client keeps
@@ -708,6 +976,12 @@ class FDPassTest < Minitest::Test
       assert $?.success?
       assert_nil client.gets # generation 2 ended it: no one else holds it
       [client, second].each(&:close)
+    ensure # a generation that failed does not outlive the test
+      [first, generation2].compact.each do |pid|
+        Process.kill('KILL', pid)
+        Process.wait(pid)
+      rescue Errno::ESRCH, Errno::ECHILD
+      end
     end
   end
 end

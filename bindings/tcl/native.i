@@ -76,11 +76,55 @@ static int fdpass_tcl_mode_mask(const char *mode)
   return 0;
 }
 
+/* The channel of `interp` that owns `fd` (one of its descriptors is
+ * `fd`: a file, a pipe, a socket of any type, stdin...), or NULL. Looked
+ * up by descriptor: Tcl names socket channels sock..., not file<fd>. */
+static Tcl_Channel fdpass_tcl_owner(Tcl_Interp *interp, int fd)
+{
+  Tcl_Channel owner = NULL;
+  if (Tcl_GetChannelNamesEx(interp, NULL) != TCL_OK)
+    return NULL;
+  Tcl_Obj *names = Tcl_GetObjResult(interp);
+  Tcl_IncrRefCount(names);
+  int count;
+  Tcl_Obj **items;
+  Tcl_ListObjGetElements(NULL, names, &count, &items);
+  for (int i = 0; i < count && owner == NULL; i++) {
+    Tcl_Channel channel = Tcl_GetChannel(interp, Tcl_GetString(items[i]),
+                                         NULL);
+    for (int direction = TCL_READABLE; channel != NULL &&
+         direction <= TCL_WRITABLE; direction <<= 1) {
+      ClientData handle;
+      if (Tcl_GetChannelHandle(channel, direction, &handle) == TCL_OK &&
+          (int)(intptr_t)handle == fd)
+        owner = channel;
+    }
+  }
+  Tcl_DecrRefCount(names);
+  Tcl_ResetResult(interp);
+  return owner;
+}
+
+/* FDPASS EINVAL when a channel owns `fd`: a second one would close it
+ * twice (the second close closing whatever got the number meanwhile), and
+ * Tcl aborts on a second channel of the same name. */
+static int fdpass_tcl_check_unowned(Tcl_Interp *interp, int fd)
+{
+  Tcl_Channel owner = fdpass_tcl_owner(interp, fd);
+  if (owner == NULL)
+    return TCL_OK;
+  Tcl_SetObjResult(interp, Tcl_ObjPrintf(
+      "descriptor %d belongs to channel \"%s\" already", fd,
+      Tcl_GetChannelName(owner)));
+  Tcl_SetErrorCode(interp, "FDPASS", "EINVAL",
+                   fdpass_strerror(FDPASS_EINVAL), NULL);
+  return TCL_ERROR;
+}
+
 /* fdpass::channel fd ?mode?: a channel that owns `fd` (closing the channel
  * closes it). The mode, r, w or r+, defaults to the descriptor's access
- * mode; a mode the descriptor does not allow is FDPASS EINVAL. A
- * descriptor that a channel of this interpreter already owns is an error:
- * Tcl would abort on a second channel of the same name. */
+ * mode; a mode the descriptor does not allow is FDPASS EINVAL, and so is
+ * a descriptor that a channel of this interpreter already owns. */
 static int fdpass_tcl_channel(ClientData unused, Tcl_Interp *interp,
                               int objc, Tcl_Obj *const objv[])
 {
@@ -103,16 +147,8 @@ static int fdpass_tcl_channel(ClientData unused, Tcl_Interp *interp,
         "bad mode \"%s\": must be r, w or r+", Tcl_GetString(objv[2])));
   if (wanted & ~allowed)
     return fdpass_tcl_failure(interp, FDPASS_EINVAL);
-  char name[32];
-  snprintf(name, sizeof name, "file%d", fd);
-  if (Tcl_GetChannel(interp, name, NULL) != NULL) {
-    const char *message = fdpass_strerror(FDPASS_EINVAL);
-    Tcl_SetObjResult(interp, Tcl_ObjPrintf(
-        "descriptor %d belongs to channel \"%s\" already", fd, name));
-    Tcl_SetErrorCode(interp, "FDPASS", "EINVAL", message, NULL);
+  if (fdpass_tcl_check_unowned(interp, fd) != TCL_OK)
     return TCL_ERROR;
-  }
-  Tcl_ResetResult(interp);
   Tcl_Channel channel = Tcl_MakeFileChannel((ClientData)(intptr_t)fd, wanted);
   Tcl_RegisterChannel(interp, channel);
   Tcl_SetObjResult(interp, Tcl_NewStringObj(Tcl_GetChannelName(channel), -1));
@@ -135,8 +171,7 @@ static int fdpass_tcl_holder(Tcl_Interp *interp, Tcl_Obj *object,
       Tcl_GetChannel(interp, Tcl_GetString(object), NULL) != NULL)
     return fdpass_tcl_descriptor(interp, object, sock);
   Tcl_ResetResult(interp); /* Tcl_GetChannel's "can not find channel" */
-  *path = Tcl_GetString(object);
-  return TCL_OK;
+  return fdpass_tcl_path(interp, object, path);
 }
 
 /* The arguments of a store command: holder, then the name at objv[2]
@@ -158,18 +193,32 @@ static int fdpass_tcl_store_args(Tcl_Interp *interp, int objc,
 }
 
 /* The names of a colon-separated list, `count` of them or all, as a list;
- * with `fds`, each name followed by its descriptor. */
+ * with `fds`, a dict instead: each name once, with the list of its
+ * descriptors (the holder sends one name's descriptors together), so
+ * that `dict get` loses none of them. */
 static Tcl_Obj *fdpass_tcl_names(const char *names, size_t count,
                                  const int *fds)
 {
-  Tcl_Obj *list = Tcl_NewListObj(0, NULL);
+  Tcl_Obj *list = Tcl_NewListObj(0, NULL), *last_fds = NULL;
+  const char *last = NULL;
+  size_t last_length = 0;
   for (size_t i = 0; *names != '\0' && i < count; i++) {
     const char *name = names;
     size_t length = fdpass_binding_next_name(&names);
+    if (fds != NULL && last_fds != NULL && length == last_length &&
+        memcmp(name, last, length) == 0) {
+      Tcl_ListObjAppendElement(NULL, last_fds, Tcl_NewIntObj(fds[i]));
+      continue;
+    }
     Tcl_ListObjAppendElement(NULL, list,
                              Tcl_NewStringObj(name, (int)length));
-    if (fds != NULL)
-      Tcl_ListObjAppendElement(NULL, list, Tcl_NewIntObj(fds[i]));
+    if (fds != NULL) {
+      last_fds = Tcl_NewListObj(0, NULL);
+      Tcl_ListObjAppendElement(NULL, last_fds, Tcl_NewIntObj(fds[i]));
+      Tcl_ListObjAppendElement(NULL, list, last_fds);
+      last = name;
+      last_length = length;
+    }
   }
   return list;
 }
@@ -237,7 +286,7 @@ static int fdpass_tcl_list(ClientData unused, Tcl_Interp *interp, int objc,
   return TCL_OK;
 }
 
-/* fdpass::fetch holder ?name? ?timeout_ms? -> {name fd name fd ...}; an
+/* fdpass::fetch holder ?name? ?timeout_ms? -> {name {fd ...} ...}; an
  * empty name fetches everything, as no name does. */
 static int fdpass_tcl_fetch(ClientData unused, Tcl_Interp *interp, int objc,
                             Tcl_Obj *const objv[])
@@ -364,6 +413,8 @@ static int fdpass_tcl_server(ClientData unused, Tcl_Interp *interp,
     return TCL_ERROR;
   if (fcntl(fd, F_GETFL) < 0)
     return fdpass_tcl_failure(interp, FDPASS_EBADF);
+  if (fdpass_tcl_check_unowned(interp, fd) != TCL_OK)
+    return TCL_ERROR;
   if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &size) != 0 ||
       !listening) {
     Tcl_SetObjResult(interp, Tcl_ObjPrintf(
@@ -389,18 +440,25 @@ static int fdpass_tcl_server(ClientData unused, Tcl_Interp *interp,
   return TCL_OK;
 }
 
-/* A write trace that puts the constant back: `set fdpass::EBADF 7` fails
- * with "can't set ...: fdpass constants are read-only". `saved` is the
- * list {name value}. */
+/* A write and unset trace that puts the constant back: `set fdpass::EBADF
+ * 7` fails with "can't set ...: fdpass constants are read-only", and
+ * `unset fdpass::EBADF` (which cannot fail) is undone at once. `saved` is
+ * the list {name value}. */
 static char *fdpass_tcl_read_only(ClientData saved, Tcl_Interp *interp,
                                   const char *name1, const char *name2,
                                   int flags)
 {
-  (void)name1, (void)name2, (void)flags;
+  (void)name1, (void)name2;
+  if (flags & TCL_INTERP_DESTROYED)
+    return NULL;
   Tcl_Obj *name, *value;
   Tcl_ListObjIndex(NULL, (Tcl_Obj *)saved, 0, &name);
   Tcl_ListObjIndex(NULL, (Tcl_Obj *)saved, 1, &value);
   Tcl_ObjSetVar2(interp, name, NULL, value, TCL_GLOBAL_ONLY);
+  if (flags & TCL_TRACE_UNSETS) /* unset removed the trace with the variable */
+    Tcl_TraceVar2(interp, Tcl_GetString(name), NULL,
+                  TCL_GLOBAL_ONLY | TCL_TRACE_WRITES | TCL_TRACE_UNSETS,
+                  fdpass_tcl_read_only, saved);
   return (char *)"fdpass constants are read-only";
 }
 
@@ -420,8 +478,8 @@ static int fdpass_tcl_protect_constants(Tcl_Interp *interp)
     Tcl_Obj *saved = Tcl_NewListObj(2, pair);
     Tcl_IncrRefCount(saved); /* for the interpreter's life */
     Tcl_TraceVar2(interp, Tcl_GetString(items[i]), NULL,
-                  TCL_GLOBAL_ONLY | TCL_TRACE_WRITES, fdpass_tcl_read_only,
-                  saved);
+                  TCL_GLOBAL_ONLY | TCL_TRACE_WRITES | TCL_TRACE_UNSETS,
+                  fdpass_tcl_read_only, saved);
   }
   Tcl_DecrRefCount(names);
   Tcl_ResetResult(interp);

@@ -354,10 +354,21 @@ fdtest nonblocking {non-blocking channels, recv flags, NONBLOCK} {
     set fd [fdpass::recv $sb $fdpass::NOCLOEXEC]
     lappend results [is_cloexec $fd]
     fdpass::close $fd
+    # Options beside the integers: -nonblocking ?BOOLEAN?, -cloexec BOOLEAN.
+    lappend results [lindex [errorcode {fdpass::recv $b -nonblocking}] 1]
+    fdpass::send $a $a {-nonblocking 1}
+    set fd [fdpass::recv $b {-nonblocking -cloexec 0}]
+    lappend results [is_cloexec $fd]
+    fdpass::close $fd
+    fdpass::send_fds $a x [list $a] -nonblocking
+    set fd [lindex [fdpass::recv_fds $b 1 1 {-cloexec 1}] 1 0]
+    lappend results [is_cloexec $fd] \
+        [errorcode {fdpass::recv $b -bogus}] [errorcode {fdpass::recv $b -cloexec}]
+    fdpass::close $fd
     close $sb
     fdpass::close $a
     return $results
-} {{FDPASS EAGAIN {operation would block}} EAGAIN EAGAIN 0}
+} {{FDPASS EAGAIN {operation would block}} EAGAIN EAGAIN 0 EAGAIN 0 1 {TCL LOOKUP INDEX option -bogus} {TCL VALUE FLAGS}}
 
 fdtest wait-event-loop {fdpass::wait serves the event loop} {
     lassign [fdpass::socketpair] a b
@@ -427,8 +438,10 @@ fdtest ensemble {the fdpass ensemble, exports, read-only constants} {
     list [expr {"send" in [namespace eval ::fdpass {namespace export}] ||
                 "\[a-z\]*" in [namespace eval ::fdpass {namespace export}]}] \
         [expr {[::importer::version_string] eq [fdpass version_string]}] \
-        [message {set fdpass::EBADF 7}] $fdpass::EBADF
-} {1 1 {can't set "fdpass::EBADF": fdpass constants are read-only} -2}
+        [message {set fdpass::EBADF 7}] $fdpass::EBADF \
+        [unset fdpass::EBADF] $fdpass::EBADF [message {set fdpass::EBADF 7}] \
+        [namespace eval ::fdpass {unset EAGAIN; set EAGAIN}]
+} {1 1 {can't set "fdpass::EBADF": fdpass constants are read-only} -2 {} -2 {can't set "fdpass::EBADF": fdpass constants are read-only} -5}
 
 fdtest round-trip {round trip with another process} {
     set path [file join $::dir round-trip.sock]
@@ -495,19 +508,19 @@ fdtest store-fetch {store, list, fetch and remove; the bytes come back} {
     lappend results [fdpass::list $::holder] \
         [expr {[holder_fds $::holder_pid] - $::holder_empty}]
     set got [fdpass::fetch $::holder]
-    lappend results [lmap {name fd} $got {set name}]
-    set copy [fdpass::channel [lindex $got 1] r+]
+    lappend results [dict keys $got]
+    set copy [fdpass::channel [dict get $got file] r+]
     seek $copy 0
     lappend results [read $copy]
     close $copy
-    foreach {name fd} [lrange $got 2 end] {
+    foreach fd [dict get $got pipe] {
         set out [fdpass::channel $fd w]
         puts -nonewline $out $fd.
         close $out
     }
     set again [fdpass::fetch $::holder pipe 5000]
-    foreach {name fd} $again { fdpass::close $fd }
-    lappend results [lmap {name fd} $again {set name}] \
+    foreach fd [dict get $again pipe] { fdpass::close $fd }
+    lappend results [dict keys $again] [llength [dict get $again pipe]] \
         [fdpass::remove $::holder pipe] \
         [fdpass::remove $::holder file 5000] [fdpass::list $::holder 5000] \
         [expr {[holder_fds $::holder_pid] - $::holder_empty}]
@@ -516,7 +529,7 @@ fdtest store-fetch {store, list, fetch and remove; the bytes come back} {
     close $r
     close $file
     return $results
-} [list {} {file pipe pipe} 3 {file pipe pipe} {stored bytes} {pipe pipe} \
+} [list {} {file pipe pipe} 3 {file pipe} {stored bytes} pipe 2 \
        {} {} {} 0 1]
 
 fdtest store-many {fetch makes room for as many as the holder keeps} {
@@ -526,12 +539,28 @@ fdtest store-many {fetch makes room for as many as the holder keeps} {
     }
     close $file
     set got [fdpass::fetch $::holder]
-    foreach {name fd} $got { fdpass::close $fd }
+    dict for {name fds} $got { foreach fd $fds { fdpass::close $fd } }
     set names [fdpass::list $::holder]
     for {set i 0} {$i < 40} {incr i} { fdpass::remove $::holder n$i }
-    list [llength $got] [lindex $got 0] [lindex $got end-1] [llength $names] \
+    list [llength $got] [lindex $got 0] [lindex $got end-1] \
+        [llength [dict get $got n39]] [llength $names] \
         [expr {[holder_fds $::holder_pid] - $::holder_empty}]
-} {160 n0 n39 80 0}
+} {80 n0 n39 2 80 0}
+
+fdtest store-dict {fetch gives each name once with all its descriptors,
+        so that dict get loses none; a path with a NUL is refused} {
+    lassign [chan pipe] r w
+    fdpass::store $::holder pipe [list $r $w]
+    set fds [dict get [fdpass::fetch $::holder pipe] pipe]
+    foreach fd $fds { fdpass::close $fd }
+    fdpass::remove $::holder pipe
+    close $r
+    close $w
+    list [llength $fds] \
+        [errorcode {fdpass::listen [file join $::dir "a\0b"]}] \
+        [lrange [errorcode {fdpass::store [file join $::dir "a\0b"] x [list stdin]}] 0 2] \
+        [glob -nocomplain -tails -directory $::dir a*]
+} {2 {TCL VALUE PATH} {TCL VALUE PATH} {}}
 
 fdtest store-socket {a connected socket or channel as the holder} {
     set sock [fdpass::connect $::holder]
@@ -594,6 +623,57 @@ fdtest store-gone {a holder that is gone: its socket and its path} {
     return $results
 } {ECLOSED ECONNREFUSED ENOENT}
 
+fdtest channel-owned-socket {channel on a descriptor a socket channel owns
+        (named sock...): FDPASS EINVAL, found by descriptor} {
+    set server [socket -server none -myaddr 127.0.0.1 0]
+    set client [socket 127.0.0.1 [lindex [chan configure $server -sockname] 2]]
+    set results {}
+    foreach channel [list $server $client stdout] {
+        lappend results [lrange [errorcode {fdpass::channel [fdpass::fileno $channel]}] 0 1]
+    }
+    close $client
+    close $server
+    return $results
+} {{FDPASS EINVAL} {FDPASS EINVAL} {FDPASS EINVAL}}
+
+# The inner wait starts while the outer one serves the event loop; the
+# byte comes while the inner one does.
+fdtest wait-nested {a nested fdpass::wait on the same descriptor: both
+        see it ready} {
+    lassign [fdpass::socketpair] ::wa ::wb
+    set ::inner none
+    after 20 {set ::inner [catch {fdpass::wait $::wb $fdpass::READABLE 5000}]}
+    after 40 {fdpass::send $::wa $::wa}
+    set outer [catch {fdpass::wait $::wb $fdpass::READABLE 3000}]
+    fdpass::close [fdpass::recv $::wb]
+    fdpass::close $::wa
+    fdpass::close $::wb
+    list $::inner $outer
+} {0 0}
+
+fdtest buffered-channels {a channel's buffered output goes before the
+        descriptor; buffered input refuses a receive} {
+    lassign [fdpass::socketpair] a b
+    set sa [fdpass::channel $a]
+    set sb [fdpass::channel $b]
+    chan configure $sa -buffering full -translation binary
+    chan configure $sb -blocking 0 -translation binary
+    puts -nonewline $sa header
+    fdpass::send $sa stdin
+    lassign [fdpass::recv_fds $b] data fds ;# the kernel reads up to them
+    foreach fd $fds { fdpass::close $fd }
+    set results [list [expr {$data eq "header\0"}] [llength $fds]]
+    # gets reads past its line, into the byte that carries a descriptor.
+    fdpass::send_fds $a "line\n"
+    fdpass::send $a stdin
+    after 10 ;# both in the kernel before gets reads
+    lappend results [gets $sb] [lrange [errorcode {fdpass::recv $sb}] 0 1] \
+        [lrange [errorcode {fdpass::recv_fds $sb}] 0 1]
+    close $sa
+    close $sb
+    return $results
+} {1 1 line {FDPASS EINVAL} {FDPASS EINVAL}}
+
 proc accepted {channel address port} {
     set ::accepted [list $channel $address $port]
 }
@@ -642,6 +722,20 @@ fdtest server-local {fdpass::server on a local socket: no address, port 0} {
     close $server
     return $results
 } {served {} 0}
+
+fdtest server-owned {fdpass::server on a descriptor a channel owns:
+        FDPASS EINVAL, no abort} {
+    set fd [fdpass::listen [file join $::dir owned.sock]]
+    set server [fdpass::server $fd accepted]
+    set results [list [lrange [errorcode {fdpass::server $fd accepted}] 0 1]]
+    close $server
+    set fd [fdpass::listen [file join $::dir owned2.sock]]
+    set channel [fdpass::channel $fd]
+    lappend results [lrange [errorcode {fdpass::server $fd accepted}] 0 1]
+    close $channel
+    file delete [file join $::dir owned.sock] [file join $::dir owned2.sock]
+    return $results
+} {{FDPASS EINVAL} {FDPASS EINVAL}}
 
 proc failing {channel address port} {
     set ::failed_channel $channel

@@ -576,6 +576,13 @@ FDPASS_API int fdpass_close(int fd);
  * FDPASS_EPROTO, FDPASS_ESYS, or FDPASS_EMFILE from fdpass_fetch, the
  * connection is out of step: close it. After any other code it carries
  * the next request.
+ *
+ * FDPASS_ETIMEDOUT, FDPASS_ECLOSED and FDPASS_ESYS (and a module's call
+ * that an interrupt ended) say that the reply did not come, not that the
+ * request was not carried out: once sent, it may have taken effect in the
+ * holder. After such a failure of fdpass_store or fdpass_remove, ask the
+ * holder (fdpass_list on a new connection) to find out; storing again is
+ * safe, as a store replaces what its name held.
  */
 
 /* Connect to the holder listening on `path` and check, before anything is
