@@ -13,7 +13,7 @@
 
 #include <fdpass.h>
 
-#include "store.h" /* the library's holder, in the static library */
+#include "holder.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -36,7 +36,7 @@ int command_send(const struct options *o)
   int rc = open_specs(o->args, o->nargs, &h);
   if (rc != 0)
     return rc;
-  long long deadline = deadline_after(o->timeout_ms);
+  long long deadline = fdp_deadline_after(o->timeout_ms);
   int sock;
   rc = connect_trusted(o->socket, &o->trusted, deadline, &sock);
   if (rc == 0) {
@@ -56,7 +56,7 @@ int command_recv(const struct options *o)
   int rc = listen_on(o->socket, 0600, -1, &listener);
   if (rc != 0)
     return rc;
-  long long deadline = deadline_after(o->timeout_ms);
+  long long deadline = fdp_deadline_after(o->timeout_ms);
   rc = accept_allowed(listener, o->socket, &o->allowed, deadline, &sock);
   if (rc == 0) {
     rc = receive_handoff(sock, o->socket, deadline, &h);
@@ -99,13 +99,9 @@ static int put_by_name(struct handoff *h, put_fn *put, void *to,
       }
     char label[256];
     snprintf(label, sizeof label, "%.*s", (int)len, name);
-    int status = len == 0 || n > FDPASS_MAX_FDS
-                     ? FDPASS_EINVAL
-                     : put(to, name, len, group, n);
-    if (len == 0)
-      rc = usage_error("a stored descriptor needs a name of 1 to 255 "
-                       "characters");
-    else if (n > FDPASS_MAX_FDS)
+    int status = n > FDPASS_MAX_FDS ? FDPASS_EINVAL
+                                    : put(to, name, len, group, n);
+    if (n > FDPASS_MAX_FDS)
       rc = report(label, "more than 253 descriptors under one name");
     else if (status != FDPASS_OK)
       rc = report_status(what, status);
@@ -128,7 +124,7 @@ static int fetch_all(const char *path, const struct options *o,
                      struct handoff *h)
 {
   int sock;
-  long long deadline = deadline_after(o->timeout_ms);
+  long long deadline = fdp_deadline_after(o->timeout_ms);
   int rc = connect_trusted(path, &o->trusted, deadline, &sock);
   if (rc != 0)
     return rc;
@@ -139,7 +135,7 @@ static int fetch_all(const char *path, const struct options *o,
     size_t n = cap;
     int status = fds && names ? fdpass_fetch(sock, NULL, fds, &n, names,
                                              cap * 256,
-                                             remaining_ms(deadline))
+                                             fdp_remaining_ms(deadline))
                               : FDPASS_ENOMEM;
     if (status == FDPASS_OK) {
       for (size_t i = 0, at = 0; i < n; i++) {
@@ -160,16 +156,6 @@ static int fetch_all(const char *path, const struct options *o,
     close(sock);
     return status == FDPASS_OK ? rc : report_status(path, status);
   }
-}
-
-/* A stored descriptor needs a name: refuse "=SPEC" before opening any. */
-static int check_stored_names(const struct options *o)
-{
-  for (int i = 0; i < o->nargs; i++)
-    if (o->args[i][0] == '=')
-      return usage_error("a stored descriptor needs a name of 1 to 255 "
-                         "characters: '%s'", o->args[i]);
-  return 0;
 }
 
 /* A holder outlives its terminal and its many clients' descriptors: as
@@ -198,8 +184,8 @@ int command_hold(const struct options *o)
   if (store == NULL)
     return report_errno(o->socket, ENOMEM);
   struct handoff h = {0};
-  int rc = check_stored_names(o);
-  if (rc == 0 && o->from)
+  int rc = 0;
+  if (o->from)
     rc = fetch_all(o->from, o, &h);
   if (rc == 0)
     rc = open_specs(o->args, o->nargs, &h);
@@ -235,13 +221,13 @@ int command_exec(const struct options *o)
     return rc != 0 ? rc : deliver(o, &h);
   }
   int sock = -1;
-  long long deadline = deadline_after(o->timeout_ms);
+  long long deadline = fdp_deadline_after(o->timeout_ms);
   int rc = connect_trusted(o->socket, &o->trusted, deadline, &sock);
   for (int i = 0; i < o->nnames && rc == 0; i++) {
     int fds[FDPASS_MAX_FDS];
     size_t n = FDPASS_MAX_FDS;
     int status = fdpass_fetch(sock, o->names[i], fds, &n, NULL, 0,
-                              remaining_ms(deadline));
+                              fdp_remaining_ms(deadline));
     if (status != FDPASS_OK) {
       rc = report_status(o->names[i], status);
       break;
@@ -282,7 +268,7 @@ static int put_in_holder(void *to, const char *name, size_t len,
   char terminated[256];
   snprintf(terminated, sizeof terminated, "%.*s", (int)len, name);
   int status = fdpass_store(c->sock, terminated, fds, n,
-                            remaining_ms(c->deadline));
+                            fdp_remaining_ms(c->deadline));
   for (size_t i = 0; i < n && status == FDPASS_OK; i++)
     close(fds[i]); /* the holder has its copies */
   return status;
@@ -291,13 +277,10 @@ static int put_in_holder(void *to, const char *name, size_t len,
 int command_store(const struct options *o)
 {
   struct handoff h = {0};
-  int rc = check_stored_names(o);
+  int rc = open_specs(o->args, o->nargs, &h);
   if (rc != 0)
     return rc;
-  rc = open_specs(o->args, o->nargs, &h);
-  if (rc != 0)
-    return rc;
-  struct holder_connection c = {-1, deadline_after(o->timeout_ms)};
+  struct holder_connection c = {-1, fdp_deadline_after(o->timeout_ms)};
   rc = connect_holder(o, c.deadline, &c.sock);
   if (rc == 0)
     rc = put_by_name(&h, put_in_holder, &c, o->socket);
@@ -310,7 +293,7 @@ int command_store(const struct options *o)
 
 int command_list(const struct options *o)
 {
-  long long deadline = deadline_after(o->timeout_ms);
+  long long deadline = fdp_deadline_after(o->timeout_ms);
   int sock;
   int rc = connect_holder(o, deadline, &sock);
   if (rc != 0)
@@ -322,7 +305,7 @@ int command_list(const struct options *o)
     free(names);
     size *= 4;
     names = malloc(size);
-    status = names ? fdpass_list(sock, names, size, remaining_ms(deadline))
+    status = names ? fdpass_list(sock, names, size, fdp_remaining_ms(deadline))
                    : FDPASS_ENOMEM;
   } while (status == FDPASS_ETRUNC);
   close(sock);
@@ -340,11 +323,11 @@ int command_list(const struct options *o)
 
 int command_remove(const struct options *o)
 {
-  long long deadline = deadline_after(o->timeout_ms);
+  long long deadline = fdp_deadline_after(o->timeout_ms);
   int sock = -1;
   int rc = connect_holder(o, deadline, &sock);
   for (int i = 0; i < o->nargs && rc == 0; i++) {
-    int status = fdpass_remove(sock, o->args[i], remaining_ms(deadline));
+    int status = fdpass_remove(sock, o->args[i], fdp_remaining_ms(deadline));
     if (status == FDPASS_EINVAL)
       rc = usage_error("bad name '%s'", o->args[i]);
     else if (status != FDPASS_OK)

@@ -10,6 +10,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "deadline.h" /* the project's one clock */
+
 /* Descriptors and their names ("web:unknown:log"), in order. */
 struct handoff {
   int *fds;
@@ -17,9 +19,6 @@ struct handoff {
   char *names;
   size_t names_len; /* strlen(names) */
 };
-
-/* A descriptor without NAME= is called this, as in systemd. */
-#define UNNAMED "unknown"
 
 /* Append `fd` (taken) named `name` (`len` bytes); EXIT_FAILURE (fd
  * closed) when out of memory. */
@@ -35,11 +34,6 @@ struct peers {
   int64_t uids[MAX_UIDS];
   int nuids;
 };
-
-/* Milliseconds on a monotonic clock; NO_DEADLINE waits forever. */
-#define NO_DEADLINE (-1LL)
-long long deadline_after(long timeout_ms);
-int remaining_ms(long long deadline);
 
 /* Ignore SIGPIPE, and SIGHUP with `ignore_hangup` (a holder outlives its
  * terminal). With `catch_stop`, SIGTERM and SIGINT (unless ignored
@@ -82,9 +76,5 @@ int await_delivery(int sock, const char *peer, long long deadline);
  * peer closes its end, then confirm it with one byte. */
 int receive_handoff(int sock, const char *peer, long long deadline,
                     struct handoff *h);
-
-/* Is `name` (`len` bytes) a valid descriptor name, by systemd's rules
- * (fdname_is_valid): at most 255 characters from space to '~', no ':'. */
-int fdname_is_valid(const char *name, size_t len);
 
 #endif

@@ -11,8 +11,7 @@
 
 #include <fdpass.h>
 
-#include "access.h"   /* fdp_access_mode, shared with the modules */
-#include "platform.h" /* fdp_os_set_cloexec, the library's own */
+#include "access.h" /* fdp_access_mode, shared with the modules */
 
 #include <arpa/inet.h>
 #include <dirent.h>
@@ -30,6 +29,13 @@
 #define FIRST_FD 3
 
 
+static void set_cloexec(int fd)
+{
+  int flags = fcntl(fd, F_GETFD);
+  if (flags >= 0)
+    fcntl(fd, F_SETFD, flags | FD_CLOEXEC);
+}
+
 /* Make every descriptor from `lowest` up close-on-exec: whatever this
  * process inherited or opened must not reach the command. */
 static void cloexec_from(int lowest)
@@ -38,14 +44,14 @@ static void cloexec_from(int lowest)
   if (dir == NULL) { /* no /proc: try every possible number */
     long max = sysconf(_SC_OPEN_MAX);
     for (int fd = lowest; fd < (max > 0 ? max : 1024); fd++)
-      fdp_os_set_cloexec(fd);
+      set_cloexec(fd);
     return;
   }
   struct dirent *entry;
   while ((entry = readdir(dir)) != NULL) {
     int fd = atoi(entry->d_name);
     if (fd >= lowest && fd != dirfd(dir))
-      fdp_os_set_cloexec(fd);
+      set_cloexec(fd);
   }
   closedir(dir);
 }

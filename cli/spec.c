@@ -17,6 +17,8 @@
 
 #include <fdpass.h>
 
+#include "store_wire.h" /* names */
+
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -117,14 +119,14 @@ static int parse_spec(const char *text, struct spec *s)
   /* NAME= is a prefix without '/' or ':' before the first '='. */
   size_t prefix = strcspn(text, "=/:");
   if (text[prefix] == '=') {
-    if (!fdname_is_valid(text, prefix))
-      return usage_error("bad spec '%s': a name is at most 255 characters "
+    if (!fdp_name_is_valid(text, prefix))
+      return usage_error("bad spec '%s': a name is 1 to 255 characters "
                          "from space to '~', without ':'", text);
     memcpy(s->name, text, prefix);
     s->name[prefix] = '\0';
     text += prefix + 1;
   } else {
-    strcpy(s->name, UNNAMED);
+    strcpy(s->name, FDP_UNNAMED);
   }
 
   if (strncmp(text, "fd:", 3) == 0) {

@@ -4,7 +4,7 @@
  * both sides (docs/protocol.md).
  *
  * The first byte picks the side:
- *  - even: a hostile client against the library's holder (running in a
+ *  - even: a hostile client against the holder (holder/) (running in a
  *    thread): the rest is messages, each [length][descriptor count][data],
  *    sent with plain sendmsg while the replies are read. Every reply must
  *    be a well-formed frame with a status documented for its operation,
@@ -24,8 +24,8 @@
 
 #include <fdpass.h>
 
-#include "../core/src/store.h"
-#include "../core/src/store_wire.h"
+#include "holder.h"
+#include "store_wire.h"
 #define FUZZ_NAME "fuzz_store"
 #include "fuzz.h"
 

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * store_holder.c - the library's holder as a process of its own, for
+ * store_holder.c - the holder (holder/) as a process of its own, for
  * test_store: `store_holder PATH [OPTION...]` listens on PATH, writes
  * "ready" on stdout, and serves until SIGTERM (then exits 0).
  *   -l MS    legacy handoff after MS (default -1: never)
@@ -10,7 +10,7 @@
  */
 #define _GNU_SOURCE
 
-#include "../core/src/store.h"
+#include "holder.h"
 
 #include <fdpass.h>
 

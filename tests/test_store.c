@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * test_store.c - the descriptor store: fdpass_connect_holder, fdpass_store,
- * fdpass_fetch, fdpass_list and fdpass_remove against the library's holder
+ * fdpass_fetch, fdpass_list and fdpass_remove against the holder (holder/)
  * running as a real process (store_holder), and against hostile holders
  * and clients. Descriptor counts are checked in this process (FD_TEST) and
  * in the holder's (/proc/PID/fd).
@@ -22,7 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../core/src/store_wire.h"
+#include "store_wire.h"
 
 static char dir[64], path[128];
 

@@ -11,6 +11,7 @@
  * closed before returning.
  */
 #include "internal.h"
+#include "deadline.h"
 #include "platform.h"
 #include "store_wire.h"
 
@@ -18,20 +19,6 @@
 #ifndef _WIN32
 #include <unistd.h>
 #endif
-
-/* Milliseconds left until `deadline` for fdpass_wait; -1 without one. */
-static int remaining_ms(long long deadline)
-{
-  if (deadline < 0)
-    return -1;
-  long long left = deadline - fdp_os_now_ms();
-  return left <= 0 ? 0 : left > 0x7fffffff ? 0x7fffffff : (int)left;
-}
-
-static long long deadline_after(int timeout_ms)
-{
-  return timeout_ms < 0 ? -1 : fdp_os_now_ms() + timeout_ms;
-}
 
 static void close_all(int *fds, size_t n)
 {
@@ -51,7 +38,7 @@ static int send_frame(int sock, const unsigned char *data, size_t len,
     int status = fdpass_send_fds(sock, data, &sent, fds, nfds,
                                  FDPASS_NONBLOCK);
     if (status == FDPASS_EAGAIN) {
-      status = fdpass_wait(sock, FDPASS_WRITABLE, remaining_ms(deadline));
+      status = fdpass_wait(sock, FDPASS_WRITABLE, fdp_remaining_ms(deadline));
       if (status != FDPASS_OK)
         return status;
       continue;
@@ -83,7 +70,7 @@ static int recv_part(int sock, void *buf, size_t len, int *fds,
     int status = fdpass_recv_fds(sock, buf ? buf : scratch, &got,
                                  fds + *nfds, &n, FDPASS_NONBLOCK);
     if (status == FDPASS_EAGAIN) {
-      status = fdpass_wait(sock, FDPASS_READABLE, remaining_ms(deadline));
+      status = fdpass_wait(sock, FDPASS_READABLE, fdp_remaining_ms(deadline));
       if (status != FDPASS_OK)
         return status;
       continue;
@@ -201,7 +188,8 @@ int fdpass_connect_holder(const char *path, int *sock)
     status = fdp_fail(FDPASS_EACCES);
 #endif
   if (status == FDPASS_OK) /* an empty socket buffer: it goes at once */
-    status = send_request(s, FDP_OP_HELLO, "", 0, NULL, 0, -1);
+    status = send_request(s, FDP_OP_HELLO, "", 0, NULL, 0,
+                          FDP_NO_DEADLINE);
   if (status != FDPASS_OK) {
     fdpass_close(s);
     return status;
@@ -216,7 +204,7 @@ int fdpass_store(int sock, const char *name, const int *fds, size_t nfds,
   if (check_name(name) != FDPASS_OK || fds == NULL || nfds == 0 ||
       nfds > FDPASS_MAX_FDS || timeout_ms < -1)
     return fdp_fail(FDPASS_EINVAL);
-  long long deadline = deadline_after(timeout_ms);
+  long long deadline = fdp_deadline_after(timeout_ms);
   int status = send_request(sock, FDP_OP_STORE, name, strlen(name), fds,
                             nfds, deadline);
   if (status == FDPASS_OK)
@@ -228,7 +216,7 @@ int fdpass_remove(int sock, const char *name, int timeout_ms)
 {
   if (check_name(name) != FDPASS_OK || timeout_ms < -1)
     return fdp_fail(FDPASS_EINVAL);
-  long long deadline = deadline_after(timeout_ms);
+  long long deadline = fdp_deadline_after(timeout_ms);
   int status = send_request(sock, FDP_OP_REMOVE, name, strlen(name), NULL,
                             0, deadline);
   if (status == FDPASS_OK)
@@ -340,7 +328,7 @@ int fdpass_fetch(int sock, const char *name, int *fds, size_t *nfds,
       (fds == NULL && *nfds > 0) || (names && names_size == 0) ||
       timeout_ms < -1)
     return fdp_fail(FDPASS_EINVAL);
-  long long deadline = deadline_after(timeout_ms);
+  long long deadline = fdp_deadline_after(timeout_ms);
   size_t cap = *nfds, count = 0;
   /* Without `names` any length fits: the names are read and dropped. */
   int status = send_query(sock, FDP_OP_FETCH, name, cap,
@@ -357,7 +345,7 @@ int fdpass_list(int sock, char *names, size_t names_size, int timeout_ms)
 {
   if (names == NULL || names_size == 0 || timeout_ms < -1)
     return fdp_fail(FDPASS_EINVAL);
-  long long deadline = deadline_after(timeout_ms);
+  long long deadline = fdp_deadline_after(timeout_ms);
   int status = send_query(sock, FDP_OP_LIST, NULL, 0, names_size, deadline);
   struct fdp_frame f;
   int none[1];

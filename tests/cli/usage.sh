@@ -82,7 +82,7 @@ usage_error "fdpass send: bad spec 'tcp:nohost': expected tcp:HOST:PORT" \
 usage_error "the port must be 0 to 65535" send s.sock tcp:h:65536
 usage_error "fdpass send: 254 specs: one message carries at most 253" \
   send s.sock $(seq 254)
-usage_error "fdpass store: a stored descriptor needs a name of 1 to 255" \
+usage_error "fdpass store: bad spec '=in': a name is 1 to 255 characters" \
   store --timeout 0 s.sock =in
 [ "$(ls)" = "$(printf "err\nout")" ] || fail "usage errors left files: $(ls)"
 passed "help, version and every usage error (exit 2, one line, no files)"

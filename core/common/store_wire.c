@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* store_wire.c - encoding and decoding of the descriptor store's frames. */
+/* store_wire.c - see store_wire.h. */
 #include "internal.h"
 #include "store_wire.h"
 
@@ -73,4 +73,16 @@ int fdp_names_are_valid(const char *names, size_t len, size_t count)
     start = end + 1;
   }
   return found == count;
+}
+
+size_t fdp_handoff_encode(char *message, size_t len)
+{
+  const char *names = message + 1;
+  size_t n = strlen(FDP_UNNAMED);
+  message[0] = 0;
+  for (size_t at = 0; at < len; at += n + 1)
+    if (len - at < n || memcmp(names + at, FDP_UNNAMED, n) != 0 ||
+        (at + n < len && names[at + n] != ':'))
+      return 1 + len;
+  return 1;
 }

@@ -1,12 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * store.h - the descriptor holder inside the library: a store of named
- * descriptors and the loop that serves it (docs/protocol.md). Internal,
- * not exported: the fdpass command links the static library and is a
- * thin layer over this. POSIX only.
+ * holder.h - the descriptor holder, a component of its own over the public
+ * API and the store's wire codec: a store of named descriptors and the
+ * loop that serves it (docs/protocol.md). `fdpass hold` is a thin layer
+ * over it; the tests, the fuzzer and the benchmark run it too. Not part
+ * of the library. POSIX only.
  */
-#ifndef FDPASS_STORE_H
-#define FDPASS_STORE_H
+#ifndef FDPASS_HOLDER_H
+#define FDPASS_HOLDER_H
 
 #include <stddef.h>
 #include <stdint.h>

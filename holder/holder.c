@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * store_holder.c - the holder: a store of named descriptors, and an event
+ * holder.c - the holder: a store of named descriptors, and an event
  * loop (poll) that serves it to many clients at once. Every socket call is
  * non-blocking, and every client has a deadline for what it owes (the
  * rest of a request, reading its reply), so no client can hold up another.
@@ -10,9 +10,13 @@
  * reply that cannot go out at once is queued with duplicates of its
  * descriptors, so that a later store or remove cannot close them under it.
  */
-#include "internal.h"
-#include "store.h"
-#include "platform.h"
+#define _GNU_SOURCE
+
+#include "holder.h"
+
+#include <fdpass.h>
+
+#include "deadline.h"
 #include "store_wire.h"
 
 #include <errno.h>
@@ -254,7 +258,7 @@ static int flush(struct client *c)
       f->nfds = 0;
     }
     f->pos += len;
-    c->deadline = fdp_os_now_ms() + REQUEST_MS; /* it reads: more time */
+    c->deadline = fdp_now_ms() + REQUEST_MS; /* it reads: more time */
     if (f->pos < f->len)
       return FDPASS_OK;
     c->out = f->next;
@@ -296,7 +300,7 @@ static int queue(struct client *c, const struct fdp_frame *header,
   f->fds = dups;
   *(c->out_last ? &c->out_last->next : &c->out) = f;
   c->out_last = f;
-  c->deadline = fdp_os_now_ms() + REQUEST_MS;
+  c->deadline = fdp_now_ms() + REQUEST_MS;
   return FDPASS_OK;
 }
 
@@ -468,10 +472,8 @@ static int receive(const struct fdp_holder *h, struct client *c)
       if (status == FDPASS_EAGAIN)
         return FDPASS_OK;
       if (status == FDPASS_ETRUNC) { /* EMFILE here, or a surplus */
-        c->fds_lost = fdp_code_from_os(fdp_os_lost_fds_cause(c->sock)) ==
-                              FDPASS_EMFILE
-                          ? FDPASS_EMFILE
-                          : FDPASS_EPROTO;
+        c->fds_lost =
+            fdpass_os_error() == EMFILE ? FDPASS_EMFILE : FDPASS_EPROTO;
         status = FDPASS_OK;
       }
       if (status != FDPASS_OK)
@@ -479,7 +481,7 @@ static int receive(const struct fdp_holder *h, struct client *c)
       c->nfds += nfds;
       c->in_len += len;
       if (!c->started || c->in_len == len)
-        c->deadline = fdp_os_now_ms() + REQUEST_MS;
+        c->deadline = fdp_now_ms() + REQUEST_MS;
       c->started = 1;
     }
     if (!have_header && c->in_len == FDP_WIRE_HEADER) {
@@ -505,16 +507,15 @@ static int receive(const struct fdp_holder *h, struct client *c)
     c->nfds = 0;
     c->fds_lost = 0;
     c->in_len = 0;
-    c->deadline = fdp_os_now_ms() + (c->out ? REQUEST_MS : IDLE_MS);
+    c->deadline = fdp_now_ms() + (c->out ? REQUEST_MS : IDLE_MS);
     if (status != FDPASS_OK)
       return status;
   }
   return FDPASS_OK;
 }
 
-/* The one-message handoff of fdpass 1.1 for a client that asked nothing:
- * a 0 byte with every descriptor, then the names unless all are
- * "unknown", then the end of the stream. */
+/* The one-message handoff of fdpass 1.1 for a client that asked nothing
+ * (store_wire.h). */
 static void legacy_handoff(const struct fdp_holder *h, struct client *c)
 {
   struct fdp_store *s = h->store;
@@ -525,15 +526,13 @@ static void legacy_handoff(const struct fdp_holder *h, struct client *c)
   if (message == NULL)
     return;
   int fds[FDPASS_MAX_FDS];
-  size_t nfds = 0, len = 0, named = 0;
+  size_t nfds = 0, len = 0;
   for (struct entry *e = s->first; e; e = e->next) {
     append_names(message + 1, &len, e, e->nfds);
     memcpy(fds + nfds, e->fds, e->nfds * sizeof(int));
     nfds += e->nfds;
-    named |= e->name_len != 7 || memcmp(entry_name(e), "unknown", 7) != 0;
   }
-  message[0] = 0;
-  len = named ? len + 1 : 1;
+  len = fdp_handoff_encode(message, len);
   /* Small enough for an idle socket's buffer: sent at once or not at all. */
   (void)fdpass_send_fds(c->sock, message, &len, fds, nfds, FDPASS_NONBLOCK);
   free(message);
@@ -586,7 +585,7 @@ static int accept_client(const struct fdp_holder *h, struct client **out)
   }
   c->sock = sock;
   c->rights = rights;
-  c->deadline = fdp_os_now_ms() + (h->legacy_ms >= 0 ? h->legacy_ms : IDLE_MS);
+  c->deadline = fdp_now_ms() + (h->legacy_ms >= 0 ? h->legacy_ms : IDLE_MS);
   *out = c;
   return FDPASS_OK;
 }
@@ -606,7 +605,7 @@ int fdp_holder_serve(const struct fdp_holder *h)
   long long accept_paused_until = 0;
   int status = FDPASS_OK;
   for (;;) {
-    long long now = fdp_os_now_ms(), wake = now + IDLE_MS;
+    long long now = fdp_now_ms(), wake = now + IDLE_MS;
     int accepting = n < MAX_CLIENTS && now >= accept_paused_until;
     polled[0] = (struct pollfd){.fd = h->stop_fd, .events = POLLIN};
     polled[1] = (struct pollfd){.fd = accepting ? h->listener : -1,
@@ -623,10 +622,10 @@ int fdp_holder_serve(const struct fdp_holder *h)
     }
     int timeout = wake <= now ? 0 : (int)(wake - now);
     if (poll(polled, n + 2, timeout) < 0 && errno != EINTR)
-      return fdp_fail_os(errno);
+      return errno == ENOMEM ? FDPASS_ENOMEM : FDPASS_EINVAL;
     if (polled[0].revents)
       break;
-    now = fdp_os_now_ms();
+    now = fdp_now_ms();
     /* Serve the clients first: the array changes below. */
     for (size_t i = 0; i < n;) {
       struct client *c = clients[i];
