@@ -23,6 +23,7 @@ struct options {
   int mode;            /* --mode (hold); 0600 by default */
   long long gid;       /* --group (hold); -1: none */
   const char *from;    /* --from OLD (hold) */
+  size_t max_connections, max_stored; /* hold; 0: the holder's defaults */
   const char *names[MAX_NAMES]; /* --name (exec) */
   int nnames;
 };

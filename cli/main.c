@@ -25,7 +25,8 @@ static const char help[] =
   "                   [-- COMMAND [ARG...]]\n"
   "       fdpass hold [--allow-uid UID]... [--read-uid UID]... [--write-uid UID]...\n"
   "                   [--read-gid GID]... [--write-gid GID]... [--mode MODE]\n"
-  "                   [--group GROUP] [--from OLD] SOCKET [SPEC...]\n"
+  "                   [--group GROUP] [--max-connections N] [--max-stored N]\n"
+  "                   [--from OLD] SOCKET [SPEC...]\n"
   "       fdpass exec [--timeout SECONDS] [--peer-uid UID]... [--name NAME]...\n"
   "                   SOCKET [-- COMMAND [ARG...]]\n"
   "       fdpass store [--timeout SECONDS] [--peer-uid UID]... SOCKET NAME=SPEC...\n"
@@ -67,6 +68,10 @@ static const char help[] =
   "                     (hold) who may fetch and list, who may store and remove\n"
   "  --mode MODE        (hold) the socket file's mode, e.g. 0660 (default 0600)\n"
   "  --group GROUP      (hold) the socket file's group\n"
+  "  --max-connections N, --max-stored N\n"
+  "                     (hold) what one uid other than root and ours may use:\n"
+  "                     clients at once (default 64), descriptors stored\n"
+  "                     (default 1000)\n"
   "  --from OLD         (hold) start with everything the holder at OLD keeps\n"
   "  --name NAME        (exec) only the descriptors stored under NAME\n"
   "\n"
@@ -97,7 +102,7 @@ static const struct verb {
 
 enum { OPT_TIMEOUT = 256, OPT_PEER_UID, OPT_ALLOW_UID, OPT_READ_UID,
        OPT_WRITE_UID, OPT_READ_GID, OPT_WRITE_GID, OPT_MODE, OPT_GROUP,
-       OPT_FROM, OPT_NAME };
+       OPT_FROM, OPT_NAME, OPT_MAX_CONNECTIONS, OPT_MAX_STORED };
 
 static const struct option long_options[] = {
   {"help", no_argument, NULL, 'h'},
@@ -112,13 +117,15 @@ static const struct option long_options[] = {
   {"group", required_argument, NULL, OPT_GROUP},
   {"from", required_argument, NULL, OPT_FROM},
   {"name", required_argument, NULL, OPT_NAME},
+  {"max-connections", required_argument, NULL, OPT_MAX_CONNECTIONS},
+  {"max-stored", required_argument, NULL, OPT_MAX_STORED},
   {NULL, 0, NULL, 0},
 };
 
 /* The verbs that take each option (indexed like long_options). */
 static const int option_verbs[] = {
   ~0, SEND | RECV | EXEC | STORE | LIST | REMOVE | HOLD, CONNECTS | HOLD,
-  RECV | HOLD, HOLD, HOLD, HOLD, HOLD, HOLD, HOLD, HOLD, EXEC,
+  RECV | HOLD, HOLD, HOLD, HOLD, HOLD, HOLD, HOLD, HOLD, EXEC, HOLD, HOLD,
 };
 
 static int parse_timeout(const char *text, long *ms)
@@ -163,6 +170,20 @@ static int parse_mode(const char *text, int *mode)
   return 0;
 }
 
+/* A limit of --max-connections or --max-stored: 1 or more. */
+static int parse_limit(const char *option, const char *text, size_t *limit)
+{
+  char *end;
+  errno = 0;
+  unsigned long long value = strtoull(text, &end, 10);
+  if (end == text || *end || errno || text[0] == '-' || value == 0 ||
+      value > 1000000000)
+    return usage_error("bad --%s '%s': expected a number from 1", option,
+                       text);
+  *limit = (size_t)value;
+  return 0;
+}
+
 static int parse_group(const char *text, long long *gid)
 {
   struct peers one = {.nuids = 0};
@@ -204,6 +225,10 @@ static int parse_option(int opt, const char *value, struct options *o)
   case OPT_FROM:
     o->from = value;
     return 0;
+  case OPT_MAX_CONNECTIONS:
+    return parse_limit("max-connections", value, &o->max_connections);
+  case OPT_MAX_STORED:
+    return parse_limit("max-stored", value, &o->max_stored);
   default: /* OPT_NAME */
     if (o->nnames == MAX_NAMES)
       return usage_error("at most %d --name options", MAX_NAMES);

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * holder.c - the holder: a store of named descriptors, and an event
- * loop (poll) that serves it to many clients at once. Every socket call is
- * non-blocking, and every client has a deadline for what it owes (the
- * rest of a request, reading its reply), so no client can hold up another.
+ * holder.c - the holder's event loop (poll): it serves the store
+ * (store.c) to many clients at once. Every socket call is non-blocking,
+ * every client has a deadline for what it owes (the rest of a request,
+ * reading its reply), and nothing that came from a client is closed here
+ * (closer.c), so no client can hold up another.
  *
  * A request takes effect only once its frame is complete and checked: a
  * client that dies or stalls mid-request leaves nothing half-stored. A
@@ -13,18 +14,26 @@
 #define _GNU_SOURCE
 
 #include "holder.h"
+#include "store.h"
 
 #include <fdpass.h>
 
+#include "closer.h"
 #include "deadline.h"
 #include "store_wire.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#ifdef __linux__
+#include <linux/sockios.h> /* SIOCOUTQ */
+#endif
+#include <sys/socket.h>
 #include <unistd.h>
 
 /* Milliseconds a client has for a request once it started one, and for
@@ -34,166 +43,14 @@
 /* After accept fails for want of descriptors, pause accepting this long
  * (the pending connection keeps the listener readable). */
 #define ACCEPT_PAUSE_MS 100
+/* Clients at once, of which the last RESERVED only root and the holder's
+ * own uid may take. */
 #define MAX_CLIENTS 1024
-
-/* ---- the store ------------------------------------------------------ */
-
-struct entry {
-  struct entry *next, *prev; /* the holder's order */
-  struct entry *chain;       /* the next in this hash bucket */
-  uint32_t hash;
-  size_t nfds, name_len;
-  int fds[]; /* then the name, not terminated */
-};
-
-static const char *entry_name(const struct entry *e)
-{
-  return (const char *)(e->fds + e->nfds);
-}
-
-struct fdp_store {
-  struct entry *first, *last;
-  struct entry **buckets;
-  size_t nbuckets, nentries;
-  size_t nfds;        /* descriptors stored */
-  size_t names_bytes; /* their names joined by ':', with a final NUL */
-};
-
-static uint32_t hash_name(const char *name, size_t len)
-{
-  uint32_t h = 2166136261u; /* FNV-1a */
-  for (size_t i = 0; i < len; i++)
-    h = (h ^ (unsigned char)name[i]) * 16777619u;
-  return h;
-}
-
-struct fdp_store *fdp_store_new(void)
-{
-  struct fdp_store *s = calloc(1, sizeof *s);
-  if (s == NULL)
-    return NULL;
-  s->nbuckets = 64;
-  s->buckets = calloc(s->nbuckets, sizeof *s->buckets);
-  if (s->buckets == NULL) {
-    free(s);
-    return NULL;
-  }
-  return s;
-}
-
-static void close_fds(const int *fds, size_t n)
-{
-  for (size_t i = 0; i < n; i++)
-    close(fds[i]);
-}
-
-void fdp_store_free(struct fdp_store *s)
-{
-  if (s == NULL)
-    return;
-  for (struct entry *e = s->first, *next; e; e = next) {
-    next = e->next;
-    close_fds(e->fds, e->nfds);
-    free(e);
-  }
-  free(s->buckets);
-  free(s);
-}
-
-size_t fdp_store_count(const struct fdp_store *s)
-{
-  return s->nfds;
-}
-
-static struct entry **find(struct fdp_store *s, const char *name, size_t len,
-                           uint32_t hash)
-{
-  struct entry **at = &s->buckets[hash & (s->nbuckets - 1)];
-  for (; *at; at = &(*at)->chain)
-    if ((*at)->hash == hash && (*at)->name_len == len &&
-        memcmp(entry_name(*at), name, len) == 0)
-      break;
-  return at;
-}
-
-/* Double the buckets when the entries outnumber them, so that a lookup
- * costs the same among 10,000 names as among 1. */
-static void grow(struct fdp_store *s)
-{
-  size_t n = s->nbuckets * 2;
-  struct entry **buckets = calloc(n, sizeof *buckets);
-  if (buckets == NULL)
-    return; /* longer chains, still correct */
-  for (struct entry *e = s->first; e; e = e->next) {
-    e->chain = buckets[e->hash & (n - 1)];
-    buckets[e->hash & (n - 1)] = e;
-  }
-  free(s->buckets);
-  s->buckets = buckets;
-  s->nbuckets = n;
-}
-
-static size_t entry_names_bytes(const struct entry *e)
-{
-  return e->nfds * (e->name_len + 1);
-}
-
-int fdp_store_put(struct fdp_store *s, const char *name, size_t len,
-                  const int *fds, size_t nfds)
-{
-  if (!fdp_name_is_valid(name, len) || nfds == 0 || nfds > FDPASS_MAX_FDS)
-    return FDPASS_EINVAL;
-  struct entry *e = malloc(sizeof *e + nfds * sizeof(int) + len);
-  if (e == NULL)
-    return FDPASS_ENOMEM;
-  e->hash = hash_name(name, len);
-  e->nfds = nfds;
-  e->name_len = len;
-  memcpy(e->fds, fds, nfds * sizeof(int));
-  memcpy((char *)(e->fds + nfds), name, len);
-  struct entry **at = find(s, name, len, e->hash);
-  struct entry *old = *at;
-  e->chain = old ? old->chain : NULL;
-  *at = e;
-  if (old) { /* the new descriptors take the old ones' place */
-    e->prev = old->prev;
-    e->next = old->next;
-    s->nfds -= old->nfds;
-    s->names_bytes -= entry_names_bytes(old);
-    close_fds(old->fds, old->nfds);
-    free(old);
-  } else {
-    e->prev = s->last;
-    e->next = NULL;
-    s->nentries++;
-  }
-  *(e->prev ? &e->prev->next : &s->first) = e;
-  *(e->next ? &e->next->prev : &s->last) = e;
-  s->nfds += nfds;
-  s->names_bytes += entry_names_bytes(e);
-  if (s->nentries > s->nbuckets)
-    grow(s);
-  return FDPASS_OK;
-}
-
-static int store_remove(struct fdp_store *s, const char *name, size_t len)
-{
-  struct entry **at = find(s, name, len, hash_name(name, len));
-  struct entry *e = *at;
-  if (e == NULL)
-    return FDPASS_ENONAME;
-  *at = e->chain;
-  *(e->prev ? &e->prev->next : &s->first) = e->next;
-  *(e->next ? &e->next->prev : &s->last) = e->prev;
-  s->nentries--;
-  s->nfds -= e->nfds;
-  s->names_bytes -= entry_names_bytes(e);
-  close_fds(e->fds, e->nfds);
-  free(e);
-  return FDPASS_OK;
-}
-
-/* ---- clients -------------------------------------------------------- */
+#define RESERVED 64
+/* Log lines per second; the rest are counted. */
+#define LOG_LINES 10
+/* How often to look whether a client read the one-message handoff. */
+#define LEGACY_CHECK_MS 10
 
 #define RIGHT_READ 1
 #define RIGHT_WRITE 2
@@ -208,41 +65,108 @@ struct out_frame {
 
 struct client {
   int sock, rights;
-  int started;        /* a byte of a request has come */
+  int64_t uid;
+  int privileged;     /* root or the holder's uid: no limit */
+  int started;        /* a byte has come: it speaks the protocol */
   int closing;        /* close once the queued output is out */
   long long deadline; /* by when it must do what it owes */
+  long long legacy_at; /* when to send the one-message handoff (0: never) */
+  size_t legacy_sent;  /* its length once sent */
   unsigned char in[FDP_WIRE_HEADER + FDP_WIRE_MAX_REQUEST];
   size_t in_len;
   struct fdp_frame frame; /* decoded once in_len covers the header */
   int fds[FDPASS_MAX_FDS];
   size_t nfds;
-  int fds_lost; /* not every descriptor came: FDPASS_EMFILE (no slot
-                   here) or FDPASS_EPROTO (more than a frame carries) */
+  int fds_bad; /* not every descriptor came: FDPASS_EMFILE (no slot here),
+                  or FDPASS_EPROTO (more than a frame carries, or not on
+                  its first byte) */
   struct out_frame *out, *out_last;
 };
 
-static void log_text(const struct fdp_holder *h, const char *text)
+/* Everything the loop changes while it serves. */
+struct loop {
+  const struct fdp_holder *h;
+  struct fdp_store *store;
+  struct closer *closer;
+  struct client *clients[MAX_CLIENTS];
+  size_t n;
+  size_t max_connections, max_stored;
+  long long accept_paused_until;
+  long long log_window; /* when the current second of logging began */
+  unsigned log_lines;   /* lines logged in it */
+  unsigned long log_suppressed;
+};
+
+/* ---- logging, at most LOG_LINES a second ----------------------------- */
+
+static void log_write(const struct loop *l, const char *text)
 {
-  if (h->log)
-    h->log(h->log_context, text);
+  if (l->h->log)
+    l->h->log(l->h->log_context, text);
 }
 
-static void drop_client(struct client *c)
+/* Say how many lines were left out once their second is over. */
+static void log_catch_up(struct loop *l, long long now)
 {
-  close_fds(c->fds, c->nfds);
+  if (now - l->log_window < 1000)
+    return;
+  if (l->log_suppressed > 0) {
+    char text[96];
+    snprintf(text, sizeof text, "%lu more lines like these left out",
+             l->log_suppressed);
+    log_write(l, text);
+  }
+  l->log_window = now;
+  l->log_lines = 0;
+  l->log_suppressed = 0;
+}
+
+static void log_line(struct loop *l, const char *format, ...)
+{
+  log_catch_up(l, fdp_now_ms());
+  if (l->log_lines >= LOG_LINES) {
+    l->log_suppressed++;
+    return;
+  }
+  l->log_lines++;
+  char text[256];
+  va_list args;
+  va_start(args, format);
+  vsnprintf(text, sizeof text, format, args);
+  va_end(args);
+  log_write(l, text);
+}
+
+/* ---- output ---------------------------------------------------------- */
+
+static void free_frame(struct loop *l, struct out_frame *f)
+{
+  closer_close(l->closer, f->fds, f->nfds);
+  free(f->fds);
+  free(f);
+}
+
+static void drop_client(struct loop *l, struct client *c)
+{
+  closer_close(l->closer, c->fds, c->nfds);
   for (struct out_frame *f = c->out, *next; f; f = next) {
     next = f->next;
-    close_fds(f->fds, f->nfds);
-    free(f->fds);
-    free(f);
+    free_frame(l, f);
   }
-  close(c->sock);
+  closer_close(l->closer, &c->sock, 1);
   free(c);
+}
+
+/* The deadline of a client with nothing queued: the rest of a request it
+ * started, or a whole idle period. */
+static long long next_deadline(const struct client *c, long long now)
+{
+  return now + (c->out || c->in_len ? REQUEST_MS : IDLE_MS);
 }
 
 /* Send what is queued, without blocking. FDPASS_OK also when some is left
  * (the client reads slowly); another status when the client is gone. */
-static int flush(struct client *c)
+static int flush(struct loop *l, struct client *c)
 {
   while (c->out) {
     struct out_frame *f = c->out;
@@ -254,7 +178,7 @@ static int flush(struct client *c)
     if (status != FDPASS_OK)
       return status;
     if (f->pos == 0) { /* the descriptors went with the first byte */
-      close_fds(f->fds, f->nfds);
+      closer_close(l->closer, f->fds, f->nfds);
       f->nfds = 0;
     }
     f->pos += len;
@@ -262,17 +186,18 @@ static int flush(struct client *c)
     if (f->pos < f->len)
       return FDPASS_OK;
     c->out = f->next;
-    free(f->fds);
-    free(f);
+    free_frame(l, f);
   }
   c->out_last = NULL;
+  c->deadline = next_deadline(c, fdp_now_ms());
   return FDPASS_OK;
 }
 
 /* Queue one frame: `header`, then `payload`, with `fds` (borrowed:
  * duplicated). FDPASS_ENOMEM or FDPASS_EMFILE when it cannot be. */
-static int queue(struct client *c, const struct fdp_frame *header,
-                 const void *payload, const int *fds, size_t nfds)
+static int queue(struct loop *l, struct client *c,
+                 const struct fdp_frame *header, const void *payload,
+                 const int *fds, size_t nfds)
 {
   size_t len = FDP_WIRE_HEADER + header->length;
   struct out_frame *f = malloc(sizeof *f + len);
@@ -286,7 +211,7 @@ static int queue(struct client *c, const struct fdp_frame *header,
     if ((dups[i] = fcntl(fds[i], F_DUPFD_CLOEXEC, 0)) < 0) {
       int code = errno == EMFILE || errno == ENFILE ? FDPASS_EMFILE
                                                     : FDPASS_ENOMEM;
-      close_fds(dups, i);
+      closer_close(l->closer, dups, i);
       free(dups);
       free(f);
       return code;
@@ -306,8 +231,8 @@ static int queue(struct client *c, const struct fdp_frame *header,
 
 /* A reply without descriptors or payload, or an FDPASS_ETRUNC reply with
  * the count and the size the names need. */
-static int reply(struct client *c, unsigned op, int status, size_t count,
-                 size_t names_size)
+static int reply(struct loop *l, struct client *c, unsigned op, int status,
+                 size_t count, size_t names_size)
 {
   struct fdp_frame f = {op, status, 0, 0, 0};
   unsigned char sizes[8];
@@ -316,8 +241,10 @@ static int reply(struct client *c, unsigned op, int status, size_t count,
     fdp_wire_put32(sizes + 4, (uint32_t)names_size);
     f.length = sizeof sizes;
   }
-  return queue(c, &f, sizes, NULL, 0);
+  return queue(l, c, &f, sizes, NULL, 0);
 }
+
+/* ---- requests -------------------------------------------------------- */
 
 /* Append `e`'s name `times` times to `out` at *len, joined by ':'. */
 static void append_names(char *out, size_t *len, const struct entry *e,
@@ -333,27 +260,28 @@ static void append_names(char *out, size_t *len, const struct entry *e,
 
 /* Fetch: one frame per FDPASS_MAX_FDS descriptors, each with their names;
  * the whole store when `len` is 0. */
-static int fetch(struct client *c, struct fdp_store *s, const char *name,
+static int fetch(struct loop *l, struct client *c, const char *name,
                  size_t len, size_t cap, size_t names_size)
 {
+  struct fdp_store *s = l->store;
   struct entry *only = NULL;
   if (len > 0) {
-    only = *find(s, name, len, hash_name(name, len));
+    only = store_find(s, name, len);
     if (only == NULL)
-      return reply(c, FDP_OP_FETCH, FDPASS_ENONAME, 0, 0);
+      return reply(l, c, FDP_OP_FETCH, FDPASS_ENONAME, 0, 0);
   }
   size_t count = only ? only->nfds : s->nfds;
   size_t needed = only ? entry_names_bytes(only) : s->names_bytes;
   if (needed == 0)
     needed = 1;
   if (count > cap || needed > names_size)
-    return reply(c, FDP_OP_FETCH, FDPASS_ETRUNC, count, needed);
+    return reply(l, c, FDP_OP_FETCH, FDPASS_ETRUNC, count, needed);
   if (count == 0)
-    return reply(c, FDP_OP_FETCH, FDPASS_OK, 0, 0);
+    return reply(l, c, FDP_OP_FETCH, FDPASS_OK, 0, 0);
 
   char *names = malloc(FDPASS_MAX_FDS * (FDP_NAME_MAX + 1));
   if (names == NULL)
-    return reply(c, FDP_OP_FETCH, FDPASS_ENOMEM, 0, 0);
+    return reply(l, c, FDP_OP_FETCH, FDPASS_ENOMEM, 0, 0);
   int fds[FDPASS_MAX_FDS];
   size_t nfds = 0, names_len = 0, sent = 0;
   /* The frames go out only when all were queued: all or nothing. */
@@ -369,7 +297,7 @@ static int fetch(struct client *c, struct fdp_store *s, const char *name,
         struct fdp_frame f = {FDP_OP_FETCH, FDPASS_OK, (unsigned)nfds,
                               sent < count ? FDP_WIRE_MORE : 0,
                               (uint32_t)names_len};
-        status = queue(c, &f, names, fds, nfds);
+        status = queue(l, c, &f, names, fds, nfds);
         nfds = names_len = 0;
       }
     }
@@ -378,36 +306,56 @@ static int fetch(struct client *c, struct fdp_store *s, const char *name,
     struct out_frame **from = mark ? &mark->next : &c->out;
     for (struct out_frame *f = *from, *next; f; f = next) {
       next = f->next;
-      close_fds(f->fds, f->nfds);
-      free(f->fds);
-      free(f);
+      free_frame(l, f);
     }
     *from = NULL;
     c->out_last = mark;
-    return reply(c, FDP_OP_FETCH, status, 0, 0);
+    return reply(l, c, FDP_OP_FETCH, status, 0, 0);
   }
   return FDPASS_OK;
 }
 
-static int list(struct client *c, struct fdp_store *s, size_t names_size)
+static int list(struct loop *l, struct client *c, size_t names_size)
 {
+  struct fdp_store *s = l->store;
   size_t needed = s->names_bytes ? s->names_bytes : 1;
   if (needed > names_size)
-    return reply(c, FDP_OP_LIST, FDPASS_ETRUNC, s->nfds, needed);
+    return reply(l, c, FDP_OP_LIST, FDPASS_ETRUNC, s->nfds, needed);
   char *names = malloc(needed);
   if (names == NULL)
-    return reply(c, FDP_OP_LIST, FDPASS_ENOMEM, 0, 0);
+    return reply(l, c, FDP_OP_LIST, FDPASS_ENOMEM, 0, 0);
   size_t len = 0;
   for (struct entry *e = s->first; e; e = e->next)
     append_names(names, &len, e, e->nfds);
   struct fdp_frame f = {FDP_OP_LIST, FDPASS_OK, 0, 0, (uint32_t)len};
-  int status = queue(c, &f, names, NULL, 0);
+  int status = queue(l, c, &f, names, NULL, 0);
   free(names);
   return status;
 }
 
+/* Store what the client sent under `name`, within its uid's share. */
+static int store(struct loop *l, struct client *c, const char *name,
+                 size_t len)
+{
+  if (!c->privileged) {
+    const struct entry *old = store_find(l->store, name, len);
+    size_t mine = store_stored_by(l->store, c->uid);
+    if (old && old->owner == c->uid)
+      mine -= old->nfds; /* replaced */
+    if (mine + c->nfds > l->max_stored) {
+      log_line(l, "uid %lld may store no more than %zu descriptors",
+               (long long)c->uid, l->max_stored);
+      return FDPASS_EMFILE;
+    }
+  }
+  int status = store_put(l->store, c->uid, name, len, c->fds, c->nfds);
+  if (status == FDPASS_OK)
+    c->nfds = 0; /* the store owns them now */
+  return status;
+}
+
 /* Carry out the complete, well-formed request in c->in. */
-static int serve_request(const struct fdp_holder *h, struct client *c)
+static int serve_request(struct loop *l, struct client *c)
 {
   const struct fdp_frame *f = &c->frame;
   const unsigned char *payload = c->in + FDP_WIRE_HEADER;
@@ -427,38 +375,35 @@ static int serve_request(const struct fdp_holder *h, struct client *c)
        : f->op == FDP_OP_FETCH ? len == 0 || named
                                : named);
   int status = FDPASS_OK;
-  if (!well_formed)
+  if (!well_formed || c->fds_bad == FDPASS_EPROTO)
     status = FDPASS_EPROTO;
   else if (f->op == FDP_OP_HELLO)
     return FDPASS_OK; /* never answered: it only says "no 1.1 handoff" */
   else if (!(c->rights & need))
     status = FDPASS_EACCES;
-  else if (c->fds_lost)
-    status = c->fds_lost; /* no slot here for all of them, or a surplus */
+  else if (c->fds_bad)
+    status = c->fds_bad; /* no slot here for all of them */
   if (status == FDPASS_EPROTO)
     c->closing = 1;
   if (status != FDPASS_OK)
-    return reply(c, f->op, status, 0, 0);
+    return reply(l, c, f->op, status, 0, 0);
 
   switch (f->op) {
   case FDP_OP_STORE:
-    status = fdp_store_put(h->store, name, len, c->fds, c->nfds);
-    if (status == FDPASS_OK)
-      c->nfds = 0; /* the store owns them now */
-    return reply(c, f->op, status, 0, 0);
+    return reply(l, c, f->op, store(l, c, name, len), 0, 0);
   case FDP_OP_REMOVE:
-    return reply(c, f->op, store_remove(h->store, name, len), 0, 0);
+    return reply(l, c, f->op, store_remove(l->store, name, len), 0, 0);
   case FDP_OP_FETCH:
-    return fetch(c, h->store, name, len, fdp_wire_get32(payload),
+    return fetch(l, c, name, len, fdp_wire_get32(payload),
                  fdp_wire_get32(payload + 4));
   default:
-    return list(c, h->store, fdp_wire_get32(payload + 4));
+    return list(l, c, fdp_wire_get32(payload + 4));
   }
 }
 
 /* Read what the client sent, without blocking; serve each request as its
  * frame completes. Not FDPASS_OK: drop the client. */
-static int receive(const struct fdp_holder *h, struct client *c)
+static int receive(struct loop *l, struct client *c)
 {
   while (!c->out && !c->closing) {
     int have_header = c->in_len >= FDP_WIRE_HEADER;
@@ -472,12 +417,15 @@ static int receive(const struct fdp_holder *h, struct client *c)
       if (status == FDPASS_EAGAIN)
         return FDPASS_OK;
       if (status == FDPASS_ETRUNC) { /* EMFILE here, or a surplus */
-        c->fds_lost =
+        c->fds_bad =
             fdpass_os_error() == EMFILE ? FDPASS_EMFILE : FDPASS_EPROTO;
         status = FDPASS_OK;
       }
       if (status != FDPASS_OK)
         return status;
+      /* A frame's descriptors come with its first byte, nowhere else. */
+      if (nfds > 0 && c->in_len > 0)
+        c->fds_bad = FDPASS_EPROTO;
       c->nfds += nfds;
       c->in_len += len;
       if (!c->started || c->in_len == len)
@@ -487,9 +435,9 @@ static int receive(const struct fdp_holder *h, struct client *c)
     if (!have_header && c->in_len == FDP_WIRE_HEADER) {
       if (fdp_wire_decode(c->in, &c->frame) != FDPASS_OK ||
           c->frame.length > FDP_WIRE_MAX_REQUEST) {
-        log_text(h, "a client does not speak the protocol (dropped)");
+        log_line(l, "a client does not speak the protocol (dropped)");
         c->closing = 1;
-        return reply(c, FDP_OP_STORE, FDPASS_EPROTO, 0, 0);
+        return reply(l, c, FDP_OP_STORE, FDPASS_EPROTO, 0, 0);
       }
       continue;
     }
@@ -497,28 +445,28 @@ static int receive(const struct fdp_holder *h, struct client *c)
         c->in_len < FDP_WIRE_HEADER + c->frame.length)
       continue;
     /* A complete frame; its descriptors came with it or never will. */
-    if (c->nfds != c->frame.nfds && !c->fds_lost) {
-      c->closing = 1;
-      status = reply(c, c->frame.op, FDPASS_EPROTO, 0, 0);
-    } else {
-      status = serve_request(h, c);
-    }
-    close_fds(c->fds, c->nfds);
+    if (c->nfds != c->frame.nfds && !c->fds_bad)
+      c->fds_bad = FDPASS_EPROTO;
+    status = serve_request(l, c);
+    closer_close(l->closer, c->fds, c->nfds);
     c->nfds = 0;
-    c->fds_lost = 0;
+    c->fds_bad = 0;
     c->in_len = 0;
-    c->deadline = fdp_now_ms() + (c->out ? REQUEST_MS : IDLE_MS);
+    c->deadline = next_deadline(c, fdp_now_ms());
     if (status != FDPASS_OK)
       return status;
   }
   return FDPASS_OK;
 }
 
-/* The one-message handoff of fdpass 1.1 for a client that asked nothing
- * (store_wire.h). */
-static void legacy_handoff(const struct fdp_holder *h, struct client *c)
+/* ---- fdpass 1.1's one-message handoff -------------------------------- */
+
+/* Send it to a client that asked nothing (store_wire.h), if it may read
+ * and the store fits one message. */
+static void legacy_handoff(struct loop *l, struct client *c)
 {
-  struct fdp_store *s = h->store;
+  struct fdp_store *s = l->store;
+  c->legacy_at = 0;
   if (!(c->rights & RIGHT_READ) || s->nfds == 0 ||
       s->nfds > FDPASS_MAX_FDS)
     return;
@@ -534,9 +482,31 @@ static void legacy_handoff(const struct fdp_holder *h, struct client *c)
   }
   len = fdp_handoff_encode(message, len);
   /* Small enough for an idle socket's buffer: sent at once or not at all. */
-  (void)fdpass_send_fds(c->sock, message, &len, fds, nfds, FDPASS_NONBLOCK);
+  if (fdpass_send_fds(c->sock, message, &len, fds, nfds, FDPASS_NONBLOCK) ==
+      FDPASS_OK)
+    c->legacy_sent = len;
   free(message);
 }
+
+/* A client that got the handoff and read all of it, having sent nothing,
+ * is a receiver of it: it waits for the end of the stream. One that sends
+ * a request instead speaks this protocol: it is served on. */
+static int read_the_handoff(const struct client *c)
+{
+#ifdef SIOCOUTQ
+  int unread = 1, pending = 0;
+  /* Unread first: a request sent before the handoff was read is here by
+   * the time the handoff is gone. */
+  if (ioctl(c->sock, SIOCOUTQ, &unread) != 0 || unread != 0)
+    return 0;
+  return ioctl(c->sock, FIONREAD, &pending) == 0 && pending == 0;
+#else
+  (void)c;
+  return 1; /* no way to tell: hang up at once, as fdpass 1.1 did */
+#endif
+}
+
+/* ---- clients --------------------------------------------------------- */
 
 static int rights_of(const struct fdp_holder_access *a, int64_t uid,
                      int64_t gid)
@@ -555,118 +525,207 @@ static int rights_of(const struct fdp_holder_access *a, int64_t uid,
   return rights;
 }
 
-/* Accept one client; refuse (and log) one with no right at all. */
-static int accept_client(const struct fdp_holder *h, struct client **out)
+static size_t connections_of(const struct loop *l, int64_t uid)
+{
+  size_t n = 0;
+  for (size_t i = 0; i < l->n; i++)
+    n += l->clients[i]->uid == uid;
+  return n;
+}
+
+/* Tell a client it is refused (one frame, EACCES: the answer to whatever
+ * it asks) and hand its connection to the closer. */
+static void refuse(struct loop *l, int sock)
+{
+  unsigned char frame[FDP_WIRE_HEADER];
+  struct fdp_frame f = {FDP_OP_HELLO, FDPASS_EACCES, 0, 0, 0};
+  fdp_wire_encode(&f, frame);
+  size_t len = sizeof frame; /* an empty socket buffer: it goes at once */
+  (void)fdpass_send_fds(sock, frame, &len, NULL, 0, FDPASS_NONBLOCK);
+  closer_close(l->closer, &sock, 1);
+}
+
+/* Accept one client; refuse (and log) one with no right at all, or over
+ * its uid's share of the table. */
+static int accept_client(struct loop *l)
 {
   int sock;
-  int status = fdpass_accept(h->listener, &sock);
+  int status = fdpass_accept(l->h->listener, &sock);
   if (status != FDPASS_OK)
     return status;
   int64_t pid, uid, gid;
   status = fdpass_peer_credentials(sock, &pid, &uid, &gid);
-  int rights = status == FDPASS_OK ? rights_of(&h->access, uid, gid) : 0;
+  int rights = status == FDPASS_OK ? rights_of(&l->h->access, uid, gid) : 0;
+  int privileged = rights && (uid == 0 || uid == (int64_t)geteuid());
+  if (status != FDPASS_OK) {
+    log_line(l, "refused a client of unknown identity: %s",
+             fdpass_strerror(status));
+  } else if (rights == 0) {
+    log_line(l, "refused process %lld of uid %lld (no right to read or "
+             "write)", (long long)pid, (long long)uid);
+  } else if (l->n == MAX_CLIENTS ||
+             (!privileged && (l->n >= MAX_CLIENTS - RESERVED ||
+                              connections_of(l, uid) >=
+                                  l->max_connections))) {
+    log_line(l, "refused process %lld of uid %lld (%s)", (long long)pid,
+             (long long)uid,
+             l->n >= MAX_CLIENTS - RESERVED ? "too many clients"
+                                            : "too many clients of its uid");
+    rights = 0;
+  }
   if (rights == 0) {
-    char text[160];
-    if (status == FDPASS_OK)
-      snprintf(text, sizeof text,
-               "refused process %lld of uid %lld (no right to read or "
-               "write)", (long long)pid, (long long)uid);
-    else
-      snprintf(text, sizeof text, "refused a client of unknown identity: %s",
-               fdpass_strerror(status));
-    log_text(h, text);
-    close(sock);
+    refuse(l, sock);
     return FDPASS_OK;
   }
   struct client *c = calloc(1, sizeof *c);
   if (c == NULL) {
-    close(sock);
+    closer_close(l->closer, &sock, 1);
     return FDPASS_ENOMEM;
   }
+  long long now = fdp_now_ms();
   c->sock = sock;
   c->rights = rights;
-  c->deadline = fdp_now_ms() + (h->legacy_ms >= 0 ? h->legacy_ms : IDLE_MS);
-  *out = c;
+  c->uid = uid;
+  c->privileged = privileged;
+  c->deadline = now + IDLE_MS;
+  c->legacy_at = l->h->legacy_ms >= 0 ? now + l->h->legacy_ms : 0;
+  l->clients[l->n++] = c;
   return FDPASS_OK;
 }
 
-/* What a client whose deadline passed gets. */
-static void expire(const struct fdp_holder *h, struct client *c)
+/* What is due for a quiet client at `now`: 1 when it is done with. */
+static int tend(struct loop *l, struct client *c, long long now)
 {
-  if (!c->started && !c->out && h->legacy_ms >= 0)
-    legacy_handoff(h, c);
+  if (c->started) {
+    c->legacy_at = 0;
+    c->legacy_sent = 0;
+  } else if (c->legacy_at && c->legacy_at <= now) {
+    legacy_handoff(l, c);
+  } else if (c->legacy_sent && read_the_handoff(c)) {
+    return 1;
+  }
+  return c->deadline <= now;
 }
 
-int fdp_holder_serve(const struct fdp_holder *h)
+/* When tend() has something to do for `c`. */
+static long long next_wake(const struct client *c, long long now)
 {
-  struct client *clients[MAX_CLIENTS];
-  struct pollfd polled[MAX_CLIENTS + 2];
-  size_t n = 0;
-  long long accept_paused_until = 0;
-  int status = FDPASS_OK;
+  long long wake = c->deadline;
+  if (!c->started && c->legacy_at && c->legacy_at < wake)
+    wake = c->legacy_at;
+  if (!c->started && c->legacy_sent && now + LEGACY_CHECK_MS < wake)
+    wake = now + LEGACY_CHECK_MS;
+  return wake;
+}
+
+/* ---- the loop -------------------------------------------------------- */
+
+/* The poll slots: the stop pipe, the listener, then one per client. A new
+ * input of the holder takes a slot before SLOT_CLIENTS and a handler
+ * beside accept_client. */
+enum { SLOT_STOP, SLOT_LISTENER, SLOT_CLIENTS };
+
+/* Serve the clients that poll found ready or that are due; drop the ones
+ * that are done. */
+static void serve_clients(struct loop *l, struct pollfd *polled,
+                          long long now)
+{
+  for (size_t i = 0; i < l->n;) {
+    struct client *c = l->clients[i];
+    short ready = polled[SLOT_CLIENTS + i].revents;
+    int ok = FDPASS_OK;
+    if (ready & POLLOUT)
+      ok = flush(l, c);
+    if (ok == FDPASS_OK && (ready & (POLLIN | POLLHUP | POLLERR)) &&
+        !c->out)
+      ok = receive(l, c);
+    if (ok == FDPASS_OK && c->out)
+      ok = flush(l, c); /* a reply usually goes out at once */
+    int done = ok != FDPASS_OK || (c->closing && !c->out) || tend(l, c, now);
+    if (done) {
+      drop_client(l, c);
+      l->clients[i] = l->clients[--l->n];
+      polled[SLOT_CLIENTS + i] = polled[SLOT_CLIENTS + l->n];
+    } else {
+      i++;
+    }
+  }
+}
+
+static int serve(struct loop *l, struct pollfd *polled)
+{
+  const struct fdp_holder *h = l->h;
   for (;;) {
     long long now = fdp_now_ms(), wake = now + IDLE_MS;
-    int accepting = n < MAX_CLIENTS && now >= accept_paused_until;
-    polled[0] = (struct pollfd){.fd = h->stop_fd, .events = POLLIN};
-    polled[1] = (struct pollfd){.fd = accepting ? h->listener : -1,
-                                .events = POLLIN};
-    if (!accepting && accept_paused_until > now && accept_paused_until < wake)
-      wake = accept_paused_until;
-    for (size_t i = 0; i < n; i++) {
-      struct client *c = clients[i];
-      polled[i + 2] = (struct pollfd){
+    int accepting = now >= l->accept_paused_until;
+    polled[SLOT_STOP] = (struct pollfd){.fd = h->stop_fd, .events = POLLIN};
+    polled[SLOT_LISTENER] = (struct pollfd){
+        .fd = accepting ? h->listener : -1, .events = POLLIN};
+    if (!accepting && l->accept_paused_until < wake)
+      wake = l->accept_paused_until;
+    for (size_t i = 0; i < l->n; i++) {
+      struct client *c = l->clients[i];
+      polled[SLOT_CLIENTS + i] = (struct pollfd){
           .fd = c->sock,
           .events = (short)(c->out ? POLLOUT : c->closing ? 0 : POLLIN)};
-      if (c->deadline < wake)
-        wake = c->deadline;
+      long long due = next_wake(c, now);
+      if (due < wake)
+        wake = due;
     }
+    int closing = closer_watch(l->closer, now);
+    if (closing >= 0 && now + closing < wake)
+      wake = now + closing;
+    if (l->log_suppressed && l->log_window + 1000 < wake)
+      wake = l->log_window + 1000;
     int timeout = wake <= now ? 0 : (int)(wake - now);
-    if (poll(polled, n + 2, timeout) < 0 && errno != EINTR)
+    if (poll(polled, SLOT_CLIENTS + l->n, timeout) < 0 && errno != EINTR)
       return errno == ENOMEM ? FDPASS_ENOMEM : FDPASS_EINVAL;
-    if (polled[0].revents)
-      break;
+    if (polled[SLOT_STOP].revents)
+      return FDPASS_OK;
     now = fdp_now_ms();
+    log_catch_up(l, now);
     /* Serve the clients first: the array changes below. */
-    for (size_t i = 0; i < n;) {
-      struct client *c = clients[i];
-      short ready = polled[i + 2].revents;
-      int ok = FDPASS_OK;
-      if (ready & POLLOUT)
-        ok = flush(c);
-      if (ok == FDPASS_OK && (ready & (POLLIN | POLLHUP | POLLERR)) &&
-          !c->out)
-        ok = receive(h, c);
-      if (ok == FDPASS_OK && c->out)
-        ok = flush(c); /* a reply usually goes out at once */
-      int done = ok != FDPASS_OK || (c->closing && !c->out);
-      if (!done && c->deadline <= now) {
-        expire(h, c);
-        done = 1;
-      }
-      if (done) {
-        drop_client(c);
-        clients[i] = clients[--n];
-        polled[i + 2] = polled[n + 2];
-      } else {
-        i++;
-      }
-    }
-    if (polled[1].revents & POLLIN) {
-      struct client *c = NULL;
-      status = accept_client(h, &c);
+    serve_clients(l, polled, now);
+    if (polled[SLOT_LISTENER].revents & POLLIN) {
+      int status = accept_client(l);
       /* Only a broken listener ends the holder; anything else (no slot, no
        * memory, a client gone before it was accepted) pauses accepting. */
       if (status == FDPASS_EBADF || status == FDPASS_ENOTSOCK ||
           status == FDPASS_EINVAL)
-        break;
+        return status;
       if (status != FDPASS_OK)
-        accept_paused_until = now + ACCEPT_PAUSE_MS;
-      else if (c)
-        clients[n++] = c;
-      status = FDPASS_OK;
+        l->accept_paused_until = now + ACCEPT_PAUSE_MS;
     }
   }
-  for (size_t i = 0; i < n; i++)
-    drop_client(clients[i]);
+}
+
+int fdp_holder_serve(const struct fdp_holder *h)
+{
+  struct loop *l = calloc(1, sizeof *l);
+  struct pollfd *polled = calloc(SLOT_CLIENTS + MAX_CLIENTS, sizeof *polled);
+  if (l == NULL || polled == NULL) {
+    free(l);
+    free(polled);
+    return FDPASS_ENOMEM;
+  }
+  l->h = h;
+  l->store = h->store;
+  l->closer = closer_start();
+  l->store->closer = l->closer;
+  l->max_connections =
+      h->max_connections ? h->max_connections : FDP_HOLDER_CONNECTIONS;
+  l->max_stored = h->max_stored ? h->max_stored : FDP_HOLDER_STORED;
+  int status = serve(l, polled);
+  for (size_t i = 0; i < l->n; i++)
+    drop_client(l, l->clients[i]);
+  if (l->store->nfds > 0)
+    log_line(l, "stopping: %zu descriptors under %zu names are dropped",
+             l->store->nfds, l->store->nentries);
+  l->log_window = 0;
+  log_catch_up(l, fdp_now_ms());
+  l->store->closer = NULL;
+  closer_stop(l->closer);
+  free(polled);
+  free(l);
   return status;
 }

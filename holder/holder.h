@@ -43,19 +43,33 @@ struct fdp_holder {
   int stop_fd;    /* serve until this is readable (-1: forever) */
   struct fdp_store *store;
   struct fdp_holder_access access;
-  /* A client that sends no request within this many milliseconds gets
-   * the one-message handoff of every descriptor, as IO::FDPass receivers
-   * and fdpass 1.1 expect, and is disconnected; -1: never. */
+  /* A client that sends nothing at all (not even a hello) within this
+   * many milliseconds gets the one-message handoff of every descriptor,
+   * as IO::FDPass receivers and fdpass 1.1 expect, and is disconnected
+   * once it has read it; -1: never. One that speaks this protocol later
+   * is served all the same (its client functions skip the handoff). */
   int legacy_ms;
-  /* Refused clients and broken requests, one line each (may be NULL). */
+  /* What one uid other than root and the holder's own may use: clients
+   * connected at once, and descriptors stored (0: the defaults,
+   * FDP_HOLDER_CONNECTIONS and FDP_HOLDER_STORED). */
+  size_t max_connections, max_stored;
+  /* What the holder refuses and why, one line each, at most a few per
+   * second with a count of the lines left out (may be NULL). */
   void (*log)(void *context, const char *text);
   void *log_context;
 };
 
+#define FDP_HOLDER_CONNECTIONS 64
+#define FDP_HOLDER_STORED 1000
+
 /* Serve store, fetch, list and remove to any number of clients at once,
  * until h->stop_fd becomes readable: FDPASS_OK then. Each client has
- * deadlines, so one that stalls delays no other. A failure of one client
- * ends that client only; the listener failing returns its status. */
+ * deadlines, so one that stalls delays no other, and no descriptor that
+ * came from a client is closed on the loop (closer.h: a thread does it;
+ * this installs a handler for SIGURG meanwhile). A failure of one client
+ * ends that client only; the listener failing returns its status. Root
+ * and the holder's own uid are served even when other uids fill the
+ * table. */
 int fdp_holder_serve(const struct fdp_holder *h);
 
 #endif

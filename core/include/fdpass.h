@@ -512,11 +512,12 @@ FDPASS_API int fdpass_close(int fd);
  * holder hung up; FDPASS_EPROTO, the peer does not speak the protocol or
  * broke it (every descriptor it sent was closed); FDPASS_EACCES, the
  * holder refuses the request (no read right for fetch and list, no write
- * right for store and remove); FDPASS_ENOMEM, the holder (or this process)
- * is out of memory; FDPASS_ESYS. After FDPASS_ETIMEDOUT, FDPASS_ECLOSED,
- * FDPASS_EPROTO, FDPASS_ESYS, or FDPASS_EMFILE from fdpass_fetch, the
- * connection is out of step: close it. After any other code it carries
- * the next request.
+ * right for store and remove) or refused the connection (no right at all,
+ * or the uid's share of connections taken); FDPASS_ENOMEM, the holder (or
+ * this process) is out of memory; FDPASS_ESYS. After FDPASS_ETIMEDOUT,
+ * FDPASS_ECLOSED, FDPASS_EPROTO, FDPASS_ESYS, or FDPASS_EMFILE from
+ * fdpass_fetch, the connection is out of step: close it. After any other
+ * code it carries the next request.
  */
 
 /* Connect to the holder listening on `path` and check, before anything is
@@ -524,12 +525,14 @@ FDPASS_API int fdpass_close(int fd);
  * may listen on an abstract name or a path in a shared directory); then
  * say that this client speaks the protocol, so that it may wait as long as
  * it likes before its first request (a client that connects otherwise and
- * stays quiet gets fdpass 1.1's one-message handoff, docs/protocol.md).
+ * stays quiet gets fdpass 1.1's one-message handoff, docs/protocol.md,
+ * which the functions below skip when it comes ahead of a reply).
  * `*sock` is the connection, close-on-exec, owned by the caller.
  * Returns FDPASS_OK, FDPASS_EINVAL (NULL or empty path, NULL `sock`),
  * FDPASS_ENOENT, FDPASS_ECONNREFUSED (nobody listens), FDPASS_EACCES (no
  * permission to connect, or the holder runs as another user: nothing was
- * sent, the connection is closed), FDPASS_ENAMETOOLONG, FDPASS_ENOTSUP
+ * sent, the connection is closed; or the holder refused the connection
+ * at once), FDPASS_ENAMETOOLONG, FDPASS_ENOTSUP
  * (the OS cannot tell who listens), FDPASS_EMFILE, FDPASS_ECLOSED (the
  * holder hung up at once), FDPASS_ENOMEM, FDPASS_ESYS. */
 FDPASS_API int fdpass_connect_holder(const char *path, int *sock);
@@ -543,9 +546,9 @@ FDPASS_API int fdpass_connect_holder(const char *path, int *sock);
  * descriptor in `fds`), FDPASS_ENOTSOCK, FDPASS_ENOTSUP, FDPASS_ENOTCONN,
  * FDPASS_EREFUSED (the holder's socket refuses descriptors),
  * FDPASS_ETIMEDOUT, FDPASS_ECLOSED, FDPASS_EPROTO, FDPASS_EACCES,
- * FDPASS_EMFILE (the holder has no descriptor slot for all of them:
- * nothing stored), FDPASS_ENOMEM (the holder is out of memory: nothing
- * stored), FDPASS_ESYS. */
+ * FDPASS_EMFILE (the holder has no descriptor slot for all of them, or
+ * they would take this uid over its share: nothing stored), FDPASS_ENOMEM
+ * (the holder is out of memory: nothing stored), FDPASS_ESYS. */
 FDPASS_API int fdpass_store(int sock, const char *name, const int *fds,
                             size_t nfds, int timeout_ms);
 

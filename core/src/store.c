@@ -26,6 +26,23 @@ static void close_all(int *fds, size_t n)
     fdpass_close(fds[i]);
 }
 
+static int recv_header(int sock, unsigned op, struct fdp_frame *f, int *fds,
+                       size_t *nfds, size_t cap, long long deadline);
+
+/* The holder hung up: did it refuse us first (an EACCES frame, sent to a
+ * client without a right or over its share, before it closes)? */
+static int refusal(int sock)
+{
+  struct fdp_frame f;
+  int none[1];
+  size_t nfds = 0;
+  int status = recv_header(sock, FDP_OP_HELLO, &f, none, &nfds, 0,
+                           fdp_now_ms());
+  return status == FDPASS_OK && f.status == FDPASS_EACCES && f.length == 0
+             ? FDPASS_EACCES
+             : FDPASS_ECLOSED;
+}
+
 /* Send `len` bytes with `nfds` descriptors on the first byte, all of it or
  * a failure, by the deadline (a stalled holder cannot block us). */
 static int send_frame(int sock, const unsigned char *data, size_t len,
@@ -38,11 +55,14 @@ static int send_frame(int sock, const unsigned char *data, size_t len,
     int status = fdpass_send_fds(sock, data, &sent, fds, nfds,
                                  FDPASS_NONBLOCK);
     if (status == FDPASS_EAGAIN) {
-      status = fdpass_wait(sock, FDPASS_WRITABLE, fdp_remaining_ms(deadline));
+      status = fdpass_wait(sock, FDPASS_WRITABLE,
+                           fdp_remaining_ms(deadline));
       if (status != FDPASS_OK)
         return status;
       continue;
     }
+    if (status == FDPASS_ECLOSED)
+      return refusal(sock);
     if (status != FDPASS_OK)
       return status;
     data += sent;
@@ -52,41 +72,53 @@ static int send_frame(int sock, const unsigned char *data, size_t len,
   return FDPASS_OK;
 }
 
-/* Read exactly `len` bytes into `buf` (NULL: discard them). Descriptors
- * are taken into fds[*nfds..cap); beyond `cap` they are a protocol error
- * (the library closed the surplus). */
-static int recv_part(int sock, void *buf, size_t len, int *fds,
-                     size_t *nfds, size_t cap, long long deadline,
-                     int is_header)
+/* What descriptors beyond a read's capacity mean (the library closed
+ * them): no slot here for them, or more than the holder may send. */
+static int lost_fds(int sock)
+{
+  return fdp_code_from_os(fdp_os_lost_fds_cause(sock)) == FDPASS_EMFILE
+             ? FDPASS_EMFILE
+             : FDPASS_EPROTO;
+}
+
+/* Read at least one of `len` bytes into `buf` (NULL: discard up to `len`),
+ * *got of them. Descriptors are taken into fds[*nfds..cap); beyond `cap`
+ * the rest were closed: FDPASS_ETRUNC, with the bytes. */
+static int recv_some(int sock, void *buf, size_t len, size_t *got,
+                     int *fds, size_t *nfds, size_t cap, long long deadline)
 {
   unsigned char scratch[256];
-  unsigned char *first = is_header ? buf : NULL;
-  while (len > 0) {
-    /* Not a frame of ours (e.g. fdpass 1.1's handoff): say so at once. */
-    if (first && (unsigned char *)buf > first && *first != FDP_WIRE_MAGIC)
-      return FDPASS_EPROTO;
-    size_t got = buf ? len : len < sizeof scratch ? len : sizeof scratch;
+  for (;;) {
+    *got = buf ? len : len < sizeof scratch ? len : sizeof scratch;
     size_t n = cap - *nfds;
-    int status = fdpass_recv_fds(sock, buf ? buf : scratch, &got,
+    int status = fdpass_recv_fds(sock, buf ? buf : scratch, got,
                                  fds + *nfds, &n, FDPASS_NONBLOCK);
     if (status == FDPASS_EAGAIN) {
-      status = fdpass_wait(sock, FDPASS_READABLE, fdp_remaining_ms(deadline));
+      status = fdpass_wait(sock, FDPASS_READABLE,
+                           fdp_remaining_ms(deadline));
       if (status != FDPASS_OK)
         return status;
       continue;
     }
-    if (status == FDPASS_ETRUNC) {
-      /* No slot here for them, or more than the holder may send. */
-      *nfds += n;
-      return fdp_code_from_os(fdp_os_lost_fds_cause(sock)) == FDPASS_EMFILE
-                 ? FDPASS_EMFILE
-                 : FDPASS_EPROTO;
-    }
     if (status == FDPASS_ENOTSUP)
       return FDPASS_EPROTO;
+    if (status == FDPASS_OK || status == FDPASS_ETRUNC)
+      *nfds += n;
+    return status;
+  }
+}
+
+/* Read exactly `len` bytes into `buf` (NULL: discard them). */
+static int recv_exact(int sock, void *buf, size_t len, int *fds,
+                      size_t *nfds, size_t cap, long long deadline)
+{
+  while (len > 0) {
+    size_t got;
+    int status = recv_some(sock, buf, len, &got, fds, nfds, cap, deadline);
+    if (status == FDPASS_ETRUNC)
+      return lost_fds(sock);
     if (status != FDPASS_OK)
       return status;
-    *nfds += n;
     if (buf)
       buf = (unsigned char *)buf + got;
     len -= got;
@@ -94,24 +126,53 @@ static int recv_part(int sock, void *buf, size_t len, int *fds,
   return FDPASS_OK;
 }
 
-static int recv_exact(int sock, void *buf, size_t len, int *fds,
-                      size_t *nfds, size_t cap, long long deadline)
-{
-  return recv_part(sock, buf, len, fds, nfds, cap, deadline, 0);
-}
-
-/* Read one reply header for `op`, with up to `cap` descriptors. */
+/* Read one reply header for `op`, with up to `cap` descriptors. A refusal
+ * (store_wire.h) answers any op. */
 static int recv_header(int sock, unsigned op, struct fdp_frame *f, int *fds,
                        size_t *nfds, size_t cap, long long deadline)
 {
   unsigned char header[FDP_WIRE_HEADER];
-  size_t before = *nfds;
-  int status = recv_part(sock, header, sizeof header, fds, nfds, cap,
-                         deadline, 1);
-  if (status == FDPASS_OK && (fdp_wire_decode(header, f) != FDPASS_OK ||
-                              f->op != op || f->nfds != *nfds - before))
-    status = FDPASS_EPROTO;
-  return status;
+  size_t have = 0, before = *nfds;
+  int skipping = 0;
+  while (have < sizeof header) {
+    size_t got = 0;
+    int status = recv_some(sock, header + have, sizeof header - have, &got,
+                           fds, nfds, cap, deadline);
+    if (status == FDPASS_ECLOSED && skipping)
+      return FDPASS_EPROTO; /* an fdpass 1.1 holder */
+    int read = status == FDPASS_OK || status == FDPASS_ETRUNC;
+    int legacy = read && have == 0 && header[0] == 0 && !skipping &&
+                 (*nfds > before || status == FDPASS_ETRUNC);
+    if (status == FDPASS_ETRUNC && !legacy)
+      return lost_fds(sock);
+    if (status != FDPASS_OK && !legacy)
+      return status;
+    /* fdpass 1.1's handoff ahead of the reply: a holder took this client,
+     * quiet until it asked, for one of that handoff's receivers. Its
+     * descriptors are closed, its names skipped up to our frame. */
+    if (legacy) {
+      close_all(fds + before, *nfds - before);
+      *nfds = before;
+      skipping = 1;
+      header[0] = ' ';
+    }
+    have += got;
+    size_t skip = 0;
+    while (skipping && skip < have && header[skip] >= ' ' &&
+           header[skip] <= '~')
+      skip++;
+    memmove(header, header + skip, have - skip);
+    have -= skip;
+    /* Not a frame of ours, or descriptors before our frame began: say so
+     * at once, without waiting for more. */
+    if ((have > 0 && header[0] != FDP_WIRE_MAGIC) ||
+        (have == 0 && *nfds > before))
+      return FDPASS_EPROTO;
+  }
+  if (fdp_wire_decode(header, f) != FDPASS_OK || f->nfds != *nfds - before)
+    return FDPASS_EPROTO;
+  int refused = f->op == FDP_OP_HELLO && f->status == FDPASS_EACCES;
+  return f->op == op || refused ? FDPASS_OK : FDPASS_EPROTO;
 }
 
 /* The codes a holder may answer `op` with (docs/protocol.md); anything

@@ -28,7 +28,7 @@ start "$FDPASS" hold "$sock" in 2> hold.err
 holder=$started
 run 0 "$FDPASS" exec --timeout 30 "$sock" # the same uid is served
 run 1 as_other ./fdpass exec "$sock"
-expect_err "fdpass exec: $sock: connection closed by peer"
+expect_err "fdpass exec: $sock: permission denied"
 kill -TERM "$holder"
 finish "$holder"
 grep -qx "fdpass hold: $sock: $refusal" hold.err ||
@@ -80,6 +80,16 @@ run 1 as_other ./fdpass list "$sock"
 expect_err "fdpass list: $sock: permission denied"
 run 0 "$FDPASS" list "$sock"
 [ "$(cat out)" = theirs ] || fail "list gave: $(cat out)"
+kill -TERM "$holder"
+finish "$holder"
+
+# A share per uid: --max-stored for the other user; root has none.
+start "$FDPASS" hold --write-uid "$other" --max-stored 2 "$sock"
+holder=$started
+run 0 as_other ./fdpass store --timeout 30 "$sock" a=in b=in
+run 1 as_other ./fdpass store "$sock" c=in
+expect_err "fdpass store: $sock: too many open files"
+run 0 "$FDPASS" store "$sock" c=in d=in e=in
 kill -TERM "$holder"
 finish "$holder"
 

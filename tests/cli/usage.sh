@@ -80,6 +80,10 @@ done
 usage_error "fdpass send: bad spec 'tcp:nohost': expected tcp:HOST:PORT" \
   send s.sock tcp:nohost
 usage_error "the port must be 0 to 65535" send s.sock tcp:h:65536
+usage_error "fdpass hold: bad --max-stored '0': expected a number from 1" \
+  hold --max-stored 0 s.sock
+usage_error "fdpass hold: bad --max-connections 'x'" \
+  hold --max-connections x s.sock
 usage_error "fdpass send: 254 specs: one message carries at most 253" \
   send s.sock $(seq 254)
 usage_error "fdpass store: bad spec '=in': a name is 1 to 255 characters" \
