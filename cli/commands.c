@@ -13,6 +13,7 @@
 
 #include <fdpass.h>
 
+#include "closer.h"
 #include "holder.h"
 
 #include <errno.h>
@@ -53,16 +54,19 @@ int command_recv(const struct options *o)
 {
   struct handoff h = {0};
   int listener, sock;
-  int rc = listen_on(o->socket, 0600, -1, &listener);
+  int rc = listen_on(o->socket, o->mode, o->gid, &listener);
   if (rc != 0)
     return rc;
   long long deadline = fdp_deadline_after(o->timeout_ms);
-  rc = accept_allowed(listener, o->socket, &o->allowed, deadline, &sock);
+  struct closer *closer = closer_start();
+  rc = accept_allowed(listener, o->socket, &o->allowed, deadline, closer,
+                      &sock);
   if (rc == 0) {
     rc = receive_handoff(sock, o->socket, deadline, &h);
     close(sock);
   }
   stop_listening(listener, o->socket);
+  closer_stop(closer);
   return rc != 0 ? rc : deliver(o, &h);
 }
 

@@ -20,8 +20,8 @@ struct options {
   struct peers trusted; /* --peer-uid (verbs that connect) */
   struct peers allowed; /* --allow-uid (recv, hold) */
   struct peers read_uids, write_uids, read_gids, write_gids; /* hold */
-  int mode;            /* --mode (hold); 0600 by default */
-  long long gid;       /* --group (hold); -1: none */
+  int mode;            /* --mode (recv, hold); 0600 by default */
+  long long gid;       /* --group (recv, hold); -1: none */
   const char *from;    /* --from OLD (hold) */
   size_t max_connections, max_stored; /* hold; 0: the holder's defaults */
   const char *names[MAX_NAMES]; /* --name (exec) */

@@ -18,6 +18,7 @@
 
 #include <fdpass.h>
 
+#include "closer.h"     /* refused connections, closed off the way */
 #include "store_wire.h" /* names and the one-message handoff */
 
 #include <errno.h>
@@ -213,8 +214,55 @@ int connect_trusted(const char *path, const struct peers *trusted,
   return report(path, text);
 }
 
+/* Is the file open as `file` a socket this process listens on (the only
+ * one: the verb's)? Connect to it through the descriptor: the kernel
+ * gives the connection the credentials of the process that listens. The
+ * connection then waits among the others; the verb skips it. */
+static int is_ours(int file)
+{
+  struct stat st;
+  char where[64];
+  int probe;
+  int64_t pid;
+  if (fstat(file, &st) != 0 || !S_ISSOCK(st.st_mode))
+    return 0;
+  snprintf(where, sizeof where, "/proc/self/fd/%d", file);
+  if (fdpass_connect(where, &probe) != FDPASS_OK)
+    return 0;
+  int ours = fdpass_peer_credentials(probe, &pid, NULL, NULL) == FDPASS_OK &&
+             pid == (int64_t)getpid();
+  close(probe);
+  return ours;
+}
+
+/* Give the socket file at `path` group `gid` (-1: keep) and mode `mode`,
+ * only once it is proven the socket we listen on, and through that file's
+ * descriptor: never a file put there instead, nor one a link there points
+ * to. */
+static int set_owner_and_mode(const char *path, int mode, long long gid)
+{
+  int file = open(path, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+  if (file < 0)
+    return report_errno(path, errno);
+  char where[64];
+  snprintf(where, sizeof where, "/proc/self/fd/%d", file);
+  int rc = 0;
+  if (!is_ours(file))
+    rc = report(path, "the socket file was replaced before its mode and "
+                      "group were set (left alone)");
+  else if ((gid >= 0 && chown(where, (uid_t)-1, (gid_t)gid) != 0) ||
+           chmod(where, (mode_t)mode) != 0)
+    rc = report_errno(path, errno);
+  close(file);
+  return rc;
+}
+
 int listen_on(const char *path, int mode, long long gid, int *listener)
 {
+  int custom = mode != 0600 || gid >= 0;
+  if (custom && path[0] == '@')
+    return usage_error("--mode and --group need a socket file: '%s' is an "
+                       "abstract name, which anyone may connect to", path);
   /* 0600 until the group is right, so that no other group's member can
    * connect in between. */
   int status = fdpass_listen(path, listener);
@@ -222,15 +270,10 @@ int listen_on(const char *path, int mode, long long gid, int *listener)
     return report(path, "not a socket but a file (left alone)");
   if (status != FDPASS_OK)
     return report_status(path, status);
-  if (path[0] == '@')
-    return 0;
-  if ((gid >= 0 && chown(path, (uid_t)-1, (gid_t)gid) != 0) ||
-      chmod(path, (mode_t)mode) != 0) {
-    int error = errno;
-    stop_listening(*listener, path);
-    return report_errno(path, error);
-  }
-  return 0;
+  int rc = custom ? set_owner_and_mode(path, mode, gid) : 0;
+  if (rc != 0)
+    close(*listener); /* the file there may not be ours: left alone */
+  return rc;
 }
 
 void stop_listening(int listener, const char *path)
@@ -242,7 +285,7 @@ void stop_listening(int listener, const char *path)
 
 int accept_allowed(int listener, const char *path,
                    const struct peers *allowed, long long deadline,
-                   int *sock)
+                   struct closer *closer, int *sock)
 {
   for (;;) {
     int rc = wait_readable(listener, deadline, -1, path, "a connection");
@@ -253,6 +296,10 @@ int accept_allowed(int listener, const char *path,
       return report_status(path, status);
     int64_t pid, uid;
     status = fdpass_peer_credentials(*sock, &pid, &uid, NULL);
+    if (status == FDPASS_OK && pid == (int64_t)getpid()) {
+      close(*sock); /* our own, from listen_on */
+      continue;
+    }
     if (status == FDPASS_OK &&
         (uid == (int64_t)geteuid() || trusted_uid(allowed, uid)))
       return 0;
@@ -266,7 +313,7 @@ int accept_allowed(int listener, const char *path,
       snprintf(text, sizeof text, "refused a client of unknown identity: %s",
                fdpass_strerror(status));
     report(path, text);
-    close(*sock);
+    closer_close(closer, sock, 1);
   }
 }
 

@@ -56,11 +56,14 @@ int listen_on(const char *path, int mode, long long gid, int *listener);
 /* Remove the socket file we listened on; an abstract name has none. */
 void stop_listening(int listener, const char *path);
 
+struct closer;
+
 /* Accept connections until one comes from our uid or one of `allowed`,
- * logging the others. */
+ * logging the others, whose connections go to `closer` (holder/closer.h:
+ * what they sent may make a close wait). */
 int accept_allowed(int listener, const char *path,
                    const struct peers *allowed, long long deadline,
-                   int *sock);
+                   struct closer *closer, int *sock);
 
 /* Send `h` as one message: a 0 byte with every descriptor, then the names
  * unless all are unnamed (so one unnamed descriptor is exactly IO::FDPass's

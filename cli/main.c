@@ -21,8 +21,8 @@
 
 static const char help[] =
   "Usage: fdpass send [--timeout SECONDS] [--peer-uid UID]... SOCKET SPEC...\n"
-  "       fdpass recv [--timeout SECONDS] [--allow-uid UID]... SOCKET\n"
-  "                   [-- COMMAND [ARG...]]\n"
+  "       fdpass recv [--timeout SECONDS] [--allow-uid UID]... [--mode MODE]\n"
+  "                   [--group GROUP] SOCKET [-- COMMAND [ARG...]]\n"
   "       fdpass hold [--allow-uid UID]... [--read-uid UID]... [--write-uid UID]...\n"
   "                   [--read-gid GID]... [--write-gid GID]... [--mode MODE]\n"
   "                   [--group GROUP] [--max-connections N] [--max-stored N]\n"
@@ -66,8 +66,9 @@ static const char help[] =
   "  --allow-uid UID    also serve this user (recv; hold: reading)\n"
   "  --read-uid UID, --write-uid UID, --read-gid GID, --write-gid GID\n"
   "                     (hold) who may fetch and list, who may store and remove\n"
-  "  --mode MODE        (hold) the socket file's mode, e.g. 0660 (default 0600)\n"
-  "  --group GROUP      (hold) the socket file's group\n"
+  "  --mode MODE        (recv, hold) the socket file's mode, e.g. 0660\n"
+  "                     (default 0600)\n"
+  "  --group GROUP      (recv, hold) the socket file's group\n"
   "  --max-connections N, --max-stored N\n"
   "                     (hold) what one uid other than root and ours may use:\n"
   "                     clients at once (default 64), descriptors stored\n"
@@ -125,7 +126,8 @@ static const struct option long_options[] = {
 /* The verbs that take each option (indexed like long_options). */
 static const int option_verbs[] = {
   ~0, SEND | RECV | EXEC | STORE | LIST | REMOVE | HOLD, CONNECTS | HOLD,
-  RECV | HOLD, HOLD, HOLD, HOLD, HOLD, HOLD, HOLD, HOLD, EXEC, HOLD, HOLD,
+  RECV | HOLD, HOLD, HOLD, HOLD, HOLD, RECV | HOLD, RECV | HOLD, HOLD, EXEC,
+  HOLD, HOLD,
 };
 
 static int parse_timeout(const char *text, long *ms)

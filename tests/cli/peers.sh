@@ -53,6 +53,22 @@ finish "$recv"
 grep -qx "fdpass recv: $sock: refused process [0-9]* of uid $other (only uid 0, root and --allow-uid are served)" recv.err ||
   fail "recv said: $(cat recv.err)"
 
+# A refused sender whose connection's close would wait (SO_LINGER on a
+# socket it sent) delays nobody: the next sender is served at once.
+start "$FDPASS" recv --timeout 30 "$sock" > printed 2> recv.err
+recv=$started
+mkfifo lingering
+setpriv --reuid=$other --regid=$other --clear-groups "$PYTHON" \
+  "$CLI_TESTS/linger-peer.py" "$sock" > lingering &
+lingerer=$!
+running="$running $lingerer"
+read -r sent < lingering
+[ "$sent" = sent ] || fail "the lingering peer said: $sent"
+run 0 "$FDPASS" send --timeout 5 "$sock" mine=in
+finish "$recv"
+kill "$lingerer"
+wait "$lingerer" || true
+
 start "$FDPASS" recv --allow-uid "$other" --timeout 30 "$sock" > printed
 recv=$started
 run 0 as_other ./fdpass send --timeout 30 "$sock" theirs=in
