@@ -25,6 +25,9 @@ struct closer *closer_start(void);
  * memory, close them here. */
 void closer_close(struct closer *c, const int *fds, size_t n);
 
+/* How many descriptors handed over are not closed yet. */
+size_t closer_backlog(struct closer *c);
+
 /* Cut short a close that has taken longer than the closer's patience; the
  * milliseconds until it should be looked at again (-1: nothing to watch). */
 int closer_watch(struct closer *c, long long now_ms);

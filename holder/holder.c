@@ -81,6 +81,14 @@ struct client {
                   or FDPASS_EPROTO (more than a frame carries, or not on
                   its first byte) */
   struct out_frame *out, *out_last;
+  struct fetch *fetch; /* a fetch in progress, or NULL */
+};
+
+/* A fetch whose frames have not all been queued: the entries it sends,
+ * kept (store_keep), and how far it got. */
+struct fetch {
+  size_t n, at, fd, sent;
+  struct entry *entries[];
 };
 
 /* Everything the loop changes while it serves. */
@@ -146,8 +154,17 @@ static void free_frame(struct loop *l, struct out_frame *f)
   free(f);
 }
 
+static void fetch_end(struct loop *l, struct client *c)
+{
+  for (size_t i = 0; c->fetch && i < c->fetch->n; i++)
+    store_release(l->store, c->fetch->entries[i]);
+  free(c->fetch);
+  c->fetch = NULL;
+}
+
 static void drop_client(struct loop *l, struct client *c)
 {
+  fetch_end(l, c);
   closer_close(l->closer, c->fds, c->nfds);
   for (struct out_frame *f = c->out, *next; f; f = next) {
     next = f->next;
@@ -161,7 +178,7 @@ static void drop_client(struct loop *l, struct client *c)
  * started, or a whole idle period. */
 static long long next_deadline(const struct client *c, long long now)
 {
-  return now + (c->out || c->in_len ? REQUEST_MS : IDLE_MS);
+  return now + (c->out || c->fetch || c->in_len ? REQUEST_MS : IDLE_MS);
 }
 
 /* Send what is queued, without blocking. FDPASS_OK also when some is left
@@ -258,8 +275,41 @@ static void append_names(char *out, size_t *len, const struct entry *e,
   }
 }
 
-/* Fetch: one frame per FDPASS_MAX_FDS descriptors, each with their names;
- * the whole store when `len` is 0. */
+/* Queue the next frame of the client's fetch: up to FDPASS_MAX_FDS of its
+ * descriptors with their names. The frames go out one after the other, so
+ * that the holder duplicates no more than one frame's descriptors at a
+ * time, whatever the store's size; the fetch keeps its entries (store.h),
+ * so that a store or remove meanwhile changes none of what it sends. */
+static int fetch_next(struct loop *l, struct client *c)
+{
+  struct fetch *fe = c->fetch;
+  char *names = malloc(FDPASS_MAX_FDS * (FDP_NAME_MAX + 1));
+  int fds[FDPASS_MAX_FDS];
+  size_t nfds = 0, len = 0;
+  while (names && fe->at < fe->n && nfds < FDPASS_MAX_FDS) {
+    const struct entry *e = fe->entries[fe->at];
+    append_names(names, &len, e, 1);
+    fds[nfds++] = e->fds[fe->fd];
+    if (++fe->fd == e->nfds) {
+      fe->fd = 0;
+      fe->at++;
+    }
+  }
+  fe->sent += nfds;
+  int more = fe->at < fe->n;
+  struct fdp_frame f = {FDP_OP_FETCH, FDPASS_OK, (unsigned)nfds,
+                        more ? FDP_WIRE_MORE : 0, (uint32_t)len};
+  int status = names ? queue(l, c, &f, names, fds, nfds) : FDPASS_ENOMEM;
+  free(names);
+  if (status != FDPASS_OK || !more)
+    fetch_end(l, c);
+  /* Frames gone out already: the client closes all it got (protocol.md). */
+  return status == FDPASS_OK ? FDPASS_OK
+                             : reply(l, c, FDP_OP_FETCH, status, 0, 0);
+}
+
+/* Fetch: the descriptors of one name, or the whole store when `len` is
+ * 0, in frames of FDPASS_MAX_FDS (fetch_next). */
 static int fetch(struct loop *l, struct client *c, const char *name,
                  size_t len, size_t cap, size_t names_size)
 {
@@ -278,41 +328,16 @@ static int fetch(struct loop *l, struct client *c, const char *name,
     return reply(l, c, FDP_OP_FETCH, FDPASS_ETRUNC, count, needed);
   if (count == 0)
     return reply(l, c, FDP_OP_FETCH, FDPASS_OK, 0, 0);
-
-  char *names = malloc(FDPASS_MAX_FDS * (FDP_NAME_MAX + 1));
-  if (names == NULL)
+  size_t n = only ? 1 : s->nentries;
+  struct fetch *fe = calloc(1, sizeof *fe + n * sizeof fe->entries[0]);
+  if (fe == NULL)
     return reply(l, c, FDP_OP_FETCH, FDPASS_ENOMEM, 0, 0);
-  int fds[FDPASS_MAX_FDS];
-  size_t nfds = 0, names_len = 0, sent = 0;
-  /* The frames go out only when all were queued: all or nothing. */
-  struct out_frame *mark = c->out_last;
-  int status = FDPASS_OK;
-  for (struct entry *e = only ? only : s->first; e && status == FDPASS_OK;
-       e = only ? NULL : e->next)
-    for (size_t i = 0; i < e->nfds && status == FDPASS_OK; i++) {
-      append_names(names, &names_len, e, 1);
-      fds[nfds++] = e->fds[i];
-      if (nfds == FDPASS_MAX_FDS || sent + nfds == count) {
-        sent += nfds;
-        struct fdp_frame f = {FDP_OP_FETCH, FDPASS_OK, (unsigned)nfds,
-                              sent < count ? FDP_WIRE_MORE : 0,
-                              (uint32_t)names_len};
-        status = queue(l, c, &f, names, fds, nfds);
-        nfds = names_len = 0;
-      }
-    }
-  free(names);
-  if (status != FDPASS_OK) { /* take back what was queued, then say why */
-    struct out_frame **from = mark ? &mark->next : &c->out;
-    for (struct out_frame *f = *from, *next; f; f = next) {
-      next = f->next;
-      free_frame(l, f);
-    }
-    *from = NULL;
-    c->out_last = mark;
-    return reply(l, c, FDP_OP_FETCH, status, 0, 0);
+  for (struct entry *e = only ? only : s->first; fe->n < n; e = e->next) {
+    store_keep(e);
+    fe->entries[fe->n++] = e;
   }
-  return FDPASS_OK;
+  c->fetch = fe;
+  return fetch_next(l, c);
 }
 
 static int list(struct loop *l, struct client *c, size_t names_size)
@@ -405,7 +430,7 @@ static int serve_request(struct loop *l, struct client *c)
  * frame completes. Not FDPASS_OK: drop the client. */
 static int receive(struct loop *l, struct client *c)
 {
-  while (!c->out && !c->closing) {
+  while (!c->out && !c->fetch && !c->closing) {
     int have_header = c->in_len >= FDP_WIRE_HEADER;
     size_t want = have_header ? FDP_WIRE_HEADER + c->frame.length - c->in_len
                               : FDP_WIRE_HEADER - c->in_len;
@@ -615,6 +640,8 @@ static long long next_wake(const struct client *c, long long now)
     wake = c->legacy_at;
   if (!c->started && c->legacy_sent && now + LEGACY_CHECK_MS < wake)
     wake = now + LEGACY_CHECK_MS;
+  if (c->fetch && !c->out)
+    wake = now + 1; /* the closer is still closing the last frame's copies */
   return wake;
 }
 
@@ -641,6 +668,13 @@ static void serve_clients(struct loop *l, struct pollfd *polled,
       ok = receive(l, c);
     if (ok == FDPASS_OK && c->out)
       ok = flush(l, c); /* a reply usually goes out at once */
+    /* The next frame once the last is out and its copies are closed. */
+    while (ok == FDPASS_OK && c->fetch && !c->out &&
+           closer_backlog(l->closer) == 0) {
+      ok = fetch_next(l, c);
+      if (ok == FDPASS_OK)
+        ok = flush(l, c);
+    }
     int done = ok != FDPASS_OK || (c->closing && !c->out) || tend(l, c, now);
     if (done) {
       drop_client(l, c);

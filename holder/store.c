@@ -123,14 +123,31 @@ static void account(struct fdp_store *s, const struct entry *e, int sign)
     *u = s->usage[--s->nusage];
 }
 
-/* Unlink `e` from the order and the counts, and close its descriptors. */
+/* Take `e` out of the counts; close its descriptors unless a fetch still
+ * streams them. */
 static void discard(struct fdp_store *s, struct entry *e)
 {
   s->nfds -= e->nfds;
   s->names_bytes -= entry_names_bytes(e);
   account(s, e, -1);
-  closer_close(s->closer, e->fds, e->nfds);
-  free(e);
+  e->gone = 1;
+  if (e->refs == 0) {
+    closer_close(s->closer, e->fds, e->nfds);
+    free(e);
+  }
+}
+
+void store_keep(struct entry *e)
+{
+  e->refs++;
+}
+
+void store_release(struct fdp_store *s, struct entry *e)
+{
+  if (--e->refs == 0 && e->gone) {
+    closer_close(s->closer, e->fds, e->nfds);
+    free(e);
+  }
 }
 
 int store_put(struct fdp_store *s, int64_t owner, const char *name,
@@ -153,6 +170,8 @@ int store_put(struct fdp_store *s, int64_t owner, const char *name,
   }
   e->hash = hash_name(name, len);
   e->owner = owner;
+  e->refs = 0;
+  e->gone = 0;
   e->nfds = nfds;
   e->name_len = len;
   memcpy(e->fds, fds, nfds * sizeof(int));

@@ -17,6 +17,8 @@ struct entry {
   struct entry *chain;       /* the next in this hash bucket */
   uint32_t hash;
   int64_t owner; /* the uid that stored it */
+  unsigned refs;  /* fetches streaming it, which keep it open */
+  int gone;       /* removed or replaced: closed once refs is 0 */
   size_t nfds, name_len;
   int fds[]; /* then the name, not terminated */
 };
@@ -52,6 +54,11 @@ int store_put(struct fdp_store *s, int64_t owner, const char *name,
 
 /* Forget `name` and close its descriptors: FDPASS_OK or FDPASS_ENONAME. */
 int store_remove(struct fdp_store *s, const char *name, size_t len);
+
+/* Keep `e` (and its descriptors) for a fetch that streams it, even if it
+ * is removed or replaced meanwhile; store_release gives it back. */
+void store_keep(struct entry *e);
+void store_release(struct fdp_store *s, struct entry *e);
 
 /* How many descriptors `uid` has stored. */
 size_t store_stored_by(const struct fdp_store *s, int64_t uid);

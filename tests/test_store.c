@@ -573,10 +573,19 @@ Test(store, a_refused_client_with_a_lingering_socket_stalls_nobody,
   snprintf(path, sizeof path, "@fdpass-store-linger-%d", (int)getpid());
   pid_t holder = start_holder(NULL);
   int peer, lingering = lingering_socket(&peer);
+  int go[2];
+  cr_assert_eq(pipe(go), 0);
   pid_t child = fork();
   cr_assert(child >= 0);
+  if (child != 0) { /* the last references are the child's */
+    close(lingering);
+    close(go[0]);
+    write_all(go[1], "", 1);
+    close(go[1]);
+  }
   if (child == 0) {
-    if (setresuid(65534, 65534, 65534) != 0)
+    char byte;
+    if (setresuid(65534, 65534, 65534) != 0 || read(go[0], &byte, 1) != 1)
       _exit(10);
     for (int i = 0; i < 20; i++) {
       int s;
@@ -586,9 +595,8 @@ Test(store, a_refused_client_with_a_lingering_socket_stalls_nobody,
       (void)fdpass_send_fds(s, "x", &len, &lingering, 1, 0);
       close(s);
     }
-    _exit(0);
+    _exit(0); /* an exiting process never lingers: the holder does */
   }
-  close(lingering);
   wait_child_ok(child);
   int sock = connect_holder();
   char names[16];
@@ -789,4 +797,36 @@ FD_TEST(store, stopping_says_what_is_dropped)
   stop_holder(holder);
   cr_assert_eq(log_lines(log, "3 descriptors under 2 names"), 1,
                "the log does not say what was dropped");
+}
+
+/* A whole store larger than half the holder's descriptor limit is fetched
+ * all the same: the holder duplicates one frame's descriptors at a time,
+ * not all of them before it sends any. */
+FD_TEST(store, a_store_over_half_the_limit_is_fetched_whole)
+{
+  if (under_valgrind())
+    cr_skip_test("valgrind virtualises the descriptor limit");
+  const char *args[] = {"-n", "1000", NULL};
+  pid_t holder = start_holder(args);
+  int sock = connect_holder(), null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+  enum { N = 700 };
+  char name[16];
+  for (int i = 0; i < N; i++) {
+    snprintf(name, sizeof name, "n%d", i);
+    assert_ok(fdpass_store(sock, name, &null, 1, 5000));
+  }
+  static int got[N];
+  size_t n = N;
+  assert_ok(fdpass_fetch(sock, NULL, got, &n, NULL, 0, 5000));
+  cr_assert_eq(n, N);
+  for (int i = 0; i < N; i++)
+    close(got[i]);
+  /* Removed while a fetch streams it: the fetch still gets it whole. */
+  n = N;
+  assert_ok(fdpass_fetch(sock, NULL, got, &n, NULL, 0, 5000));
+  for (int i = 0; i < N; i++)
+    close(got[i]);
+  close(null);
+  close(sock);
+  stop_holder(holder);
 }
