@@ -14,6 +14,7 @@
 #include <fdpass.h>
 
 #include "closer.h"
+#include "handover.h"
 #include "holder.h"
 
 #include <errno.h>
@@ -123,15 +124,12 @@ static int put_in_store(void *store, const char *name, size_t len,
   return fdp_store_put(store, name, len, fds, n);
 }
 
-/* The whole store of the holder at `path`, names and order kept. */
-static int fetch_all(const char *path, const struct options *o,
+/* The whole store of the holder at `path`, connected as `sock`, names and
+ * order kept. */
+static int fetch_all(int sock, const char *path, long long deadline,
                      struct handoff *h)
 {
-  int sock;
-  long long deadline = fdp_deadline_after(o->timeout_ms);
-  int rc = connect_trusted(path, &o->trusted, deadline, &sock);
-  if (rc != 0)
-    return rc;
+  int rc = 0;
   size_t cap = FDPASS_MAX_FDS;
   for (;;) {
     int *fds = malloc(cap * sizeof *fds);
@@ -157,7 +155,6 @@ static int fetch_all(const char *path, const struct options *o,
       cap = n; /* stored meanwhile: ask again with room for all */
       continue;
     }
-    close(sock);
     return status == FDPASS_OK ? rc : report_status(path, status);
   }
 }
@@ -181,23 +178,49 @@ static void log_to_stderr(void *context, const char *text)
   report(holder_socket, text);
 }
 
+/* Upgrade in place: take the listening socket of the holder connected as
+ * `sock` (handover.h), which then serves no one else. */
+static int take_listener(int sock, const char *path, long long deadline,
+                         int *listener)
+{
+  int status = fdp_hand_over(sock, listener, deadline);
+  return status == FDPASS_OK ? 0 : report_status(path, status);
+}
+
 int command_hold(const struct options *o)
 {
+  int in_place = o->from && !strcmp(o->from, o->socket);
+  if (in_place && (o->mode != 0600 || o->gid >= 0))
+    return usage_error("an upgrade in place keeps the socket file as it "
+                       "is: no --mode or --group");
   raise_descriptor_limit();
   struct fdp_store *store = fdp_store_new();
   if (store == NULL)
     return report_errno(o->socket, ENOMEM);
   struct handoff h = {0};
-  int rc = 0;
+  long long deadline = fdp_deadline_after(o->timeout_ms);
+  int rc = 0, from = -1, listener = -1, handed_over = 0;
   if (o->from)
-    rc = fetch_all(o->from, o, &h);
+    rc = connect_trusted(o->from, &o->trusted, deadline, &from);
+  if (rc == 0 && in_place)
+    rc = take_listener(from, o->from, deadline, &listener);
+  if (rc == 0 && o->from)
+    rc = fetch_all(from, o->from, deadline, &h);
   if (rc == 0)
     rc = open_specs(o->args, o->nargs, &h);
   if (rc == 0)
     rc = put_by_name(&h, put_in_store, store, o->socket);
   else
     handoff_close(&h);
+  /* The old holder stops only now that everything is here. */
+  int status = rc == 0 && in_place ? fdp_hand_over_done(from, deadline)
+                                   : FDPASS_OK;
+  if (status != FDPASS_OK)
+    rc = report_status(o->from, status);
+  if (from >= 0)
+    close(from);
   struct fdp_holder holder = {
+      .listener = listener, .handed_over = &handed_over,
       .stop_fd = stop_fd(), .store = store, .legacy_ms = 250,
       .max_connections = o->max_connections, .max_stored = o->max_stored,
       .log = log_to_stderr,
@@ -206,13 +229,18 @@ int command_hold(const struct options *o)
                  (size_t)o->write_uids.nuids, (size_t)o->read_gids.nuids,
                  (size_t)o->write_gids.nuids}};
   holder_socket = o->socket;
-  if (rc == 0)
+  if (rc == 0 && !in_place)
     rc = listen_on(o->socket, o->mode, o->gid, &holder.listener);
   if (rc == 0) {
-    int status = fdp_holder_serve(&holder);
-    stop_listening(holder.listener, o->socket);
+    status = fdp_holder_serve(&holder);
+    if (handed_over) /* the socket file is the new holder's */
+      close(holder.listener);
+    else
+      stop_listening(holder.listener, o->socket);
     if (status != FDPASS_OK)
       rc = report_status(o->socket, status);
+  } else if (listener >= 0) {
+    close(listener);
   }
   fdp_store_free(store);
   return rc;
@@ -221,13 +249,11 @@ int command_hold(const struct options *o)
 int command_exec(const struct options *o)
 {
   struct handoff h = {0};
-  if (o->nnames == 0) {
-    int rc = fetch_all(o->socket, o, &h);
-    return rc != 0 ? rc : deliver(o, &h);
-  }
   int sock = -1;
   long long deadline = fdp_deadline_after(o->timeout_ms);
   int rc = connect_trusted(o->socket, &o->trusted, deadline, &sock);
+  if (rc == 0 && o->nnames == 0)
+    rc = fetch_all(sock, o->socket, deadline, &h);
   for (int i = 0; i < o->nnames && rc == 0; i++) {
     int fds[FDPASS_MAX_FDS];
     size_t n = FDPASS_MAX_FDS;

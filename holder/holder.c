@@ -69,6 +69,7 @@ struct client {
   int privileged;     /* root or the holder's uid: no limit */
   int started;        /* a byte has come: it speaks the protocol */
   int closing;        /* close once the queued output is out */
+  int evicted;        /* another holder takes over: close now */
   long long deadline; /* by when it must do what it owes */
   long long legacy_at; /* when to send the one-message handoff (0: never) */
   size_t legacy_sent;  /* its length once sent */
@@ -100,6 +101,8 @@ struct loop {
   size_t n;
   size_t max_connections, max_stored;
   long long accept_paused_until;
+  struct client *successor; /* a new holder taking over, or NULL */
+  int leaving;              /* the successor has everything */
   long long log_window; /* when the current second of logging began */
   unsigned log_lines;   /* lines logged in it */
   unsigned long log_suppressed;
@@ -379,24 +382,51 @@ static int store(struct loop *l, struct client *c, const char *name,
   return status;
 }
 
+/* An upgrade in place (handover.h). The first request of a client of the
+ * holder's uid or root makes it the successor: it gets the listening
+ * socket, every other client is disconnected (an answer it did not get
+ * may be asked again of the new holder), and no other is accepted, so
+ * that nothing is stored here that the successor would not fetch. The
+ * successor's second request, once it fetched everything, ends the loop;
+ * its hanging up before that resumes it. */
+static int hand_over(struct loop *l, struct client *c)
+{
+  if (!c->privileged)
+    return reply(l, c, FDP_OP_HAND_OVER, FDPASS_EACCES, 0, 0);
+  if (l->successor == c) {
+    l->leaving = 1;
+    return reply(l, c, FDP_OP_HAND_OVER, FDPASS_OK, 0, 0);
+  }
+  for (size_t i = 0; i < l->n; i++)
+    l->clients[i]->evicted = l->clients[i] != c;
+  l->successor = c;
+  log_line(l, "uid %lld takes over: handing it the listener and %zu "
+           "descriptors", (long long)c->uid, l->store->nfds);
+  struct fdp_frame f = {FDP_OP_HAND_OVER, FDPASS_OK, 1, 0, 0};
+  return queue(l, c, &f, "", &l->h->listener, 1);
+}
+
 /* Carry out the complete, well-formed request in c->in. */
 static int serve_request(struct loop *l, struct client *c)
 {
   const struct fdp_frame *f = &c->frame;
   const unsigned char *payload = c->in + FDP_WIRE_HEADER;
-  int writes = f->op == FDP_OP_STORE || f->op == FDP_OP_REMOVE;
+  int writes = f->op == FDP_OP_STORE || f->op == FDP_OP_REMOVE ||
+               f->op == FDP_OP_HAND_OVER;
   int query = f->op == FDP_OP_FETCH || f->op == FDP_OP_LIST;
   size_t skip = query ? 8 : 0; /* a query's capacities come first */
   const char *name = (const char *)payload + skip;
   size_t len = f->length >= skip ? f->length - skip : 0;
   int need = writes ? RIGHT_WRITE : RIGHT_READ;
   /* Store carries descriptors and a name; remove a name; fetch maybe a
-   * name; list and hello none. */
+   * name; list, hello and hand over none. */
   int named = len > 0 && fdp_name_is_valid(name, len);
+  int nameless = f->op == FDP_OP_HELLO || f->op == FDP_OP_LIST ||
+                 f->op == FDP_OP_HAND_OVER;
   int well_formed =
       f->length >= skip && f->status == 0 && f->flags == 0 &&
       (f->op == FDP_OP_STORE ? f->nfds > 0 : f->nfds == 0) &&
-      (f->op == FDP_OP_HELLO || f->op == FDP_OP_LIST ? len == 0
+      (nameless                ? len == 0
        : f->op == FDP_OP_FETCH ? len == 0 || named
                                : named);
   int status = FDPASS_OK;
@@ -418,6 +448,8 @@ static int serve_request(struct loop *l, struct client *c)
     return reply(l, c, f->op, store(l, c, name, len), 0, 0);
   case FDP_OP_REMOVE:
     return reply(l, c, f->op, store_remove(l->store, name, len), 0, 0);
+  case FDP_OP_HAND_OVER:
+    return hand_over(l, c);
   case FDP_OP_FETCH:
     return fetch(l, c, name, len, fdp_wire_get32(payload),
                  fdp_wire_get32(payload + 4));
@@ -675,7 +707,12 @@ static void serve_clients(struct loop *l, struct pollfd *polled,
       if (ok == FDPASS_OK)
         ok = flush(l, c);
     }
-    int done = ok != FDPASS_OK || (c->closing && !c->out) || tend(l, c, now);
+    int done = ok != FDPASS_OK || (c->closing && !c->out) || c->evicted ||
+               tend(l, c, now);
+    if (done && c == l->successor) { /* it did not take everything */
+      l->successor = NULL;
+      l->leaving = 0;
+    }
     if (done) {
       drop_client(l, c);
       l->clients[i] = l->clients[--l->n];
@@ -691,7 +728,7 @@ static int serve(struct loop *l, struct pollfd *polled)
   const struct fdp_holder *h = l->h;
   for (;;) {
     long long now = fdp_now_ms(), wake = now + IDLE_MS;
-    int accepting = now >= l->accept_paused_until;
+    int accepting = now >= l->accept_paused_until && !l->successor;
     polled[SLOT_STOP] = (struct pollfd){.fd = h->stop_fd, .events = POLLIN};
     polled[SLOT_LISTENER] = (struct pollfd){
         .fd = accepting ? h->listener : -1, .events = POLLIN};
@@ -720,6 +757,11 @@ static int serve(struct loop *l, struct pollfd *polled)
     log_catch_up(l, now);
     /* Serve the clients first: the array changes below. */
     serve_clients(l, polled, now);
+    if (l->leaving && !l->successor->out) {
+      if (h->handed_over)
+        *h->handed_over = 1;
+      return FDPASS_OK;
+    }
     if (polled[SLOT_LISTENER].revents & POLLIN) {
       int status = accept_client(l);
       /* Only a broken listener ends the holder; anything else (no slot, no
@@ -752,7 +794,9 @@ int fdp_holder_serve(const struct fdp_holder *h)
   int status = serve(l, polled);
   for (size_t i = 0; i < l->n; i++)
     drop_client(l, l->clients[i]);
-  if (l->store->nfds > 0)
+  if (l->leaving)
+    log_line(l, "handed over to the new holder");
+  else if (l->store->nfds > 0)
     log_line(l, "stopping: %zu descriptors under %zu names are dropped",
              l->store->nfds, l->store->nentries);
   l->log_window = 0;

@@ -29,6 +29,11 @@
  * protocol", so that the holder never takes the client for one that waits
  * for fdpass 1.1's one-message handoff, however long it stays quiet. */
 #define FDP_OP_HELLO 'H'
+/* An upgrade in place (handover.h), asked by a new holder of the old one's
+ * uid or root: the first gets the listening socket, and the old holder
+ * then serves no one else; the second, after fetching everything, makes
+ * it stop. */
+#define FDP_OP_HAND_OVER 'T'
 
 /* Flags: more reply frames follow (fetch of more than 253 descriptors). */
 #define FDP_WIRE_MORE 0x1

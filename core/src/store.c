@@ -12,6 +12,7 @@
  */
 #include "internal.h"
 #include "deadline.h"
+#include "handover.h"
 #include "platform.h"
 #include "store_wire.h"
 
@@ -188,8 +189,11 @@ static int reply_status(unsigned op, int status)
                      : op == FDP_OP_FETCH ? fetch
                      : op == FDP_OP_LIST  ? list
                                           : remove;
-  size_t n = op == FDP_OP_STORE ? 2 : op == FDP_OP_FETCH ? 4
-             : op == FDP_OP_LIST ? 2 : 1;
+  size_t n = op == FDP_OP_STORE    ? 2
+             : op == FDP_OP_FETCH  ? 4
+             : op == FDP_OP_LIST   ? 2
+             : op == FDP_OP_REMOVE ? 1
+                                   : 0;
   if (status == FDPASS_OK || status == FDPASS_EACCES ||
       status == FDPASS_EPROTO)
     return status;
@@ -433,4 +437,37 @@ int fdpass_list(int sock, char *names, size_t names_size, int timeout_ms)
     }
   }
   return status == FDPASS_OK ? FDPASS_OK : fdp_fail(status);
+}
+
+/* One step of an upgrade in place (handover.h): a request without
+ * payload, whose reply carries `nfds` (0 or 1) descriptors. */
+static int hand_over_step(int sock, int *fd, size_t nfds, long long deadline)
+{
+  int status = send_request(sock, FDP_OP_HAND_OVER, "", 0, NULL, 0,
+                            deadline);
+  struct fdp_frame f;
+  int got[1];
+  size_t n = 0;
+  if (status == FDPASS_OK)
+    status = recv_header(sock, FDP_OP_HAND_OVER, &f, got, &n, nfds,
+                         deadline);
+  if (status == FDPASS_OK)
+    status = reply_status(FDP_OP_HAND_OVER, f.status);
+  if (status == FDPASS_OK && (f.length || f.flags || n != nfds))
+    status = FDPASS_EPROTO;
+  if (status == FDPASS_OK && nfds)
+    *fd = got[0];
+  else
+    close_all(got, n);
+  return status;
+}
+
+int fdp_hand_over(int sock, int *listener, long long deadline)
+{
+  return hand_over_step(sock, listener, 1, deadline);
+}
+
+int fdp_hand_over_done(int sock, long long deadline)
+{
+  return hand_over_step(sock, NULL, 0, deadline);
 }
