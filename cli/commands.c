@@ -42,7 +42,9 @@ int command_send(const struct options *o)
   int sock;
   rc = connect_trusted(o->socket, &o->trusted, deadline, &sock);
   if (rc == 0) {
-    rc = send_handoff(sock, o->socket, &h);
+    rc = truncate_specs(&h); /* only now that a receiver we trust is here */
+    if (rc == 0)
+      rc = send_handoff(sock, o->socket, &h);
     if (rc == 0)
       rc = await_delivery(sock, o->socket, deadline);
     close(sock);
@@ -55,7 +57,10 @@ int command_recv(const struct options *o)
 {
   struct handoff h = {0};
   int listener, sock;
-  int rc = listen_on(o->socket, o->mode, o->gid, &listener);
+  /* Before a sender is told that its descriptors were taken. */
+  int rc = o->command ? check_command(o->command) : 0;
+  if (rc == 0)
+    rc = listen_on(o->socket, o->mode, o->gid, &listener);
   if (rc != 0)
     return rc;
   long long deadline = fdp_deadline_after(o->timeout_ms);
@@ -209,6 +214,8 @@ int command_hold(const struct options *o)
   if (rc == 0)
     rc = open_specs(o->args, o->nargs, &h);
   if (rc == 0)
+    rc = truncate_specs(&h);
+  if (rc == 0)
     rc = put_by_name(&h, put_in_store, store, o->socket);
   else
     handoff_close(&h);
@@ -251,7 +258,9 @@ int command_exec(const struct options *o)
   struct handoff h = {0};
   int sock = -1;
   long long deadline = fdp_deadline_after(o->timeout_ms);
-  int rc = connect_trusted(o->socket, &o->trusted, deadline, &sock);
+  int rc = o->command ? check_command(o->command) : 0;
+  if (rc == 0)
+    rc = connect_trusted(o->socket, &o->trusted, deadline, &sock);
   if (rc == 0 && o->nnames == 0)
     rc = fetch_all(sock, o->socket, deadline, &h);
   for (int i = 0; i < o->nnames && rc == 0; i++) {
@@ -313,6 +322,8 @@ int command_store(const struct options *o)
     return rc;
   struct holder_connection c = {-1, fdp_deadline_after(o->timeout_ms)};
   rc = connect_holder(o, c.deadline, &c.sock);
+  if (rc == 0)
+    rc = truncate_specs(&h); /* only now that a holder we trust is here */
   if (rc == 0)
     rc = put_by_name(&h, put_in_holder, &c, o->socket);
   else

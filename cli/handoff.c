@@ -71,6 +71,7 @@ void handoff_close(struct handoff *h)
       close(h->fds[i]);
   free(h->fds);
   free(h->names);
+  free(h->truncate);
   *h = (struct handoff){0};
 }
 

@@ -18,6 +18,9 @@ struct handoff {
   size_t nfds, cap;
   char *names;
   size_t names_len; /* strlen(names) */
+  unsigned char *truncate; /* per descriptor up to ntruncate: a :trunc
+                              file not truncated yet (spec.h) */
+  size_t ntruncate;
 };
 
 /* Append `fd` (taken) named `name` (`len` bytes); EXIT_FAILURE (fd

@@ -10,6 +10,8 @@
 
 #include <fdpass.h>
 
+#include "store_wire.h" /* names */
+
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -233,6 +235,9 @@ static int parse_option(int opt, const char *value, struct options *o)
   case OPT_MAX_STORED:
     return parse_limit("max-stored", value, &o->max_stored);
   default: /* OPT_NAME */
+    if (!fdp_name_is_valid(value, strlen(value)))
+      return usage_error("bad --name '%s': a name is 1 to 255 characters "
+                         "from space to '~', without ':'", value);
     if (o->nnames == MAX_NAMES)
       return usage_error("at most %d --name options", MAX_NAMES);
     o->names[o->nnames++] = value;
@@ -290,11 +295,9 @@ static int parse_arguments(const struct verb *v, int argc, char **argv,
   rc = parse_options(v, argc, argv, o, &dashes);
   if (rc != 0)
     return rc;
-  if (v->min_args >= 0) {
+  if (v->min_args >= 0) { /* after "--", even "-x" is an argument */
     o->args = argv + optind;
     o->nargs = argc - optind;
-    if (dashes)
-      return usage_error("unexpected '--': %s runs no command", v->name);
     if (o->nargs < v->min_args)
       return usage_error("missing %s (see fdpass --help)",
                          v->bit == REMOVE ? "NAME" : "SPEC");

@@ -762,7 +762,8 @@ static int serve(struct loop *l, struct pollfd *polled)
         *h->handed_over = 1;
       return FDPASS_OK;
     }
-    if (polled[SLOT_LISTENER].revents & POLLIN) {
+    /* Not once a successor is taking over (hand_over): since the poll. */
+    if ((polled[SLOT_LISTENER].revents & POLLIN) && !l->successor) {
       int status = accept_client(l);
       /* Only a broken listener ends the holder; anything else (no slot, no
        * memory, a client gone before it was accepted) pauses accepting. */

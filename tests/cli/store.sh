@@ -38,6 +38,11 @@ run 0 "$FDPASS" exec --name g h.sock
 [ "$(cat out)" = "$(printf '3 g file read-only %s/one\n4 g file read-only %s/two' "$scratch" "$scratch")" ] ||
   fail "exec --name g: $(cat out)"
 run 0 "$FDPASS" remove h.sock g h
+# A name may start with '-': after "--" it is no option.
+run 0 "$FDPASS" store h.sock -- -dash=one
+run 0 "$FDPASS" exec --name -dash h.sock
+expect_out "3 -dash file read-only $scratch/one"
+run 0 "$FDPASS" remove h.sock -- -dash
 
 # Many names: one store request each, fetched back in frames of 253.
 names=""

@@ -29,8 +29,9 @@ usage_error "fdpass send: missing SPEC" send s.sock
 usage_error "fdpass store: missing SPEC" store s.sock
 usage_error "fdpass remove: missing NAME" remove s.sock
 usage_error "fdpass list: unexpected 'x'" list s.sock x
-usage_error "fdpass store: unexpected '--': store runs no command" \
-  store s.sock -- true
+usage_error "fdpass store: missing SPEC" store s.sock --
+usage_error "fdpass exec: bad --name 'a:b': a name is 1 to 255 characters" \
+  exec --name a:b s.sock
 usage_error "fdpass recv: unexpected 'extra': a command goes after '--'" \
   recv s.sock extra
 usage_error "fdpass exec: missing COMMAND after '--'" exec s.sock --
