@@ -14,7 +14,7 @@
 #include <fdpass.h>
 
 #include "closer.h"
-#include "handover.h"
+#include "client.h"
 #include "holder.h"
 
 #include <errno.h>
@@ -113,6 +113,8 @@ static int put_by_name(struct handoff *h, put_fn *put, void *to,
                                     : put(to, name, len, group, n);
     if (n > FDPASS_MAX_FDS)
       rc = report(label, "more than 253 descriptors under one name");
+    else if (status == FDPASS_EADDRINUSE)
+      rc = report(label, "something is stored under that name (--new)");
     else if (status != FDPASS_OK)
       rc = report_status(what, status);
     for (size_t k = 0; k < n && rc == 0; k++)
@@ -184,7 +186,7 @@ static void log_to_stderr(void *context, const char *text)
 }
 
 /* Upgrade in place: take the listening socket of the holder connected as
- * `sock` (handover.h), which then serves no one else. */
+ * `sock` (client.h), which then serves no one else. */
 static int take_listener(int sock, const char *path, long long deadline,
                          int *listener)
 {
@@ -299,6 +301,7 @@ static int connect_holder(const struct options *o, long long deadline,
 struct holder_connection {
   int sock;
   long long deadline;
+  const struct options *o;
 };
 
 static int put_in_holder(void *to, const char *name, size_t len,
@@ -307,8 +310,9 @@ static int put_in_holder(void *to, const char *name, size_t len,
   struct holder_connection *c = to;
   char terminated[256];
   snprintf(terminated, sizeof terminated, "%.*s", (int)len, name);
-  int status = fdpass_store(c->sock, terminated, fds, n,
-                            fdp_remaining_ms(c->deadline));
+  int status = fdp_store_with(c->sock, terminated, fds, n,
+                              c->o->store_new ? FDP_STORE_NEW : 0,
+                              c->o->lifetime_ms, c->deadline);
   for (size_t i = 0; i < n && status == FDPASS_OK; i++)
     close(fds[i]); /* the holder has its copies */
   return status;
@@ -320,7 +324,7 @@ int command_store(const struct options *o)
   int rc = open_specs(o->args, o->nargs, &h);
   if (rc != 0)
     return rc;
-  struct holder_connection c = {-1, fdp_deadline_after(o->timeout_ms)};
+  struct holder_connection c = {-1, fdp_deadline_after(o->timeout_ms), o};
   rc = connect_holder(o, c.deadline, &c.sock);
   if (rc == 0)
     rc = truncate_specs(&h); /* only now that a holder we trust is here */

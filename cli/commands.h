@@ -24,6 +24,8 @@ struct options {
   long long gid;       /* --group (recv, hold); -1: none */
   const char *from;    /* --from OLD (hold) */
   size_t max_connections, max_stored; /* hold; 0: the holder's defaults */
+  int store_new;    /* --new (store) */
+  long lifetime_ms; /* --lifetime (store); 0: none */
   const char *names[MAX_NAMES]; /* --name (exec) */
   int nnames;
 };

@@ -31,7 +31,8 @@ static const char help[] =
   "                   [--from OLD] SOCKET [SPEC...]\n"
   "       fdpass exec [--timeout SECONDS] [--peer-uid UID]... [--name NAME]...\n"
   "                   SOCKET [-- COMMAND [ARG...]]\n"
-  "       fdpass store [--timeout SECONDS] [--peer-uid UID]... SOCKET NAME=SPEC...\n"
+  "       fdpass store [--timeout SECONDS] [--peer-uid UID]... [--new]\n"
+  "                    [--lifetime SECONDS] SOCKET NAME=SPEC...\n"
   "       fdpass list [--timeout SECONDS] [--peer-uid UID]... SOCKET\n"
   "       fdpass remove [--timeout SECONDS] [--peer-uid UID]... SOCKET NAME...\n"
   "       fdpass --help | --version\n"
@@ -78,6 +79,8 @@ static const char help[] =
   "  --from OLD         (hold) start with everything the holder at OLD keeps;\n"
   "                     OLD the same as SOCKET: upgrade it in place\n"
   "  --name NAME        (exec) only the descriptors stored under NAME\n"
+  "  --new              (store) refuse to replace what a NAME holds\n"
+  "  --lifetime SECONDS (store) the holder closes and forgets them after that\n"
   "\n"
   "Exit status: 0 done, 1 failure, 2 usage error, 126 COMMAND cannot run,\n"
   "127 COMMAND not found. See fdpass(1).\n";
@@ -106,7 +109,8 @@ static const struct verb {
 
 enum { OPT_TIMEOUT = 256, OPT_PEER_UID, OPT_ALLOW_UID, OPT_READ_UID,
        OPT_WRITE_UID, OPT_READ_GID, OPT_WRITE_GID, OPT_MODE, OPT_GROUP,
-       OPT_FROM, OPT_NAME, OPT_MAX_CONNECTIONS, OPT_MAX_STORED };
+       OPT_FROM, OPT_NAME, OPT_MAX_CONNECTIONS, OPT_MAX_STORED, OPT_NEW,
+       OPT_LIFETIME };
 
 static const struct option long_options[] = {
   {"help", no_argument, NULL, 'h'},
@@ -123,6 +127,8 @@ static const struct option long_options[] = {
   {"name", required_argument, NULL, OPT_NAME},
   {"max-connections", required_argument, NULL, OPT_MAX_CONNECTIONS},
   {"max-stored", required_argument, NULL, OPT_MAX_STORED},
+  {"new", no_argument, NULL, OPT_NEW},
+  {"lifetime", required_argument, NULL, OPT_LIFETIME},
   {NULL, 0, NULL, 0},
 };
 
@@ -130,7 +136,7 @@ static const struct option long_options[] = {
 static const int option_verbs[] = {
   ~0, SEND | RECV | EXEC | STORE | LIST | REMOVE | HOLD, CONNECTS | HOLD,
   RECV | HOLD, HOLD, HOLD, HOLD, HOLD, RECV | HOLD, RECV | HOLD, HOLD, EXEC,
-  HOLD, HOLD,
+  HOLD, HOLD, STORE, STORE,
 };
 
 static int parse_timeout(const char *text, long *ms)
@@ -234,6 +240,16 @@ static int parse_option(int opt, const char *value, struct options *o)
     return parse_limit("max-connections", value, &o->max_connections);
   case OPT_MAX_STORED:
     return parse_limit("max-stored", value, &o->max_stored);
+  case OPT_NEW:
+    o->store_new = 1;
+    return 0;
+  case OPT_LIFETIME:
+    if (parse_timeout(value, &o->lifetime_ms) != 0)
+      return EXIT_USAGE;
+    if (o->lifetime_ms == 0 || o->lifetime_ms > 0x7fffffff)
+      return usage_error("bad --lifetime '%s': expected seconds, more than "
+                         "0 and at most 24 days", value);
+    return 0;
   default: /* OPT_NAME */
     if (!fdp_name_is_valid(value, strlen(value)))
       return usage_error("bad --name '%s': a name is 1 to 255 characters "

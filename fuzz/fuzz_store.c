@@ -106,6 +106,8 @@ static int documented_reply(unsigned op, int status)
     return op == FDP_OP_FETCH || op == FDP_OP_REMOVE;
   case FDPASS_ETRUNC:
     return op == FDP_OP_FETCH || op == FDP_OP_LIST;
+  case FDPASS_EADDRINUSE:
+    return op == FDP_OP_STORE;
   default:
     return 0;
   }

@@ -64,6 +64,13 @@ SEEDS = {
     "client-hand-over": client(
         message(frame(b"S", b"web", nfds=1), 1), message(frame(b"T")),
         message(query(b"F")), message(frame(b"T"))),
+    "client-new-and-lifetime": client(
+        message(frame(b"S", b"web", nfds=1, flags=2), 1),
+        message(frame(b"S", b"web", nfds=1, flags=2), 1),
+        message(frame(b"S", struct.pack(">I", 1) + b"log", nfds=1,
+                      flags=4), 1),
+        message(frame(b"S", b"\0\0", nfds=1, flags=4), 1),
+        message(query(b"L"))),
     "client-fds-on-payload": client(message(frame(b"S", b"web", nfds=1)[:12]),
                                     message(b"web", 1),
                                     message(query(b"L"))),

@@ -363,7 +363,7 @@ static int list(struct loop *l, struct client *c, size_t names_size)
 
 /* Store what the client sent under `name`, within its uid's share. */
 static int store(struct loop *l, struct client *c, const char *name,
-                 size_t len)
+                 size_t len, uint32_t lifetime_ms)
 {
   if (!c->privileged) {
     const struct entry *old = store_find(l->store, name, len);
@@ -376,13 +376,15 @@ static int store(struct loop *l, struct client *c, const char *name,
       return FDPASS_EMFILE;
     }
   }
-  int status = store_put(l->store, c->uid, name, len, c->fds, c->nfds);
+  long long expires = lifetime_ms ? fdp_now_ms() + lifetime_ms : 0;
+  int status = store_put(l->store, c->uid, name, len, c->fds, c->nfds,
+                         expires);
   if (status == FDPASS_OK)
     c->nfds = 0; /* the store owns them now */
   return status;
 }
 
-/* An upgrade in place (handover.h). The first request of a client of the
+/* An upgrade in place (client.h). The first request of a client of the
  * holder's uid or root makes it the successor: it gets the listening
  * socket, every other client is disconnected (an answer it did not get
  * may be asked again of the new holder), and no other is accepted, so
@@ -414,7 +416,9 @@ static int serve_request(struct loop *l, struct client *c)
   int writes = f->op == FDP_OP_STORE || f->op == FDP_OP_REMOVE ||
                f->op == FDP_OP_HAND_OVER;
   int query = f->op == FDP_OP_FETCH || f->op == FDP_OP_LIST;
-  size_t skip = query ? 8 : 0; /* a query's capacities come first */
+  int lifetime = f->op == FDP_OP_STORE && (f->flags & FDP_WIRE_LIFETIME);
+  /* A query's capacities come first, a store's lifetime if it has one. */
+  size_t skip = query ? 8 : lifetime ? 4 : 0;
   const char *name = (const char *)payload + skip;
   size_t len = f->length >= skip ? f->length - skip : 0;
   int need = writes ? RIGHT_WRITE : RIGHT_READ;
@@ -423,8 +427,10 @@ static int serve_request(struct loop *l, struct client *c)
   int named = len > 0 && fdp_name_is_valid(name, len);
   int nameless = f->op == FDP_OP_HELLO || f->op == FDP_OP_LIST ||
                  f->op == FDP_OP_HAND_OVER;
+  unsigned allowed = f->op == FDP_OP_STORE ? FDP_WIRE_NEW | FDP_WIRE_LIFETIME
+                                           : 0;
   int well_formed =
-      f->length >= skip && f->status == 0 && f->flags == 0 &&
+      f->length >= skip && f->status == 0 && !(f->flags & ~allowed) &&
       (f->op == FDP_OP_STORE ? f->nfds > 0 : f->nfds == 0) &&
       (nameless                ? len == 0
        : f->op == FDP_OP_FETCH ? len == 0 || named
@@ -445,7 +451,12 @@ static int serve_request(struct loop *l, struct client *c)
 
   switch (f->op) {
   case FDP_OP_STORE:
-    return reply(l, c, f->op, store(l, c, name, len), 0, 0);
+    if ((f->flags & FDP_WIRE_NEW) && store_find(l->store, name, len))
+      return reply(l, c, f->op, FDPASS_EADDRINUSE, 0, 0);
+    return reply(l, c, f->op,
+                 store(l, c, name, len,
+                       lifetime ? fdp_wire_get32(payload) : 0),
+                 0, 0);
   case FDP_OP_REMOVE:
     return reply(l, c, f->op, store_remove(l->store, name, len), 0, 0);
   case FDP_OP_HAND_OVER:
@@ -748,6 +759,8 @@ static int serve(struct loop *l, struct pollfd *polled)
       wake = now + closing;
     if (l->log_suppressed && l->log_window + 1000 < wake)
       wake = l->log_window + 1000;
+    if (l->store->next_expiry && l->store->next_expiry < wake)
+      wake = l->store->next_expiry;
     int timeout = wake <= now ? 0 : (int)(wake - now);
     if (poll(polled, SLOT_CLIENTS + l->n, timeout) < 0 && errno != EINTR)
       return errno == ENOMEM ? FDPASS_ENOMEM : FDPASS_EINVAL;
@@ -755,6 +768,7 @@ static int serve(struct loop *l, struct pollfd *polled)
       return FDPASS_OK;
     now = fdp_now_ms();
     log_catch_up(l, now);
+    store_expire(l->store, now);
     /* Serve the clients first: the array changes below. */
     serve_clients(l, polled, now);
     if (l->leaving && !l->successor->out) {

@@ -55,7 +55,7 @@ struct fdp_holder {
   size_t max_connections, max_stored;
   /* Set to 1 (may be NULL) when the holder stopped because a new one took
    * its listening socket and everything it stores (an upgrade in place,
-   * handover.h): the socket file is the new holder's then. */
+   * client.h): the socket file is the new holder's then. */
   int *handed_over;
   /* What the holder refuses and why, one line each, at most a few per
    * second with a count of the lines left out (may be NULL). */

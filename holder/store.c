@@ -151,7 +151,7 @@ void store_release(struct fdp_store *s, struct entry *e)
 }
 
 int store_put(struct fdp_store *s, int64_t owner, const char *name,
-              size_t len, const int *fds, size_t nfds)
+              size_t len, const int *fds, size_t nfds, long long expires)
 {
   if (!fdp_name_is_valid(name, len) || nfds == 0 || nfds > FDPASS_MAX_FDS)
     return FDPASS_EINVAL;
@@ -170,6 +170,9 @@ int store_put(struct fdp_store *s, int64_t owner, const char *name,
   }
   e->hash = hash_name(name, len);
   e->owner = owner;
+  e->expires = expires;
+  if (expires && (!s->next_expiry || expires < s->next_expiry))
+    s->next_expiry = expires;
   e->refs = 0;
   e->gone = 0;
   e->nfds = nfds;
@@ -202,7 +205,21 @@ int store_put(struct fdp_store *s, int64_t owner, const char *name,
 int fdp_store_put(struct fdp_store *s, const char *name, size_t len,
                   const int *fds, size_t nfds)
 {
-  return store_put(s, (int64_t)geteuid(), name, len, fds, nfds);
+  return store_put(s, (int64_t)geteuid(), name, len, fds, nfds, 0);
+}
+
+void store_expire(struct fdp_store *s, long long now)
+{
+  if (!s->next_expiry || now < s->next_expiry)
+    return;
+  s->next_expiry = 0;
+  for (struct entry *e = s->first, *next; e; e = next) {
+    next = e->next;
+    if (e->expires && e->expires <= now)
+      store_remove(s, entry_name(e), e->name_len);
+    else if (e->expires && (!s->next_expiry || e->expires < s->next_expiry))
+      s->next_expiry = e->expires;
+  }
 }
 
 int store_remove(struct fdp_store *s, const char *name, size_t len)

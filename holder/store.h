@@ -17,6 +17,7 @@ struct entry {
   struct entry *chain;       /* the next in this hash bucket */
   uint32_t hash;
   int64_t owner; /* the uid that stored it */
+  long long expires; /* when it is closed and forgotten (0: never) */
   unsigned refs;  /* fetches streaming it, which keep it open */
   int gone;       /* removed or replaced: closed once refs is 0 */
   size_t nfds, name_len;
@@ -38,6 +39,7 @@ struct fdp_store {
   struct usage *usage; /* per uid that has something stored */
   size_t nusage;
   struct closer *closer; /* closes what is replaced or removed (NULL: here) */
+  long long next_expiry; /* the earliest `expires` there may be (0: none) */
 };
 
 const char *entry_name(const struct entry *e);
@@ -48,9 +50,13 @@ size_t entry_names_bytes(const struct entry *e);
 /* The entry stored under `name`, or NULL. */
 struct entry *store_find(struct fdp_store *s, const char *name, size_t len);
 
-/* fdp_store_put for `owner`. */
+/* fdp_store_put for `owner`, until `expires` (0: for good). */
 int store_put(struct fdp_store *s, int64_t owner, const char *name,
-              size_t len, const int *fds, size_t nfds);
+              size_t len, const int *fds, size_t nfds, long long expires);
+
+/* Close and forget what expired by `now` (a scan, only once something
+ * may have). */
+void store_expire(struct fdp_store *s, long long now);
 
 /* Forget `name` and close its descriptors: FDPASS_OK or FDPASS_ENONAME. */
 int store_remove(struct fdp_store *s, const char *name, size_t len);

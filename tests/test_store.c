@@ -25,6 +25,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "client.h"
+#include "deadline.h"
 #include "store_holder.h"
 #include "store_wire.h"
 
@@ -827,6 +829,42 @@ FD_TEST(store, a_store_over_half_the_limit_is_fetched_whole)
   for (int i = 0; i < N; i++)
     close(got[i]);
   close(null);
+  close(sock);
+  stop_holder(holder);
+}
+
+/* A store may refuse to replace what a name holds (EADDRINUSE, nothing
+ * changed) and may give its descriptors a lifetime, after which the holder
+ * closes and forgets them. */
+FD_TEST(store, new_names_only_and_lifetimes)
+{
+  pid_t holder = start_holder(NULL);
+  int holder_fds = fds_of(holder);
+  int sock = connect_holder(), p[2];
+  make_pipe(p);
+  long long deadline = fdp_deadline_after(5000);
+  assert_ok(fdp_store_with(sock, "keep", &p[0], 1, FDP_STORE_NEW, 0,
+                           deadline));
+  assert_status(fdp_store_with(sock, "keep", &p[1], 1, FDP_STORE_NEW, 0,
+                               deadline),
+                FDPASS_EADDRINUSE);
+  int got[1];
+  size_t n = 1;
+  assert_ok(fdpass_fetch(sock, "keep", got, &n, NULL, 0, 5000));
+  cr_assert(same_file(got[0], p[0]), "a refused store replaced it");
+  close(got[0]);
+  assert_ok(fdp_store_with(sock, "brief", &p[1], 1, 0, 100, deadline));
+  char names[32];
+  assert_ok(fdpass_list(sock, names, sizeof names, 5000));
+  cr_assert_str_eq(names, "keep:brief");
+  for (int i = 0; i < 200 && strcmp(names, "keep") != 0; i++) {
+    usleep(10000);
+    assert_ok(fdpass_list(sock, names, sizeof names, 5000));
+  }
+  cr_assert_str_eq(names, "keep", "the lifetime did not end");
+  assert_holder_fds(holder, holder_fds + 1 + 1, "expired but open");
+  close(p[0]);
+  close(p[1]);
   close(sock);
   stop_holder(holder);
 }

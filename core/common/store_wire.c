@@ -45,7 +45,8 @@ int fdp_wire_decode(const unsigned char *in, struct fdp_frame *f)
                  f->op == FDP_OP_LIST || f->op == FDP_OP_REMOVE ||
                  f->op == FDP_OP_HELLO || f->op == FDP_OP_HAND_OVER;
   if (in[0] != FDP_WIRE_MAGIC || in[1] != FDP_WIRE_VERSION || !known_op ||
-      (f->flags & ~FDP_WIRE_MORE) || in[7] != 0 || f->nfds > FDPASS_MAX_FDS)
+      (f->flags & ~(FDP_WIRE_MORE | FDP_WIRE_NEW | FDP_WIRE_LIFETIME)) ||
+      in[7] != 0 || f->nfds > FDPASS_MAX_FDS)
     return FDPASS_EPROTO;
   return FDPASS_OK;
 }

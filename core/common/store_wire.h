@@ -29,14 +29,19 @@
  * protocol", so that the holder never takes the client for one that waits
  * for fdpass 1.1's one-message handoff, however long it stays quiet. */
 #define FDP_OP_HELLO 'H'
-/* An upgrade in place (handover.h), asked by a new holder of the old one's
+/* An upgrade in place (client.h), asked by a new holder of the old one's
  * uid or root: the first gets the listening socket, and the old holder
  * then serves no one else; the second, after fetching everything, makes
  * it stop. */
 #define FDP_OP_HAND_OVER 'T'
 
-/* Flags: more reply frames follow (fetch of more than 253 descriptors). */
+/* Flags. Replies: more frames follow (fetch of more than 253
+ * descriptors). Store requests: refuse to replace what is stored under the
+ * name (EADDRINUSE); a lifetime in milliseconds (4 bytes) comes before
+ * the name, after which the holder closes and forgets the descriptors. */
 #define FDP_WIRE_MORE 0x1
+#define FDP_WIRE_NEW 0x2
+#define FDP_WIRE_LIFETIME 0x4
 
 /* Longest name, and the longest request payload a holder reads: a fetch's
  * two capacities and a name. */
@@ -58,7 +63,8 @@ uint32_t fdp_wire_get32(const unsigned char *p);
 void fdp_wire_encode(const struct fdp_frame *f, unsigned char *out);
 
 /* Decode a header; FDPASS_EPROTO when it is not one of this version (bad
- * magic or version, unknown op or flags, nfds over FDPASS_MAX_FDS). */
+ * magic or version, unknown op or flags, nfds over FDPASS_MAX_FDS). Which
+ * flags an op may carry is the reader's to check. */
 int fdp_wire_decode(const unsigned char *in, struct fdp_frame *f);
 
 /* A descriptor stored or passed without a name is called this, as in

@@ -12,7 +12,7 @@
  */
 #include "internal.h"
 #include "deadline.h"
-#include "handover.h"
+#include "client.h"
 #include "platform.h"
 #include "store_wire.h"
 
@@ -180,7 +180,8 @@ static int recv_header(int sock, unsigned op, struct fdp_frame *f, int *fds,
  * else is not the protocol. */
 static int reply_status(unsigned op, int status)
 {
-  static const int store[] = {FDPASS_EMFILE, FDPASS_ENOMEM};
+  static const int store[] = {FDPASS_EMFILE, FDPASS_ENOMEM,
+                              FDPASS_EADDRINUSE};
   static const int fetch[] = {FDPASS_ENONAME, FDPASS_ETRUNC, FDPASS_EMFILE,
                               FDPASS_ENOMEM};
   static const int list[] = {FDPASS_ETRUNC, FDPASS_ENOMEM};
@@ -189,7 +190,7 @@ static int reply_status(unsigned op, int status)
                      : op == FDP_OP_FETCH ? fetch
                      : op == FDP_OP_LIST  ? list
                                           : remove;
-  size_t n = op == FDP_OP_STORE    ? 2
+  size_t n = op == FDP_OP_STORE    ? 3
              : op == FDP_OP_FETCH  ? 4
              : op == FDP_OP_LIST   ? 2
              : op == FDP_OP_REMOVE ? 1
@@ -203,16 +204,25 @@ static int reply_status(unsigned op, int status)
   return FDPASS_EPROTO;
 }
 
+/* A request with frame flags `flags` (store_wire.h): header, `payload`,
+ * and descriptors on its first byte. */
+static int send_flagged(int sock, unsigned op, unsigned flags,
+                        const void *payload, size_t len, const int *fds,
+                        size_t nfds, long long deadline)
+{
+  unsigned char frame[FDP_WIRE_HEADER + FDP_WIRE_MAX_REQUEST];
+  struct fdp_frame f = {op, 0, (unsigned)nfds, flags, (uint32_t)len};
+  fdp_wire_encode(&f, frame);
+  memcpy(frame + FDP_WIRE_HEADER, payload, len);
+  return send_frame(sock, frame, FDP_WIRE_HEADER + len, fds, nfds, deadline);
+}
+
 /* A request without descriptors: header and `payload`. */
 static int send_request(int sock, unsigned op, const void *payload,
                         size_t len, const int *fds, size_t nfds,
                         long long deadline)
 {
-  unsigned char frame[FDP_WIRE_HEADER + FDP_WIRE_MAX_REQUEST];
-  struct fdp_frame f = {op, 0, (unsigned)nfds, 0, (uint32_t)len};
-  fdp_wire_encode(&f, frame);
-  memcpy(frame + FDP_WIRE_HEADER, payload, len);
-  return send_frame(sock, frame, FDP_WIRE_HEADER + len, fds, nfds, deadline);
+  return send_flagged(sock, op, 0, payload, len, fds, nfds, deadline);
 }
 
 /* A reply without descriptors or payload (store, remove). */
@@ -266,14 +276,30 @@ int fdpass_connect_holder(const char *path, int *sock)
 int fdpass_store(int sock, const char *name, const int *fds, size_t nfds,
                  int timeout_ms)
 {
-  if (check_name(name) != FDPASS_OK || fds == NULL || nfds == 0 ||
-      nfds > FDPASS_MAX_FDS || timeout_ms < -1)
+  if (timeout_ms < -1)
     return fdp_fail(FDPASS_EINVAL);
-  long long deadline = fdp_deadline_after(timeout_ms);
-  int status = send_request(sock, FDP_OP_STORE, name, strlen(name), fds,
-                            nfds, deadline);
+  return fdp_store_with(sock, name, fds, nfds, 0, 0,
+                        fdp_deadline_after(timeout_ms));
+}
+
+int fdp_store_with(int sock, const char *name, const int *fds, size_t nfds,
+                   int flags, long lifetime_ms, long long deadline)
+{
+  if (check_name(name) != FDPASS_OK || fds == NULL || nfds == 0 ||
+      nfds > FDPASS_MAX_FDS || lifetime_ms < 0 || lifetime_ms > 0x7fffffff)
+    return fdp_fail(FDPASS_EINVAL);
+  unsigned char payload[4 + FDP_NAME_MAX];
+  size_t at = lifetime_ms > 0 ? 4 : 0, len = strlen(name);
+  fdp_wire_put32(payload, (uint32_t)lifetime_ms);
+  memcpy(payload + at, name, len);
+  unsigned wire_flags = (flags & FDP_STORE_NEW ? FDP_WIRE_NEW : 0) |
+                        (lifetime_ms > 0 ? FDP_WIRE_LIFETIME : 0);
+  int status = send_flagged(sock, FDP_OP_STORE, wire_flags, payload,
+                            at + len, fds, nfds, deadline);
   if (status == FDPASS_OK)
     status = simple_reply(sock, FDP_OP_STORE, deadline);
+  if (status == FDPASS_EADDRINUSE && !(flags & FDP_STORE_NEW))
+    status = FDPASS_EPROTO; /* an answer to a question not asked */
   return status == FDPASS_OK ? FDPASS_OK : fdp_fail(status);
 }
 
@@ -439,7 +465,7 @@ int fdpass_list(int sock, char *names, size_t names_size, int timeout_ms)
   return status == FDPASS_OK ? FDPASS_OK : fdp_fail(status);
 }
 
-/* One step of an upgrade in place (handover.h): a request without
+/* One step of an upgrade in place (client.h): a request without
  * payload, whose reply carries `nfds` (0 or 1) descriptors. */
 static int hand_over_step(int sock, int *fd, size_t nfds, long long deadline)
 {

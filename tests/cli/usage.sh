@@ -81,6 +81,9 @@ done
 usage_error "fdpass send: bad spec 'tcp:nohost': expected tcp:HOST:PORT" \
   send s.sock tcp:nohost
 usage_error "the port must be 0 to 65535" send s.sock tcp:h:65536
+usage_error "fdpass store: bad --lifetime '0': expected seconds, more than 0" \
+  store --lifetime 0 s.sock x=in
+usage_error "fdpass hold: unknown option '--new' for hold" hold --new s.sock
 usage_error "fdpass hold: bad --max-stored '0': expected a number from 1" \
   hold --max-stored 0 s.sock
 usage_error "fdpass hold: bad --max-connections 'x'" \
