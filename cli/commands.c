@@ -236,7 +236,8 @@ int command_hold(const struct options *o)
       .access = {o->read_uids.uids, o->write_uids.uids, o->read_gids.uids,
                  o->write_gids.uids, (size_t)o->read_uids.nuids,
                  (size_t)o->write_uids.nuids, (size_t)o->read_gids.nuids,
-                 (size_t)o->write_gids.nuids}};
+                 (size_t)o->write_gids.nuids, o->rules,
+                 (size_t)o->nrules}};
   holder_socket = o->socket;
   if (rc == 0 && !in_place)
     rc = listen_on(o->socket, o->mode, o->gid, &holder.listener);

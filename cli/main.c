@@ -28,6 +28,7 @@ static const char help[] =
   "       fdpass hold [--allow-uid UID]... [--read-uid UID]... [--write-uid UID]...\n"
   "                   [--read-gid GID]... [--write-gid GID]... [--mode MODE]\n"
   "                   [--group GROUP] [--max-connections N] [--max-stored N]\n"
+  "                   [--rule uid|gid=ID:OPS:PREFIX]...\n"
   "                   [--from OLD] SOCKET [SPEC...]\n"
   "       fdpass exec [--timeout SECONDS] [--peer-uid UID]... [--name NAME]...\n"
   "                   SOCKET [-- COMMAND [ARG...]]\n"
@@ -72,6 +73,9 @@ static const char help[] =
   "  --mode MODE        (recv, hold) the socket file's mode, e.g. 0660\n"
   "                     (default 0600)\n"
   "  --group GROUP      (recv, hold) the socket file's group\n"
+  "  --rule uid=ID:OPS:PREFIX, --rule gid=ID:OPS:PREFIX\n"
+  "                     (hold) let that uid or gid store (s), fetch (f), remove\n"
+  "                     (r) the names that start with PREFIX, or list (l)\n"
   "  --max-connections N, --max-stored N\n"
   "                     (hold) what one uid other than root and ours may use:\n"
   "                     clients at once (default 64), descriptors stored\n"
@@ -110,7 +114,7 @@ static const struct verb {
 enum { OPT_TIMEOUT = 256, OPT_PEER_UID, OPT_ALLOW_UID, OPT_READ_UID,
        OPT_WRITE_UID, OPT_READ_GID, OPT_WRITE_GID, OPT_MODE, OPT_GROUP,
        OPT_FROM, OPT_NAME, OPT_MAX_CONNECTIONS, OPT_MAX_STORED, OPT_NEW,
-       OPT_LIFETIME };
+       OPT_LIFETIME, OPT_RULE };
 
 static const struct option long_options[] = {
   {"help", no_argument, NULL, 'h'},
@@ -129,6 +133,7 @@ static const struct option long_options[] = {
   {"max-stored", required_argument, NULL, OPT_MAX_STORED},
   {"new", no_argument, NULL, OPT_NEW},
   {"lifetime", required_argument, NULL, OPT_LIFETIME},
+  {"rule", required_argument, NULL, OPT_RULE},
   {NULL, 0, NULL, 0},
 };
 
@@ -136,7 +141,7 @@ static const struct option long_options[] = {
 static const int option_verbs[] = {
   ~0, SEND | RECV | EXEC | STORE | LIST | REMOVE | HOLD, CONNECTS | HOLD,
   RECV | HOLD, HOLD, HOLD, HOLD, HOLD, RECV | HOLD, RECV | HOLD, HOLD, EXEC,
-  HOLD, HOLD, STORE, STORE,
+  HOLD, HOLD, STORE, STORE, HOLD,
 };
 
 static int parse_timeout(const char *text, long *ms)
@@ -195,6 +200,34 @@ static int parse_limit(const char *option, const char *text, size_t *limit)
   return 0;
 }
 
+/* --rule uid=ID:OPS:PREFIX or gid=ID:OPS:PREFIX, OPS of "sfrl" (store,
+ * fetch, remove, list). */
+static int parse_rule(const char *text, struct options *o)
+{
+  char kind[4] = "", ops[8] = "";
+  unsigned long long id;
+  int end = 0;
+  if (o->nrules == MAX_RULES)
+    return usage_error("at most %d --rule options", MAX_RULES);
+  struct fdp_holder_rule *r = &o->rules[o->nrules];
+  *r = (struct fdp_holder_rule){0};
+  if (sscanf(text, "%3[ug]id=%llu:%7[sfrl]:%n", kind, &id, ops, &end) != 3 ||
+      kind[1] || end == 0 || id >= 0xffffffffULL || strchr(text + end, ':') ||
+      strlen(text + end) > 255)
+    return usage_error("bad --rule '%s': expected uid=ID:OPS:PREFIX or "
+                       "gid=ID:OPS:PREFIX, OPS of s, f, r, l", text);
+  r->id = (int64_t)id;
+  r->is_gid = kind[0] == 'g';
+  r->prefix = text + end;
+  for (const char *op = ops; *op; op++)
+    r->ops |= *op == 's'   ? FDP_HOLDER_STORE
+              : *op == 'f' ? FDP_HOLDER_FETCH
+              : *op == 'r' ? FDP_HOLDER_REMOVE
+                           : FDP_HOLDER_LIST;
+  o->nrules++;
+  return 0;
+}
+
 static int parse_group(const char *text, long long *gid)
 {
   struct peers one = {.nuids = 0};
@@ -243,6 +276,8 @@ static int parse_option(int opt, const char *value, struct options *o)
   case OPT_NEW:
     o->store_new = 1;
     return 0;
+  case OPT_RULE:
+    return parse_rule(value, o);
   case OPT_LIFETIME:
     if (parse_timeout(value, &o->lifetime_ms) != 0)
       return EXIT_USAGE;

@@ -52,8 +52,8 @@
 /* How often to look whether a client read the one-message handoff. */
 #define LEGACY_CHECK_MS 10
 
-#define RIGHT_READ 1
-#define RIGHT_WRITE 2
+#define RIGHT_READ (FDP_HOLDER_FETCH | FDP_HOLDER_LIST)
+#define RIGHT_WRITE (FDP_HOLDER_STORE | FDP_HOLDER_REMOVE)
 
 /* A frame waiting to go out, with duplicates of its descriptors. */
 struct out_frame {
@@ -64,8 +64,9 @@ struct out_frame {
 };
 
 struct client {
-  int sock, rights;
-  int64_t uid;
+  int sock;
+  unsigned rights; /* FDP_HOLDER_* on every name; rules may add more */
+  int64_t uid, gid;
   int privileged;     /* root or the holder's uid: no limit */
   int started;        /* a byte has come: it speaks the protocol */
   int closing;        /* close once the queued output is out */
@@ -384,6 +385,18 @@ static int store(struct loop *l, struct client *c, const char *name,
   return status;
 }
 
+static unsigned rules_of(const struct fdp_holder_access *a, int64_t uid,
+                         int64_t gid, const char *name, size_t len);
+
+/* May `c` do `op` on `name` (`len` bytes; 0: the whole store)? */
+static int may(const struct loop *l, const struct client *c, unsigned op,
+               const char *name, size_t len)
+{
+  return (c->rights & op) ||
+         (rules_of(&l->h->access, c->uid, c->gid, name,
+                   op == FDP_HOLDER_LIST ? (size_t)-1 : len) & op);
+}
+
 /* An upgrade in place (client.h). The first request of a client of the
  * holder's uid or root makes it the successor: it gets the listening
  * socket, every other client is disconnected (an answer it did not get
@@ -413,15 +426,17 @@ static int serve_request(struct loop *l, struct client *c)
 {
   const struct fdp_frame *f = &c->frame;
   const unsigned char *payload = c->in + FDP_WIRE_HEADER;
-  int writes = f->op == FDP_OP_STORE || f->op == FDP_OP_REMOVE ||
-               f->op == FDP_OP_HAND_OVER;
   int query = f->op == FDP_OP_FETCH || f->op == FDP_OP_LIST;
   int lifetime = f->op == FDP_OP_STORE && (f->flags & FDP_WIRE_LIFETIME);
   /* A query's capacities come first, a store's lifetime if it has one. */
   size_t skip = query ? 8 : lifetime ? 4 : 0;
   const char *name = (const char *)payload + skip;
   size_t len = f->length >= skip ? f->length - skip : 0;
-  int need = writes ? RIGHT_WRITE : RIGHT_READ;
+  unsigned need = f->op == FDP_OP_STORE    ? FDP_HOLDER_STORE
+                : f->op == FDP_OP_REMOVE ? FDP_HOLDER_REMOVE
+                : f->op == FDP_OP_FETCH  ? FDP_HOLDER_FETCH
+                : f->op == FDP_OP_LIST   ? FDP_HOLDER_LIST
+                                         : RIGHT_WRITE; /* hand over */
   /* Store carries descriptors and a name; remove a name; fetch maybe a
    * name; list, hello and hand over none. */
   int named = len > 0 && fdp_name_is_valid(name, len);
@@ -440,7 +455,7 @@ static int serve_request(struct loop *l, struct client *c)
     status = FDPASS_EPROTO;
   else if (f->op == FDP_OP_HELLO)
     return FDPASS_OK; /* never answered: it only says "no 1.1 handoff" */
-  else if (!(c->rights & need))
+  else if (!may(l, c, need, named ? name : "", named ? len : 0))
     status = FDPASS_EACCES;
   else if (c->fds_bad)
     status = c->fds_bad; /* no slot here for all of them */
@@ -535,7 +550,7 @@ static void legacy_handoff(struct loop *l, struct client *c)
 {
   struct fdp_store *s = l->store;
   c->legacy_at = 0;
-  if (!(c->rights & RIGHT_READ) || s->nfds == 0 ||
+  if (!may(l, c, FDP_HOLDER_FETCH, "", 0) || s->nfds == 0 ||
       s->nfds > FDPASS_MAX_FDS)
     return;
   char *message = malloc(1 + FDPASS_MAX_FDS * (FDP_NAME_MAX + 1));
@@ -576,12 +591,28 @@ static int read_the_handoff(const struct client *c)
 
 /* ---- clients --------------------------------------------------------- */
 
-static int rights_of(const struct fdp_holder_access *a, int64_t uid,
-                     int64_t gid)
+/* The rules that concern `uid` or `gid`: OR of their ops, those whose
+ * prefix starts `name` when `len` is not (size_t)-1. */
+static unsigned rules_of(const struct fdp_holder_access *a, int64_t uid,
+                         int64_t gid, const char *name, size_t len)
+{
+  unsigned ops = 0;
+  for (size_t i = 0; i < a->nrules; i++) {
+    const struct fdp_holder_rule *r = &a->rules[i];
+    size_t n = strlen(r->prefix);
+    if (r->id == (r->is_gid ? gid : uid) &&
+        (len == (size_t)-1 || (n <= len && memcmp(name, r->prefix, n) == 0)))
+      ops |= r->ops;
+  }
+  return ops;
+}
+
+static unsigned rights_of(const struct fdp_holder_access *a, int64_t uid,
+                          int64_t gid)
 {
   if (uid == 0 || uid == (int64_t)geteuid())
     return RIGHT_READ | RIGHT_WRITE;
-  int rights = 0;
+  unsigned rights = 0;
   for (size_t i = 0; i < a->nread_uids; i++)
     rights |= a->read_uids[i] == uid ? RIGHT_READ : 0;
   for (size_t i = 0; i < a->nwrite_uids; i++)
@@ -623,12 +654,15 @@ static int accept_client(struct loop *l)
     return status;
   int64_t pid, uid, gid;
   status = fdpass_peer_credentials(sock, &pid, &uid, &gid);
-  int rights = status == FDPASS_OK ? rights_of(&l->h->access, uid, gid) : 0;
+  unsigned rights =
+      status == FDPASS_OK ? rights_of(&l->h->access, uid, gid) : 0;
   int privileged = rights && (uid == 0 || uid == (int64_t)geteuid());
+  int ruled = status == FDPASS_OK &&
+              rules_of(&l->h->access, uid, gid, "", (size_t)-1) != 0;
   if (status != FDPASS_OK) {
     log_line(l, "refused a client of unknown identity: %s",
              fdpass_strerror(status));
-  } else if (rights == 0) {
+  } else if (rights == 0 && !ruled) {
     log_line(l, "refused process %lld of uid %lld (no right to read or "
              "write)", (long long)pid, (long long)uid);
   } else if (l->n == MAX_CLIENTS ||
@@ -640,8 +674,9 @@ static int accept_client(struct loop *l)
              l->n >= MAX_CLIENTS - RESERVED ? "too many clients"
                                             : "too many clients of its uid");
     rights = 0;
+    ruled = 0;
   }
-  if (rights == 0) {
+  if (rights == 0 && !ruled) {
     refuse(l, sock);
     return FDPASS_OK;
   }
@@ -654,6 +689,7 @@ static int accept_client(struct loop *l)
   c->sock = sock;
   c->rights = rights;
   c->uid = uid;
+  c->gid = gid;
   c->privileged = privileged;
   c->deadline = now + IDLE_MS;
   c->legacy_at = l->h->legacy_ms >= 0 ? now + l->h->legacy_ms : 0;

@@ -36,6 +36,25 @@ size_t fdp_store_count(const struct fdp_store *s);
 struct fdp_holder_access {
   const int64_t *read_uids, *write_uids, *read_gids, *write_gids;
   size_t nread_uids, nwrite_uids, nread_gids, nwrite_gids;
+  const struct fdp_holder_rule *rules;
+  size_t nrules;
+};
+
+/* Operations, as rules name them. */
+#define FDP_HOLDER_STORE 1
+#define FDP_HOLDER_FETCH 2
+#define FDP_HOLDER_REMOVE 4
+#define FDP_HOLDER_LIST 8
+
+/* A rule, beside the rights above: the uid `id` (or, with `is_gid`, the
+ * effective gid) may do `ops` (FDP_HOLDER_*) on the names that start with
+ * `prefix` ("": every name, which fetching the whole store needs).
+ * Listing is of every name. */
+struct fdp_holder_rule {
+  int64_t id;
+  int is_gid;
+  unsigned ops;
+  const char *prefix;
 };
 
 struct fdp_holder {

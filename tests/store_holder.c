@@ -8,6 +8,7 @@
  *   -l MS    legacy handoff after MS (default -1: never)
  *   -r UID / -w UID / -R GID / -W GID   read or write rights
  *   -c N / -s N   per-uid limits: connections, stored descriptors
+ *   -x UID:OPS:PREFIX   a rule: OPS (of "sfrl") on names with PREFIX
  *   -n N     RLIMIT_NOFILE N (to run out of descriptors)
  *   -e FILE  the log goes to FILE instead of stderr
  */
@@ -43,7 +44,8 @@ static void print_log(void *context, const char *text)
 int run_store_holder(const char *where, const char **args, int ready_fd)
 {
   static int64_t ids[4][16];
-  size_t counts[4] = {0};
+  static struct fdp_holder_rule rules[8];
+  size_t counts[4] = {0}, nrules = 0;
   struct fdp_holder h = {.legacy_ms = -1, .log = print_log,
                          .log_context = stderr};
   struct rlimit limit;
@@ -60,6 +62,14 @@ int run_store_holder(const char *where, const char **args, int ready_fd)
       h.max_connections = (size_t)atoi(value);
     } else if (!strcmp(opt, "-s")) {
       h.max_stored = (size_t)atoi(value);
+    } else if (!strcmp(opt, "-x") && nrules < 8) {
+      struct fdp_holder_rule *r = &rules[nrules++];
+      char *ops = strchr(value, ':');
+      r->id = atoll(value);
+      r->prefix = strchr(ops + 1, ':') + 1;
+      for (const char *o = ops + 1; *o != ':'; o++)
+        r->ops |= *o == 's' ? FDP_HOLDER_STORE : *o == 'f' ? FDP_HOLDER_FETCH
+                : *o == 'r' ? FDP_HOLDER_REMOVE : FDP_HOLDER_LIST;
     } else if (!strcmp(opt, "-e")) {
       h.log_context = fopen(value, "w");
       if (h.log_context == NULL)
@@ -74,7 +84,7 @@ int run_store_holder(const char *where, const char **args, int ready_fd)
   }
   h.access = (struct fdp_holder_access){ids[0], ids[1], ids[2], ids[3],
                                         counts[0], counts[1], counts[2],
-                                        counts[3]};
+                                        counts[3], rules, nrules};
   if (pipe(stop_pipe) != 0 || fdpass_listen(where, &h.listener) != 0)
     return 1;
   signal(SIGTERM, on_term);

@@ -868,3 +868,47 @@ FD_TEST(store, new_names_only_and_lifetimes)
   close(sock);
   stop_holder(holder);
 }
+
+/* Rules per name: a uid may store and fetch the names with its prefix,
+ * nothing else; listing is a right of its own. */
+Test(store, rules_per_name_and_a_right_to_list, .timeout = 30)
+{
+  if (geteuid() != 0 || under_valgrind())
+    cr_skip_test("needs root to act as another uid (and no valgrind, whose "
+                 "log files that uid cannot write)");
+  snprintf(path, sizeof path, "@fdpass-store-rules-%d", (int)getpid());
+  const char *args[] = {"-x", "65534:sf:web-", "-x", "65534:l:", NULL};
+  pid_t holder = start_holder(args);
+  int sock = connect_holder(), null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+  assert_ok(fdpass_store(sock, "db", &null, 1, 5000));
+  pid_t child = fork();
+  cr_assert(child >= 0);
+  if (child == 0) {
+    int s, got[2];
+    size_t n = 2;
+    char names[64];
+    if (setresuid(65534, 65534, 65534) != 0 ||
+        fdpass_connect_holder(path, &s) != FDPASS_OK)
+      _exit(10);
+    if (fdpass_store(s, "web-1", &null, 1, 5000) != FDPASS_OK)
+      _exit(11);
+    if (fdpass_store(s, "db", &null, 1, 5000) != FDPASS_EACCES)
+      _exit(12);
+    if (fdpass_fetch(s, "web-1", got, &n, NULL, 0, 5000) != FDPASS_OK)
+      _exit(13);
+    n = 2;
+    if (fdpass_fetch(s, "db", got, &n, NULL, 0, 5000) != FDPASS_EACCES ||
+        fdpass_fetch(s, NULL, got, &n, NULL, 0, 5000) != FDPASS_EACCES)
+      _exit(14);
+    if (fdpass_remove(s, "web-1", 5000) != FDPASS_EACCES)
+      _exit(15);
+    if (fdpass_list(s, names, sizeof names, 5000) != FDPASS_OK ||
+        strcmp(names, "db:web-1") != 0)
+      _exit(16);
+    _exit(0);
+  }
+  wait_child_ok(child);
+  close(null);
+  close(sock);
+  stop_holder(holder);
+}

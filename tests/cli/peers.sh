@@ -99,6 +99,18 @@ run 0 "$FDPASS" list "$sock"
 kill -TERM "$holder"
 finish "$holder"
 
+# Rules per name: the other user may store and fetch web-*, nothing else.
+start "$FDPASS" hold --rule "uid=$other:sf:web-" "$sock"
+holder=$started
+run 0 as_other ./fdpass store --timeout 30 "$sock" web-a=in
+run 1 as_other ./fdpass store "$sock" db=in
+expect_err "fdpass store: $sock: permission denied"
+run 0 as_other ./fdpass exec --name web-a "$sock"
+run 1 as_other ./fdpass list "$sock"
+expect_err "fdpass list: $sock: permission denied"
+kill -TERM "$holder"
+finish "$holder"
+
 # A share per uid: --max-stored for the other user; root has none.
 start "$FDPASS" hold --write-uid "$other" --max-stored 2 "$sock"
 holder=$started

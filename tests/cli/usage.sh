@@ -84,6 +84,7 @@ usage_error "the port must be 0 to 65535" send s.sock tcp:h:65536
 usage_error "fdpass store: bad --lifetime '0': expected seconds, more than 0" \
   store --lifetime 0 s.sock x=in
 usage_error "fdpass hold: unknown option '--new' for hold" hold --new s.sock
+usage_error "fdpass hold: bad --rule 'uid=1:x:web'" hold --rule uid=1:x:web s.sock
 usage_error "fdpass hold: bad --max-stored '0': expected a number from 1" \
   hold --max-stored 0 s.sock
 usage_error "fdpass hold: bad --max-connections 'x'" \
