@@ -232,6 +232,7 @@ int command_hold(const struct options *o)
       .listener = listener, .handed_over = &handed_over,
       .stop_fd = stop_fd(), .store = store, .legacy_ms = 250,
       .max_connections = o->max_connections, .max_stored = o->max_stored,
+      .lame_duck_ms = (int)o->lame_duck_ms,
       .log = log_to_stderr,
       .access = {o->read_uids.uids, o->write_uids.uids, o->read_gids.uids,
                  o->write_gids.uids, (size_t)o->read_uids.nuids,

@@ -28,6 +28,7 @@ struct options {
   size_t max_connections, max_stored; /* hold; 0: the holder's defaults */
   struct fdp_holder_rule rules[MAX_RULES]; /* --rule (hold) */
   int nrules;
+  long lame_duck_ms; /* --lame-duck (hold); 0: none */
   int store_new;    /* --new (store) */
   long lifetime_ms; /* --lifetime (store); 0: none */
   const char *names[MAX_NAMES]; /* --name (exec) */

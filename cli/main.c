@@ -28,7 +28,7 @@ static const char help[] =
   "       fdpass hold [--allow-uid UID]... [--read-uid UID]... [--write-uid UID]...\n"
   "                   [--read-gid GID]... [--write-gid GID]... [--mode MODE]\n"
   "                   [--group GROUP] [--max-connections N] [--max-stored N]\n"
-  "                   [--rule uid|gid=ID:OPS:PREFIX]...\n"
+  "                   [--rule uid|gid=ID:OPS:PREFIX]... [--lame-duck SECONDS]\n"
   "                   [--from OLD] SOCKET [SPEC...]\n"
   "       fdpass exec [--timeout SECONDS] [--peer-uid UID]... [--name NAME]...\n"
   "                   SOCKET [-- COMMAND [ARG...]]\n"
@@ -76,6 +76,8 @@ static const char help[] =
   "  --rule uid=ID:OPS:PREFIX, --rule gid=ID:OPS:PREFIX\n"
   "                     (hold) let that uid or gid store (s), fetch (f), remove\n"
   "                     (r) the names that start with PREFIX, or list (l)\n"
+  "  --lame-duck SECONDS (hold) once stopped, serve the clients connected for\n"
+  "                     that long at most, accepting no more\n"
   "  --max-connections N, --max-stored N\n"
   "                     (hold) what one uid other than root and ours may use:\n"
   "                     clients at once (default 64), descriptors stored\n"
@@ -114,7 +116,7 @@ static const struct verb {
 enum { OPT_TIMEOUT = 256, OPT_PEER_UID, OPT_ALLOW_UID, OPT_READ_UID,
        OPT_WRITE_UID, OPT_READ_GID, OPT_WRITE_GID, OPT_MODE, OPT_GROUP,
        OPT_FROM, OPT_NAME, OPT_MAX_CONNECTIONS, OPT_MAX_STORED, OPT_NEW,
-       OPT_LIFETIME, OPT_RULE };
+       OPT_LIFETIME, OPT_RULE, OPT_LAME_DUCK };
 
 static const struct option long_options[] = {
   {"help", no_argument, NULL, 'h'},
@@ -134,6 +136,7 @@ static const struct option long_options[] = {
   {"new", no_argument, NULL, OPT_NEW},
   {"lifetime", required_argument, NULL, OPT_LIFETIME},
   {"rule", required_argument, NULL, OPT_RULE},
+  {"lame-duck", required_argument, NULL, OPT_LAME_DUCK},
   {NULL, 0, NULL, 0},
 };
 
@@ -141,7 +144,7 @@ static const struct option long_options[] = {
 static const int option_verbs[] = {
   ~0, SEND | RECV | EXEC | STORE | LIST | REMOVE | HOLD, CONNECTS | HOLD,
   RECV | HOLD, HOLD, HOLD, HOLD, HOLD, RECV | HOLD, RECV | HOLD, HOLD, EXEC,
-  HOLD, HOLD, STORE, STORE, HOLD,
+  HOLD, HOLD, STORE, STORE, HOLD, HOLD,
 };
 
 static int parse_timeout(const char *text, long *ms)
@@ -278,6 +281,12 @@ static int parse_option(int opt, const char *value, struct options *o)
     return 0;
   case OPT_RULE:
     return parse_rule(value, o);
+  case OPT_LAME_DUCK:
+    if (parse_timeout(value, &o->lame_duck_ms) != 0)
+      return EXIT_USAGE;
+    if (o->lame_duck_ms > 0x7fffffff)
+      return usage_error("bad --lame-duck '%s': at most 24 days", value);
+    return 0;
   case OPT_LIFETIME:
     if (parse_timeout(value, &o->lifetime_ms) != 0)
       return EXIT_USAGE;

@@ -102,6 +102,7 @@ struct loop {
   size_t n;
   size_t max_connections, max_stored;
   long long accept_paused_until;
+  long long lame_duck_until; /* stopping: when at the latest (0: not) */
   struct client *successor; /* a new holder taking over, or NULL */
   int leaving;              /* the successor has everything */
   long long log_window; /* when the current second of logging began */
@@ -775,8 +776,12 @@ static int serve(struct loop *l, struct pollfd *polled)
   const struct fdp_holder *h = l->h;
   for (;;) {
     long long now = fdp_now_ms(), wake = now + IDLE_MS;
-    int accepting = now >= l->accept_paused_until && !l->successor;
-    polled[SLOT_STOP] = (struct pollfd){.fd = h->stop_fd, .events = POLLIN};
+    if (l->lame_duck_until && (l->n == 0 || now >= l->lame_duck_until))
+      return FDPASS_OK;
+    int accepting = now >= l->accept_paused_until && !l->successor &&
+                    !l->lame_duck_until;
+    polled[SLOT_STOP] = (struct pollfd){
+        .fd = l->lame_duck_until ? -1 : h->stop_fd, .events = POLLIN};
     polled[SLOT_LISTENER] = (struct pollfd){
         .fd = accepting ? h->listener : -1, .events = POLLIN};
     if (!accepting && l->accept_paused_until < wake)
@@ -793,6 +798,8 @@ static int serve(struct loop *l, struct pollfd *polled)
     int closing = closer_watch(l->closer, now);
     if (closing >= 0 && now + closing < wake)
       wake = now + closing;
+    if (l->lame_duck_until && l->lame_duck_until < wake)
+      wake = l->lame_duck_until;
     if (l->log_suppressed && l->log_window + 1000 < wake)
       wake = l->log_window + 1000;
     if (l->store->next_expiry && l->store->next_expiry < wake)
@@ -800,9 +807,14 @@ static int serve(struct loop *l, struct pollfd *polled)
     int timeout = wake <= now ? 0 : (int)(wake - now);
     if (poll(polled, SLOT_CLIENTS + l->n, timeout) < 0 && errno != EINTR)
       return errno == ENOMEM ? FDPASS_ENOMEM : FDPASS_EINVAL;
-    if (polled[SLOT_STOP].revents)
-      return FDPASS_OK;
     now = fdp_now_ms();
+    if (polled[SLOT_STOP].revents) {
+      if (h->lame_duck_ms <= 0 || l->n == 0)
+        return FDPASS_OK;
+      l->lame_duck_until = now + h->lame_duck_ms;
+      log_line(l, "stopping: serving the %zu clients connected for %d ms "
+               "at most, accepting no more", l->n, h->lame_duck_ms);
+    }
     log_catch_up(l, now);
     store_expire(l->store, now);
     /* Serve the clients first: the array changes below. */

@@ -60,6 +60,10 @@ struct fdp_holder_rule {
 struct fdp_holder {
   int listener;   /* a listening local socket */
   int stop_fd;    /* serve until this is readable (-1: forever) */
+  /* Then, a lame duck for at most this many milliseconds: accept no one,
+   * but serve the clients connected until they hang up (0: stop at once,
+   * hanging up on them). */
+  int lame_duck_ms;
   struct fdp_store *store;
   struct fdp_holder_access access;
   /* A client that sends nothing at all (not even a hello) within this

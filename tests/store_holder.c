@@ -11,6 +11,7 @@
  *   -x UID:OPS:PREFIX   a rule: OPS (of "sfrl") on names with PREFIX
  *   -n N     RLIMIT_NOFILE N (to run out of descriptors)
  *   -e FILE  the log goes to FILE instead of stderr
+ *   -d MS    a lame duck of MS once stopped
  */
 #define _GNU_SOURCE
 
@@ -58,6 +59,8 @@ int run_store_holder(const char *where, const char **args, int ready_fd)
     const char *kinds = "rwRW";
     if (!strcmp(opt, "-l")) {
       h.legacy_ms = atoi(value);
+    } else if (!strcmp(opt, "-d")) {
+      h.lame_duck_ms = atoi(value);
     } else if (!strcmp(opt, "-c")) {
       h.max_connections = (size_t)atoi(value);
     } else if (!strcmp(opt, "-s")) {

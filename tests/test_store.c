@@ -912,3 +912,23 @@ Test(store, rules_per_name_and_a_right_to_list, .timeout = 30)
   close(sock);
   stop_holder(holder);
 }
+
+/* A lame duck: once stopped, the holder serves the clients it has until
+ * they hang up (within its time), and accepts no new one. */
+FD_TEST(store, a_lame_duck_serves_its_clients_then_stops)
+{
+  const char *args[] = {"-d", "5000", NULL};
+  pid_t holder = start_holder(args);
+  int sock = connect_holder(), null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+  kill(holder, SIGTERM);
+  usleep(100000);
+  assert_ok(fdpass_store(sock, "late", &null, 1, 5000));
+  char names[16];
+  assert_ok(fdpass_list(sock, names, sizeof names, 5000));
+  cr_assert_str_eq(names, "late");
+  long long start = ms_now();
+  close(sock);
+  wait_child_ok(holder); /* as soon as its last client is gone */
+  cr_assert_lt(ms_now() - start, 4000, "the lame duck outlived its clients");
+  close(null);
+}
