@@ -312,9 +312,10 @@ static int put_in_holder(void *to, const char *name, size_t len,
   struct holder_connection *c = to;
   char terminated[256];
   snprintf(terminated, sizeof terminated, "%.*s", (int)len, name);
-  int status = fdp_store_with(c->sock, terminated, fds, n,
-                              c->o->store_new ? FDP_STORE_NEW : 0,
-                              c->o->lifetime_ms, c->deadline);
+  int status = fdpass_store_with(c->sock, terminated, fds, n,
+                                 c->o->store_new ? FDPASS_STORE_NEW : 0,
+                                 (int)c->o->lifetime_ms,
+                                 fdp_remaining_ms(c->deadline));
   for (size_t i = 0; i < n && status == FDPASS_OK; i++)
     close(fds[i]); /* the holder has its copies */
   return status;

@@ -128,6 +128,7 @@ static const struct {
     {"fdpass_listen", {FDPASS_ENOMEM, FDPASS_ESYS, FDPASS_ENOTSUP}},
     {"fdpass_listen_mode", {FDPASS_ENOMEM, FDPASS_ESYS, FDPASS_ENOTSUP}},
     {"fdpass_accept", {FDPASS_ENOMEM, FDPASS_ESYS}},
+    {"fdpass_store_with", {FDPASS_ESYS}},
     {"fdpass_connect", {FDPASS_ENOMEM, FDPASS_ESYS}},
     {"fdpass_close", {FDPASS_ESYS}},
 };
@@ -437,6 +438,49 @@ static void sockets(void)
   close(dgram);
 }
 
+/* fdpass_store_with (1.3) against a peer whose answers are written into
+ * the socket before the call: each status of a store reply, and the
+ * socket's own errors. */
+static void store_with(void)
+{
+  int fd = open("/dev/null", O_RDONLY | O_CLOEXEC), a, b;
+  CALL(fdpass_store_with, -1, "x", &fd, 1, 0, 0, 0);            /* EBADF */
+  CALL(fdpass_store_with, fd, "x", &fd, 1, 0, 0, 0);            /* ENOTSOCK */
+  CALL(fdpass_store_with, fd, "x", &fd, 1, 2, 0, 0);            /* EINVAL */
+  int udp = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  CALL(fdpass_store_with, udp, "x", &fd, 1, 0, 0, 0);           /* ENOTSUP */
+  int lone = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  CALL(fdpass_store_with, lone, "x", &fd, 1, 0, 0, 0);          /* ENOTCONN */
+  /* Replies: EACCES, EMFILE, ENOMEM, EADDRINUSE, then garbage (EPROTO). */
+  static const unsigned char codes[] = {12, 10, 11, 14, 0};
+  for (size_t i = 0; i < sizeof codes; i++) {
+    make_pair(&a, &b);
+    unsigned char reply[12] = {0xFD, 1, 'S', codes[i]};
+    if (codes[i] == 0)
+      memcpy(reply, "not a frame!", 12);
+    write_all(b, reply, sizeof reply);
+    CALL(fdpass_store_with, a, "x", &fd, 1, FDPASS_STORE_NEW, 1000, 5000);
+    close(a);
+    close(b);
+  }
+  make_pair(&a, &b);
+  unsigned char ok[12] = {0xFD, 1, 'S', 0};
+  write_all(b, ok, sizeof ok);
+  CALL(fdpass_store_with, a, "x", &fd, 1, 0, 0, 5000);          /* OK */
+  CALL(fdpass_store_with, a, "x", &fd, 1, 0, 0, 10);            /* ETIMEDOUT */
+  int off = 0;
+  if (setsockopt(b, SOL_SOCKET, SO_PASSRIGHTS, &off, sizeof off) == 0)
+    CALL(fdpass_store_with, a, "x", &fd, 1, 0, 0, 5000);        /* EREFUSED */
+  else
+    find("fdpass_store_with")->seen[-FDPASS_EREFUSED] = 1;
+  close(b);
+  CALL(fdpass_store_with, a, "x", &fd, 1, 0, 0, 5000);          /* ECLOSED */
+  close(a);
+  close(lone);
+  close(udp);
+  close(fd);
+}
+
 TestSuite(contract, .init = scratch_make, .fini = scratch_remove);
 
 FD_TEST(contract, every_status_is_listed_and_every_listed_status_is_driven)
@@ -446,6 +490,7 @@ FD_TEST(contract, every_status_is_listed_and_every_listed_status_is_driven)
   read_header();
   passing();
   sockets();
+  store_with();
   for (size_t i = 0; i < sizeof unprovoked / sizeof unprovoked[0]; i++)
     for (int k = 0; k < 4 && unprovoked[i].codes[k]; k++)
       find(unprovoked[i].function)->seen[-unprovoked[i].codes[k]] = 1;

@@ -25,8 +25,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "client.h"
-#include "deadline.h"
 #include "store_holder.h"
 #include "store_wire.h"
 
@@ -842,18 +840,17 @@ FD_TEST(store, new_names_only_and_lifetimes)
   int holder_fds = fds_of(holder);
   int sock = connect_holder(), p[2];
   make_pipe(p);
-  long long deadline = fdp_deadline_after(5000);
-  assert_ok(fdp_store_with(sock, "keep", &p[0], 1, FDP_STORE_NEW, 0,
-                           deadline));
-  assert_status(fdp_store_with(sock, "keep", &p[1], 1, FDP_STORE_NEW, 0,
-                               deadline),
+  assert_ok(fdpass_store_with(sock, "keep", &p[0], 1, FDPASS_STORE_NEW, 0,
+                              5000));
+  assert_status(fdpass_store_with(sock, "keep", &p[1], 1, FDPASS_STORE_NEW,
+                                  0, 5000),
                 FDPASS_EADDRINUSE);
   int got[1];
   size_t n = 1;
   assert_ok(fdpass_fetch(sock, "keep", got, &n, NULL, 0, 5000));
   cr_assert(same_file(got[0], p[0]), "a refused store replaced it");
   close(got[0]);
-  assert_ok(fdp_store_with(sock, "brief", &p[1], 1, 0, 100, deadline));
+  assert_ok(fdpass_store_with(sock, "brief", &p[1], 1, 0, 100, 5000));
   char names[32];
   assert_ok(fdpass_list(sock, names, sizeof names, 5000));
   cr_assert_str_eq(names, "keep:brief");

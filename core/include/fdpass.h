@@ -120,7 +120,7 @@ extern "C" {
 /* ------------------------------------------------------------------ */
 
 #define FDPASS_VERSION_MAJOR 1
-#define FDPASS_VERSION_MINOR 2
+#define FDPASS_VERSION_MINOR 3
 #define FDPASS_VERSION_PATCH 0
 
 /* Version of the library actually loaded: major*10000 + minor*100 + patch. */
@@ -551,6 +551,25 @@ FDPASS_API int fdpass_connect_holder(const char *path, int *sock);
  * (the holder is out of memory: nothing stored), FDPASS_ESYS. */
 FDPASS_API int fdpass_store(int sock, const char *name, const int *fds,
                             size_t nfds, int timeout_ms);
+
+/* Flags of fdpass_store_with. */
+#define FDPASS_STORE_NEW 1 /* refuse to replace what `name` holds */
+
+/* fdpass_store, with what a store may ask besides. With FDPASS_STORE_NEW
+ * in `flags`, nothing is replaced: if something is stored under `name`,
+ * nothing changes and the call returns FDPASS_EADDRINUSE. With
+ * `lifetime_ms` above 0, the holder closes and forgets the descriptors
+ * that long after it stored them (0: until replaced or removed). A holder
+ * of 1.2 answers either with FDPASS_EPROTO. Since 1.3.
+ * Returns what fdpass_store returns: FDPASS_OK, FDPASS_EINVAL (also an
+ * unknown flag, a negative `lifetime_ms`), FDPASS_EBADF, FDPASS_ENOTSOCK,
+ * FDPASS_ENOTSUP, FDPASS_ENOTCONN, FDPASS_EREFUSED, FDPASS_ETIMEDOUT,
+ * FDPASS_ECLOSED, FDPASS_EPROTO, FDPASS_EACCES, FDPASS_EMFILE,
+ * FDPASS_ENOMEM, FDPASS_ESYS; and FDPASS_EADDRINUSE (FDPASS_STORE_NEW and
+ * something stored under `name`: nothing changed). */
+FDPASS_API int fdpass_store_with(int sock, const char *name, const int *fds,
+                                 size_t nfds, int flags, int lifetime_ms,
+                                 int timeout_ms);
 
 /* Take copies of the descriptors stored under `name` (NULL: all of them),
  * in the holder's order: names in the order they were first stored, each

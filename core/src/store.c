@@ -276,29 +276,28 @@ int fdpass_connect_holder(const char *path, int *sock)
 int fdpass_store(int sock, const char *name, const int *fds, size_t nfds,
                  int timeout_ms)
 {
-  if (timeout_ms < -1)
-    return fdp_fail(FDPASS_EINVAL);
-  return fdp_store_with(sock, name, fds, nfds, 0, 0,
-                        fdp_deadline_after(timeout_ms));
+  return fdpass_store_with(sock, name, fds, nfds, 0, 0, timeout_ms);
 }
 
-int fdp_store_with(int sock, const char *name, const int *fds, size_t nfds,
-                   int flags, long lifetime_ms, long long deadline)
+int fdpass_store_with(int sock, const char *name, const int *fds,
+                      size_t nfds, int flags, int lifetime_ms, int timeout_ms)
 {
   if (check_name(name) != FDPASS_OK || fds == NULL || nfds == 0 ||
-      nfds > FDPASS_MAX_FDS || lifetime_ms < 0 || lifetime_ms > 0x7fffffff)
+      nfds > FDPASS_MAX_FDS || (flags & ~FDPASS_STORE_NEW) ||
+      lifetime_ms < 0 || timeout_ms < -1)
     return fdp_fail(FDPASS_EINVAL);
+  long long deadline = fdp_deadline_after(timeout_ms);
   unsigned char payload[4 + FDP_NAME_MAX];
   size_t at = lifetime_ms > 0 ? 4 : 0, len = strlen(name);
   fdp_wire_put32(payload, (uint32_t)lifetime_ms);
   memcpy(payload + at, name, len);
-  unsigned wire_flags = (flags & FDP_STORE_NEW ? FDP_WIRE_NEW : 0) |
+  unsigned wire_flags = (flags & FDPASS_STORE_NEW ? FDP_WIRE_NEW : 0) |
                         (lifetime_ms > 0 ? FDP_WIRE_LIFETIME : 0);
   int status = send_flagged(sock, FDP_OP_STORE, wire_flags, payload,
                             at + len, fds, nfds, deadline);
   if (status == FDPASS_OK)
     status = simple_reply(sock, FDP_OP_STORE, deadline);
-  if (status == FDPASS_EADDRINUSE && !(flags & FDP_STORE_NEW))
+  if (status == FDPASS_EADDRINUSE && !(flags & FDPASS_STORE_NEW))
     status = FDPASS_EPROTO; /* an answer to a question not asked */
   return status == FDPASS_OK ? FDPASS_OK : fdp_fail(status);
 }
