@@ -9,6 +9,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 /* The signal that interrupts a lingering close, and how long a close may
@@ -20,8 +21,9 @@ struct closer {
   pthread_t thread;
   pthread_mutex_t lock;
   pthread_cond_t wake;
-  int *fds; /* handed over, not closed yet */
-  size_t n, cap;
+  int *fds; /* handed over, not closed yet: fds[head..n) */
+  size_t head, n, cap;
+  unsigned long long handed, closed; /* ever */
   int stopping;
   long long busy_since; /* when the close in progress began; 0: none */
   struct sigaction old_action;
@@ -37,16 +39,19 @@ static void *closing_thread(void *arg)
   struct closer *c = arg;
   pthread_mutex_lock(&c->lock);
   for (;;) {
-    while (c->n == 0 && !c->stopping)
+    while (c->head == c->n && !c->stopping)
       pthread_cond_wait(&c->wake, &c->lock);
-    if (c->n == 0)
+    if (c->head == c->n)
       break;
-    int fd = c->fds[--c->n];
+    int fd = c->fds[c->head++];
+    if (c->head == c->n)
+      c->head = c->n = 0;
     c->busy_since = fdp_now_ms();
     pthread_mutex_unlock(&c->lock);
     close(fd);
     pthread_mutex_lock(&c->lock);
     c->busy_since = 0;
+    c->closed++;
   }
   pthread_mutex_unlock(&c->lock);
   return NULL;
@@ -88,6 +93,11 @@ void closer_close(struct closer *c, const int *fds, size_t n)
     return;
   if (c != NULL) {
     pthread_mutex_lock(&c->lock);
+    if (c->head > 0) { /* room at the front first */
+      memmove(c->fds, c->fds + c->head, (c->n - c->head) * sizeof *c->fds);
+      c->n -= c->head;
+      c->head = 0;
+    }
     if (c->n + n > c->cap) {
       size_t cap = (c->n + n) * 2;
       int *grown = realloc(c->fds, cap * sizeof *grown);
@@ -99,6 +109,8 @@ void closer_close(struct closer *c, const int *fds, size_t n)
     int queued = c->n + n <= c->cap;
     for (size_t i = 0; queued && i < n; i++)
       c->fds[c->n++] = fds[i];
+    if (queued)
+      c->handed += n;
     pthread_mutex_unlock(&c->lock);
     if (queued) {
       pthread_cond_signal(&c->wake);
@@ -114,7 +126,7 @@ size_t closer_backlog(struct closer *c)
   if (c == NULL)
     return 0;
   pthread_mutex_lock(&c->lock);
-  size_t n = c->n + (c->busy_since != 0);
+  size_t n = c->n - c->head + (c->busy_since != 0);
   pthread_mutex_unlock(&c->lock);
   return n;
 }
@@ -125,7 +137,7 @@ int closer_watch(struct closer *c, long long now_ms)
     return -1;
   pthread_mutex_lock(&c->lock);
   long long since = c->busy_since;
-  int pending = c->n > 0 || since != 0;
+  int pending = c->n > c->head || since != 0;
   if (since != 0 && now_ms - since >= PATIENCE_MS) {
     pthread_kill(c->thread, CLOSER_SIGNAL);
     c->busy_since = since = now_ms; /* again after another moment */
@@ -135,6 +147,26 @@ int closer_watch(struct closer *c, long long now_ms)
     return -1;
   long long left = since ? since + PATIENCE_MS - now_ms : PATIENCE_MS;
   return left > 0 ? (int)left : 0;
+}
+
+unsigned long long closer_ticket(struct closer *c)
+{
+  if (c == NULL)
+    return 0;
+  pthread_mutex_lock(&c->lock);
+  unsigned long long ticket = c->handed;
+  pthread_mutex_unlock(&c->lock);
+  return ticket;
+}
+
+int closer_done(struct closer *c, unsigned long long ticket)
+{
+  if (c == NULL)
+    return 1;
+  pthread_mutex_lock(&c->lock);
+  int done = c->closed >= ticket;
+  pthread_mutex_unlock(&c->lock);
+  return done;
 }
 
 void closer_stop(struct closer *c)
@@ -148,7 +180,7 @@ void closer_stop(struct closer *c)
   /* Keep cutting lingering closes short until the queue is empty. */
   for (;;) {
     pthread_mutex_lock(&c->lock);
-    int done = c->n == 0 && c->busy_since == 0;
+    int done = c->n == c->head && c->busy_since == 0;
     pthread_mutex_unlock(&c->lock);
     if (done)
       break;

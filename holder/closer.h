@@ -28,6 +28,11 @@ void closer_close(struct closer *c, const int *fds, size_t n);
 /* How many descriptors handed over are not closed yet. */
 size_t closer_backlog(struct closer *c);
 
+/* They are closed in the order they came: a ticket taken after handing
+ * some over is done once they are closed. */
+unsigned long long closer_ticket(struct closer *c);
+int closer_done(struct closer *c, unsigned long long ticket);
+
 /* Cut short a close that has taken longer than the closer's patience; the
  * milliseconds until it should be looked at again (-1: nothing to watch). */
 int closer_watch(struct closer *c, long long now_ms);

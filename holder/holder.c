@@ -84,6 +84,10 @@ struct client {
                   its first byte) */
   struct out_frame *out, *out_last;
   struct fetch *fetch; /* a fetch in progress, or NULL */
+  /* Its reply waits until what its request replaced or removed is closed
+   * (closer.h): a client that gets it knows the holder's copies are gone,
+   * as if closed here. 0: nothing to wait for. */
+  unsigned long long close_ticket;
 };
 
 /* A fetch whose frames have not all been queued: the entries it sends,
@@ -422,6 +426,9 @@ static int hand_over(struct loop *l, struct client *c)
   return queue(l, c, &f, "", &l->h->listener, 1);
 }
 
+static int carry_out(struct loop *l, struct client *c, const char *name,
+                     size_t len, int lifetime, const unsigned char *payload);
+
 /* Carry out the complete, well-formed request in c->in. */
 static int serve_request(struct loop *l, struct client *c)
 {
@@ -465,6 +472,19 @@ static int serve_request(struct loop *l, struct client *c)
   if (status != FDPASS_OK)
     return reply(l, c, f->op, status, 0, 0);
 
+  unsigned long long ticket = closer_ticket(l->closer);
+  status = carry_out(l, c, name, len, lifetime, payload);
+  if (closer_ticket(l->closer) != ticket)
+    c->close_ticket = closer_ticket(l->closer);
+  return status;
+}
+
+/* The request in c->in, allowed and well-formed: store, remove, fetch or
+ * list `name` (`len` bytes). */
+static int carry_out(struct loop *l, struct client *c, const char *name,
+                     size_t len, int lifetime, const unsigned char *payload)
+{
+  const struct fdp_frame *f = &c->frame;
   switch (f->op) {
   case FDP_OP_STORE:
     if ((f->flags & FDP_WIRE_NEW) && store_find(l->store, name, len))
@@ -720,8 +740,8 @@ static long long next_wake(const struct client *c, long long now)
     wake = c->legacy_at;
   if (!c->started && c->legacy_sent && now + LEGACY_CHECK_MS < wake)
     wake = now + LEGACY_CHECK_MS;
-  if (c->fetch && !c->out)
-    wake = now + 1; /* the closer is still closing the last frame's copies */
+  if ((c->fetch && !c->out) || c->close_ticket)
+    wake = now + 1; /* the closer is still closing what it must first */
   return wake;
 }
 
@@ -732,6 +752,14 @@ static long long next_wake(const struct client *c, long long now)
  * beside accept_client. */
 enum { SLOT_STOP, SLOT_LISTENER, SLOT_CLIENTS };
 
+/* May c's queued reply go out: is what its request closed closed? */
+static int reply_ready(struct loop *l, struct client *c)
+{
+  if (c->close_ticket && closer_done(l->closer, c->close_ticket))
+    c->close_ticket = 0;
+  return c->close_ticket == 0;
+}
+
 /* Serve the clients that poll found ready or that are due; drop the ones
  * that are done. */
 static void serve_clients(struct loop *l, struct pollfd *polled,
@@ -741,12 +769,12 @@ static void serve_clients(struct loop *l, struct pollfd *polled,
     struct client *c = l->clients[i];
     short ready = polled[SLOT_CLIENTS + i].revents;
     int ok = FDPASS_OK;
-    if (ready & POLLOUT)
+    if ((ready & POLLOUT) && reply_ready(l, c))
       ok = flush(l, c);
     if (ok == FDPASS_OK && (ready & (POLLIN | POLLHUP | POLLERR)) &&
         !c->out)
       ok = receive(l, c);
-    if (ok == FDPASS_OK && c->out)
+    if (ok == FDPASS_OK && c->out && reply_ready(l, c))
       ok = flush(l, c); /* a reply usually goes out at once */
     /* The next frame once the last is out and its copies are closed. */
     while (ok == FDPASS_OK && c->fetch && !c->out &&
@@ -790,7 +818,10 @@ static int serve(struct loop *l, struct pollfd *polled)
       struct client *c = l->clients[i];
       polled[SLOT_CLIENTS + i] = (struct pollfd){
           .fd = c->sock,
-          .events = (short)(c->out ? POLLOUT : c->closing ? 0 : POLLIN)};
+          .events = (short)(c->close_ticket ? 0
+                            : c->out       ? POLLOUT
+                            : c->closing   ? 0
+                                           : POLLIN)};
       long long due = next_wake(c, now);
       if (due < wake)
         wake = due;
