@@ -25,8 +25,12 @@ for round in $(seq 40); do
   holder=$!
   sleep 0.05
   kill -TERM "$holder" 2> /dev/null || true
-  wait "$holder" || grep -q "replaced\|not a socket" hold.err ||
-    fail "round $round: $(cat hold.err)"
+  status=0
+  wait "$holder" || status=$?
+  # 143: stopped before it had set up its signals (a loaded machine).
+  [ "$status" -eq 0 ] || [ "$status" -eq 143 ] ||
+    grep -q "replaced\|not a socket" hold.err ||
+    fail "round $round: exit $status: $(cat hold.err)"
 done
 touch stop-swapping
 finish "$swapper"
