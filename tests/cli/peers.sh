@@ -58,8 +58,9 @@ grep -qx "fdpass recv: $sock: refused process [0-9]* of uid $other (only uid 0, 
 start "$FDPASS" recv --timeout 30 "$sock" > printed 2> recv.err
 recv=$started
 mkfifo lingering
+cp "$CLI_TESTS/linger-peer.py" . # where the other user can read it
 setpriv --reuid=$other --regid=$other --clear-groups "$PYTHON" \
-  "$CLI_TESTS/linger-peer.py" "$sock" > lingering &
+  ./linger-peer.py "$sock" > lingering &
 lingerer=$!
 running="$running $lingerer"
 read -r sent < lingering
