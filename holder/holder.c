@@ -345,8 +345,8 @@ static int fetch(struct loop *l, struct client *c, const char *name,
     store_keep(e);
     fe->entries[fe->n++] = e;
   }
-  c->fetch = fe;
-  return fetch_next(l, c);
+  c->fetch = fe; /* its frames are queued by serve_clients, one by one */
+  return FDPASS_OK;
 }
 
 static int list(struct loop *l, struct client *c, size_t names_size)
