@@ -13,7 +13,7 @@
  *
  *   store_bench [-n ROUNDTRIPS] [-r REPS] [-x NAME=COMMAND]...
  *
- * The holders are the library's own (core/src/store_holder.c), each in a
+ * The holders are the project's own (holder/), each in a
  * child process, so the numbers include the process switch a real client
  * pays. Results are medians of interleaved repetitions.
  */
@@ -21,7 +21,7 @@
 
 #include <fdpass.h>
 
-#include "../core/src/store.h"
+#include "holder.h"
 
 #include <fcntl.h>
 #include <signal.h>

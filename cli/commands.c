@@ -13,7 +13,9 @@
 
 #include <fdpass.h>
 
-#include "store.h" /* the library's holder, in the static library */
+#include "closer.h"
+#include "client.h"
+#include "holder.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -36,11 +38,13 @@ int command_send(const struct options *o)
   int rc = open_specs(o->args, o->nargs, &h);
   if (rc != 0)
     return rc;
-  long long deadline = deadline_after(o->timeout_ms);
+  long long deadline = fdp_deadline_after(o->timeout_ms);
   int sock;
   rc = connect_trusted(o->socket, &o->trusted, deadline, &sock);
   if (rc == 0) {
-    rc = send_handoff(sock, o->socket, &h);
+    rc = truncate_specs(&h); /* only now that a receiver we trust is here */
+    if (rc == 0)
+      rc = send_handoff(sock, o->socket, &h);
     if (rc == 0)
       rc = await_delivery(sock, o->socket, deadline);
     close(sock);
@@ -53,16 +57,22 @@ int command_recv(const struct options *o)
 {
   struct handoff h = {0};
   int listener, sock;
-  int rc = listen_on(o->socket, 0600, -1, &listener);
+  /* Before a sender is told that its descriptors were taken. */
+  int rc = o->command ? check_command(o->command) : 0;
+  if (rc == 0)
+    rc = listen_on(o->socket, o->mode, o->gid, &listener);
   if (rc != 0)
     return rc;
-  long long deadline = deadline_after(o->timeout_ms);
-  rc = accept_allowed(listener, o->socket, &o->allowed, deadline, &sock);
+  long long deadline = fdp_deadline_after(o->timeout_ms);
+  struct closer *closer = closer_start();
+  rc = accept_allowed(listener, o->socket, &o->allowed, deadline, closer,
+                      &sock);
   if (rc == 0) {
     rc = receive_handoff(sock, o->socket, deadline, &h);
     close(sock);
   }
   stop_listening(listener, o->socket);
+  closer_stop(closer);
   return rc != 0 ? rc : deliver(o, &h);
 }
 
@@ -99,14 +109,12 @@ static int put_by_name(struct handoff *h, put_fn *put, void *to,
       }
     char label[256];
     snprintf(label, sizeof label, "%.*s", (int)len, name);
-    int status = len == 0 || n > FDPASS_MAX_FDS
-                     ? FDPASS_EINVAL
-                     : put(to, name, len, group, n);
-    if (len == 0)
-      rc = usage_error("a stored descriptor needs a name of 1 to 255 "
-                       "characters");
-    else if (n > FDPASS_MAX_FDS)
+    int status = n > FDPASS_MAX_FDS ? FDPASS_EINVAL
+                                    : put(to, name, len, group, n);
+    if (n > FDPASS_MAX_FDS)
       rc = report(label, "more than 253 descriptors under one name");
+    else if (status == FDPASS_EADDRINUSE)
+      rc = report(label, "something is stored under that name (--new)");
     else if (status != FDPASS_OK)
       rc = report_status(what, status);
     for (size_t k = 0; k < n && rc == 0; k++)
@@ -123,15 +131,12 @@ static int put_in_store(void *store, const char *name, size_t len,
   return fdp_store_put(store, name, len, fds, n);
 }
 
-/* The whole store of the holder at `path`, names and order kept. */
-static int fetch_all(const char *path, const struct options *o,
+/* The whole store of the holder at `path`, connected as `sock`, names and
+ * order kept. */
+static int fetch_all(int sock, const char *path, long long deadline,
                      struct handoff *h)
 {
-  int sock;
-  long long deadline = deadline_after(o->timeout_ms);
-  int rc = connect_trusted(path, &o->trusted, deadline, &sock);
-  if (rc != 0)
-    return rc;
+  int rc = 0;
   size_t cap = FDPASS_MAX_FDS;
   for (;;) {
     int *fds = malloc(cap * sizeof *fds);
@@ -139,7 +144,7 @@ static int fetch_all(const char *path, const struct options *o,
     size_t n = cap;
     int status = fds && names ? fdpass_fetch(sock, NULL, fds, &n, names,
                                              cap * 256,
-                                             remaining_ms(deadline))
+                                             fdp_remaining_ms(deadline))
                               : FDPASS_ENOMEM;
     if (status == FDPASS_OK) {
       for (size_t i = 0, at = 0; i < n; i++) {
@@ -157,19 +162,8 @@ static int fetch_all(const char *path, const struct options *o,
       cap = n; /* stored meanwhile: ask again with room for all */
       continue;
     }
-    close(sock);
     return status == FDPASS_OK ? rc : report_status(path, status);
   }
-}
-
-/* A stored descriptor needs a name: refuse "=SPEC" before opening any. */
-static int check_stored_names(const struct options *o)
-{
-  for (int i = 0; i < o->nargs; i++)
-    if (o->args[i][0] == '=')
-      return usage_error("a stored descriptor needs a name of 1 to 255 "
-                         "characters: '%s'", o->args[i]);
-  return 0;
 }
 
 /* A holder outlives its terminal and its many clients' descriptors: as
@@ -191,37 +185,73 @@ static void log_to_stderr(void *context, const char *text)
   report(holder_socket, text);
 }
 
+/* Upgrade in place: take the listening socket of the holder connected as
+ * `sock` (client.h), which then serves no one else. */
+static int take_listener(int sock, const char *path, long long deadline,
+                         int *listener)
+{
+  int status = fdp_hand_over(sock, listener, deadline);
+  return status == FDPASS_OK ? 0 : report_status(path, status);
+}
+
 int command_hold(const struct options *o)
 {
+  int in_place = o->from && !strcmp(o->from, o->socket);
+  if (in_place && (o->mode != 0600 || o->gid >= 0))
+    return usage_error("an upgrade in place keeps the socket file as it "
+                       "is: no --mode or --group");
   raise_descriptor_limit();
   struct fdp_store *store = fdp_store_new();
   if (store == NULL)
     return report_errno(o->socket, ENOMEM);
   struct handoff h = {0};
-  int rc = check_stored_names(o);
+  long long deadline = fdp_deadline_after(o->timeout_ms);
+  int rc = 0, from = -1, listener = -1, handed_over = 0;
+  if (o->from)
+    rc = connect_trusted(o->from, &o->trusted, deadline, &from);
+  if (rc == 0 && in_place)
+    rc = take_listener(from, o->from, deadline, &listener);
   if (rc == 0 && o->from)
-    rc = fetch_all(o->from, o, &h);
+    rc = fetch_all(from, o->from, deadline, &h);
   if (rc == 0)
     rc = open_specs(o->args, o->nargs, &h);
+  if (rc == 0)
+    rc = truncate_specs(&h);
   if (rc == 0)
     rc = put_by_name(&h, put_in_store, store, o->socket);
   else
     handoff_close(&h);
+  /* The old holder stops only now that everything is here. */
+  int status = rc == 0 && in_place ? fdp_hand_over_done(from, deadline)
+                                   : FDPASS_OK;
+  if (status != FDPASS_OK)
+    rc = report_status(o->from, status);
+  if (from >= 0)
+    close(from);
   struct fdp_holder holder = {
+      .listener = listener, .handed_over = &handed_over,
       .stop_fd = stop_fd(), .store = store, .legacy_ms = 250,
+      .max_connections = o->max_connections, .max_stored = o->max_stored,
+      .lame_duck_ms = (int)o->lame_duck_ms,
       .log = log_to_stderr,
       .access = {o->read_uids.uids, o->write_uids.uids, o->read_gids.uids,
                  o->write_gids.uids, (size_t)o->read_uids.nuids,
                  (size_t)o->write_uids.nuids, (size_t)o->read_gids.nuids,
-                 (size_t)o->write_gids.nuids}};
+                 (size_t)o->write_gids.nuids, o->rules,
+                 (size_t)o->nrules}};
   holder_socket = o->socket;
-  if (rc == 0)
+  if (rc == 0 && !in_place)
     rc = listen_on(o->socket, o->mode, o->gid, &holder.listener);
   if (rc == 0) {
-    int status = fdp_holder_serve(&holder);
-    stop_listening(holder.listener, o->socket);
+    status = fdp_holder_serve(&holder);
+    if (handed_over) /* the socket file is the new holder's */
+      close(holder.listener);
+    else
+      stop_listening(holder.listener, o->socket);
     if (status != FDPASS_OK)
       rc = report_status(o->socket, status);
+  } else if (listener >= 0) {
+    close(listener);
   }
   fdp_store_free(store);
   return rc;
@@ -230,18 +260,18 @@ int command_hold(const struct options *o)
 int command_exec(const struct options *o)
 {
   struct handoff h = {0};
-  if (o->nnames == 0) {
-    int rc = fetch_all(o->socket, o, &h);
-    return rc != 0 ? rc : deliver(o, &h);
-  }
   int sock = -1;
-  long long deadline = deadline_after(o->timeout_ms);
-  int rc = connect_trusted(o->socket, &o->trusted, deadline, &sock);
+  long long deadline = fdp_deadline_after(o->timeout_ms);
+  int rc = o->command ? check_command(o->command) : 0;
+  if (rc == 0)
+    rc = connect_trusted(o->socket, &o->trusted, deadline, &sock);
+  if (rc == 0 && o->nnames == 0)
+    rc = fetch_all(sock, o->socket, deadline, &h);
   for (int i = 0; i < o->nnames && rc == 0; i++) {
     int fds[FDPASS_MAX_FDS];
     size_t n = FDPASS_MAX_FDS;
     int status = fdpass_fetch(sock, o->names[i], fds, &n, NULL, 0,
-                              remaining_ms(deadline));
+                              fdp_remaining_ms(deadline));
     if (status != FDPASS_OK) {
       rc = report_status(o->names[i], status);
       break;
@@ -273,6 +303,7 @@ static int connect_holder(const struct options *o, long long deadline,
 struct holder_connection {
   int sock;
   long long deadline;
+  const struct options *o;
 };
 
 static int put_in_holder(void *to, const char *name, size_t len,
@@ -281,8 +312,10 @@ static int put_in_holder(void *to, const char *name, size_t len,
   struct holder_connection *c = to;
   char terminated[256];
   snprintf(terminated, sizeof terminated, "%.*s", (int)len, name);
-  int status = fdpass_store(c->sock, terminated, fds, n,
-                            remaining_ms(c->deadline));
+  int status = fdpass_store_with(c->sock, terminated, fds, n,
+                                 c->o->store_new ? FDPASS_STORE_NEW : 0,
+                                 (int)c->o->lifetime_ms,
+                                 fdp_remaining_ms(c->deadline));
   for (size_t i = 0; i < n && status == FDPASS_OK; i++)
     close(fds[i]); /* the holder has its copies */
   return status;
@@ -291,14 +324,13 @@ static int put_in_holder(void *to, const char *name, size_t len,
 int command_store(const struct options *o)
 {
   struct handoff h = {0};
-  int rc = check_stored_names(o);
+  int rc = open_specs(o->args, o->nargs, &h);
   if (rc != 0)
     return rc;
-  rc = open_specs(o->args, o->nargs, &h);
-  if (rc != 0)
-    return rc;
-  struct holder_connection c = {-1, deadline_after(o->timeout_ms)};
+  struct holder_connection c = {-1, fdp_deadline_after(o->timeout_ms), o};
   rc = connect_holder(o, c.deadline, &c.sock);
+  if (rc == 0)
+    rc = truncate_specs(&h); /* only now that a holder we trust is here */
   if (rc == 0)
     rc = put_by_name(&h, put_in_holder, &c, o->socket);
   else
@@ -310,7 +342,7 @@ int command_store(const struct options *o)
 
 int command_list(const struct options *o)
 {
-  long long deadline = deadline_after(o->timeout_ms);
+  long long deadline = fdp_deadline_after(o->timeout_ms);
   int sock;
   int rc = connect_holder(o, deadline, &sock);
   if (rc != 0)
@@ -322,7 +354,7 @@ int command_list(const struct options *o)
     free(names);
     size *= 4;
     names = malloc(size);
-    status = names ? fdpass_list(sock, names, size, remaining_ms(deadline))
+    status = names ? fdpass_list(sock, names, size, fdp_remaining_ms(deadline))
                    : FDPASS_ENOMEM;
   } while (status == FDPASS_ETRUNC);
   close(sock);
@@ -340,11 +372,11 @@ int command_list(const struct options *o)
 
 int command_remove(const struct options *o)
 {
-  long long deadline = deadline_after(o->timeout_ms);
+  long long deadline = fdp_deadline_after(o->timeout_ms);
   int sock = -1;
   int rc = connect_holder(o, deadline, &sock);
   for (int i = 0; i < o->nargs && rc == 0; i++) {
-    int status = fdpass_remove(sock, o->args[i], remaining_ms(deadline));
+    int status = fdpass_remove(sock, o->args[i], fdp_remaining_ms(deadline));
     if (status == FDPASS_EINVAL)
       rc = usage_error("bad name '%s'", o->args[i]);
     else if (status != FDPASS_OK)

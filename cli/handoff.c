@@ -18,7 +18,8 @@
 
 #include <fdpass.h>
 
-#include "platform.h" /* the library's clock: one for the project */
+#include "closer.h"     /* refused connections, closed off the way */
+#include "store_wire.h" /* names and the one-message handoff */
 
 #include <errno.h>
 #include <fcntl.h>
@@ -70,17 +71,8 @@ void handoff_close(struct handoff *h)
       close(h->fds[i]);
   free(h->fds);
   free(h->names);
+  free(h->truncate);
   *h = (struct handoff){0};
-}
-
-int fdname_is_valid(const char *name, size_t len)
-{
-  if (len > 255)
-    return 0;
-  for (size_t i = 0; i < len; i++)
-    if (name[i] < ' ' || name[i] > '~' || name[i] == ':')
-      return 0;
-  return 1;
 }
 
 /* ---- signals and waiting -------------------------------------------- */
@@ -139,19 +131,6 @@ void restore_signals(void)
     }
 }
 
-long long deadline_after(long timeout_ms)
-{
-  return timeout_ms < 0 ? NO_DEADLINE : fdp_os_now_ms() + timeout_ms;
-}
-
-int remaining_ms(long long deadline)
-{
-  if (deadline == NO_DEADLINE)
-    return -1;
-  long long left = deadline - fdp_os_now_ms();
-  return left <= 0 ? 0 : left > INT_MAX ? INT_MAX : (int)left;
-}
-
 /* Wait until `fd` is readable, for at most `slice_ms` (-1: until the
  * deadline). 0 when readable, -1 when the slice ended first, else an exit
  * status (reported: the deadline, a stop signal, an error). */
@@ -161,7 +140,7 @@ static int wait_readable(int fd, long long deadline, int slice_ms,
   for (;;) {
     struct pollfd watched[2] = {{.fd = fd, .events = POLLIN},
                                 {.fd = signal_pipe[0], .events = POLLIN}};
-    int left = remaining_ms(deadline);
+    int left = fdp_remaining_ms(deadline);
     int timeout = slice_ms >= 0 && (left < 0 || slice_ms < left) ? slice_ms
                                                                  : left;
     int ready = poll(watched, signal_pipe[0] >= 0 ? 2 : 1, timeout);
@@ -210,9 +189,9 @@ int connect_trusted(const char *path, const struct peers *trusted,
         status == FDPASS_ENOENT || status == FDPASS_ECONNREFUSED;
     if (nobody_listens && is_regular_file(path))
       return report(path, "not a socket but a file");
-    if (!nobody_listens || deadline == NO_DEADLINE)
+    if (!nobody_listens || deadline == FDP_NO_DEADLINE)
       return report_status(path, status);
-    if (remaining_ms(deadline) == 0)
+    if (fdp_remaining_ms(deadline) == 0)
       return report(path, "timed out waiting for a listener");
     nanosleep(&pause, NULL);
     if (pause.tv_nsec < 64000000)
@@ -236,8 +215,55 @@ int connect_trusted(const char *path, const struct peers *trusted,
   return report(path, text);
 }
 
+/* Is the file open as `file` a socket this process listens on (the only
+ * one: the verb's)? Connect to it through the descriptor: the kernel
+ * gives the connection the credentials of the process that listens. The
+ * connection then waits among the others; the verb skips it. */
+static int is_ours(int file)
+{
+  struct stat st;
+  char where[64];
+  int probe;
+  int64_t pid;
+  if (fstat(file, &st) != 0 || !S_ISSOCK(st.st_mode))
+    return 0;
+  snprintf(where, sizeof where, "/proc/self/fd/%d", file);
+  if (fdpass_connect(where, &probe) != FDPASS_OK)
+    return 0;
+  int ours = fdpass_peer_credentials(probe, &pid, NULL, NULL) == FDPASS_OK &&
+             pid == (int64_t)getpid();
+  close(probe);
+  return ours;
+}
+
+/* Give the socket file at `path` group `gid` (-1: keep) and mode `mode`,
+ * only once it is proven the socket we listen on, and through that file's
+ * descriptor: never a file put there instead, nor one a link there points
+ * to. */
+static int set_owner_and_mode(const char *path, int mode, long long gid)
+{
+  int file = open(path, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+  if (file < 0)
+    return report_errno(path, errno);
+  char where[64];
+  snprintf(where, sizeof where, "/proc/self/fd/%d", file);
+  int rc = 0;
+  if (!is_ours(file))
+    rc = report(path, "the socket file was replaced before its mode and "
+                      "group were set (left alone)");
+  else if ((gid >= 0 && chown(where, (uid_t)-1, (gid_t)gid) != 0) ||
+           chmod(where, (mode_t)mode) != 0)
+    rc = report_errno(path, errno);
+  close(file);
+  return rc;
+}
+
 int listen_on(const char *path, int mode, long long gid, int *listener)
 {
+  int custom = mode != 0600 || gid >= 0;
+  if (custom && path[0] == '@')
+    return usage_error("--mode and --group need a socket file: '%s' is an "
+                       "abstract name, which anyone may connect to", path);
   /* 0600 until the group is right, so that no other group's member can
    * connect in between. */
   int status = fdpass_listen(path, listener);
@@ -245,15 +271,10 @@ int listen_on(const char *path, int mode, long long gid, int *listener)
     return report(path, "not a socket but a file (left alone)");
   if (status != FDPASS_OK)
     return report_status(path, status);
-  if (path[0] == '@')
-    return 0;
-  if ((gid >= 0 && chown(path, (uid_t)-1, (gid_t)gid) != 0) ||
-      chmod(path, (mode_t)mode) != 0) {
-    int error = errno;
-    stop_listening(*listener, path);
-    return report_errno(path, error);
-  }
-  return 0;
+  int rc = custom ? set_owner_and_mode(path, mode, gid) : 0;
+  if (rc != 0)
+    close(*listener); /* the file there may not be ours: left alone */
+  return rc;
 }
 
 void stop_listening(int listener, const char *path)
@@ -265,7 +286,7 @@ void stop_listening(int listener, const char *path)
 
 int accept_allowed(int listener, const char *path,
                    const struct peers *allowed, long long deadline,
-                   int *sock)
+                   struct closer *closer, int *sock)
 {
   for (;;) {
     int rc = wait_readable(listener, deadline, -1, path, "a connection");
@@ -276,6 +297,10 @@ int accept_allowed(int listener, const char *path,
       return report_status(path, status);
     int64_t pid, uid;
     status = fdpass_peer_credentials(*sock, &pid, &uid, NULL);
+    if (status == FDPASS_OK && pid == (int64_t)getpid()) {
+      close(*sock); /* our own, from listen_on */
+      continue;
+    }
     if (status == FDPASS_OK &&
         (uid == (int64_t)geteuid() || trusted_uid(allowed, uid)))
       return 0;
@@ -289,29 +314,19 @@ int accept_allowed(int listener, const char *path,
       snprintf(text, sizeof text, "refused a client of unknown identity: %s",
                fdpass_strerror(status));
     report(path, text);
-    close(*sock);
+    closer_close(closer, sock, 1);
   }
 }
 
 /* ---- the handoff ---------------------------------------------------- */
 
-static int all_unnamed(const struct handoff *h)
-{
-  size_t n = strlen(UNNAMED);
-  for (const char *p = h->names; *p; p += n + (p[n] == ':'))
-    if (strncmp(p, UNNAMED, n) != 0 || (p[n] != ':' && p[n] != '\0'))
-      return 0;
-  return 1;
-}
-
 int send_handoff(int sock, const char *peer, const struct handoff *h)
 {
-  size_t len = 1 + (all_unnamed(h) ? 0 : h->names_len);
-  char *message = malloc(len);
+  char *message = malloc(1 + h->names_len);
   if (message == NULL)
     return report_errno(peer, ENOMEM);
-  message[0] = 0;
-  memcpy(message + 1, h->names, len - 1);
+  memcpy(message + 1, h->names, h->names_len);
+  size_t len = fdp_handoff_encode(message, h->names_len);
   int status = fdpass_send_fds(sock, message, &len, h->fds, h->nfds, 0);
   free(message);
   return status == FDPASS_OK ? 0 : report_status(peer, status);
@@ -358,22 +373,14 @@ int await_delivery(int sock, const char *peer, long long deadline)
 static int take_names(const char *peer, const char *names, size_t len,
                       const int *fds, size_t nfds, struct handoff *h)
 {
-  size_t count = 0;
-  for (size_t start = 0, end; len > 0 && start <= len; start = end + 1) {
-    const char *colon = memchr(names + start, ':', len - start);
-    end = colon ? (size_t)(colon - names) : len;
-    if (!fdname_is_valid(names + start, end - start))
-      return report(peer, "the descriptor names are malformed");
-    count++;
-  }
-  if (len > 0 && count != nfds)
-    return report(peer, "the number of names differs from the number of "
-                        "descriptors");
+  if (len > 0 && !fdp_names_are_valid(names, len, nfds))
+    return report(peer, "the descriptor names are malformed or not one per "
+                        "descriptor");
   for (size_t i = 0, start = 0; i < nfds; i++) {
-    size_t n = len ? strcspn(names + start, ":") : strlen(UNNAMED);
+    size_t n = len ? strcspn(names + start, ":") : strlen(FDP_UNNAMED);
     if (len > 0 && start + n > len)
       n = len - start;
-    int rc = handoff_add(h, fds[i], len ? names + start : UNNAMED, n);
+    int rc = handoff_add(h, fds[i], len ? names + start : FDP_UNNAMED, n);
     if (rc != 0) {
       for (size_t j = i + 1; j < nfds; j++)
         close(fds[j]);

@@ -10,16 +10,18 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "deadline.h" /* the project's one clock */
+
 /* Descriptors and their names ("web:unknown:log"), in order. */
 struct handoff {
   int *fds;
   size_t nfds, cap;
   char *names;
   size_t names_len; /* strlen(names) */
+  unsigned char *truncate; /* per descriptor up to ntruncate: a :trunc
+                              file not truncated yet (spec.h) */
+  size_t ntruncate;
 };
-
-/* A descriptor without NAME= is called this, as in systemd. */
-#define UNNAMED "unknown"
 
 /* Append `fd` (taken) named `name` (`len` bytes); EXIT_FAILURE (fd
  * closed) when out of memory. */
@@ -35,11 +37,6 @@ struct peers {
   int64_t uids[MAX_UIDS];
   int nuids;
 };
-
-/* Milliseconds on a monotonic clock; NO_DEADLINE waits forever. */
-#define NO_DEADLINE (-1LL)
-long long deadline_after(long timeout_ms);
-int remaining_ms(long long deadline);
 
 /* Ignore SIGPIPE, and SIGHUP with `ignore_hangup` (a holder outlives its
  * terminal). With `catch_stop`, SIGTERM and SIGINT (unless ignored
@@ -62,11 +59,14 @@ int listen_on(const char *path, int mode, long long gid, int *listener);
 /* Remove the socket file we listened on; an abstract name has none. */
 void stop_listening(int listener, const char *path);
 
+struct closer;
+
 /* Accept connections until one comes from our uid or one of `allowed`,
- * logging the others. */
+ * logging the others, whose connections go to `closer` (holder/closer.h:
+ * what they sent may make a close wait). */
 int accept_allowed(int listener, const char *path,
                    const struct peers *allowed, long long deadline,
-                   int *sock);
+                   struct closer *closer, int *sock);
 
 /* Send `h` as one message: a 0 byte with every descriptor, then the names
  * unless all are unnamed (so one unnamed descriptor is exactly IO::FDPass's
@@ -82,9 +82,5 @@ int await_delivery(int sock, const char *peer, long long deadline);
  * peer closes its end, then confirm it with one byte. */
 int receive_handoff(int sock, const char *peer, long long deadline,
                     struct handoff *h);
-
-/* Is `name` (`len` bytes) a valid descriptor name, by systemd's rules
- * (fdname_is_valid): at most 255 characters from space to '~', no ':'. */
-int fdname_is_valid(const char *name, size_t len);
 
 #endif

@@ -11,8 +11,7 @@
 
 #include <fdpass.h>
 
-#include "access.h"   /* fdp_access_mode, shared with the modules */
-#include "platform.h" /* fdp_os_set_cloexec, the library's own */
+#include "access.h" /* fdp_access_mode, shared with the modules */
 
 #include <arpa/inet.h>
 #include <dirent.h>
@@ -30,6 +29,13 @@
 #define FIRST_FD 3
 
 
+static void set_cloexec(int fd)
+{
+  int flags = fcntl(fd, F_GETFD);
+  if (flags >= 0)
+    fcntl(fd, F_SETFD, flags | FD_CLOEXEC);
+}
+
 /* Make every descriptor from `lowest` up close-on-exec: whatever this
  * process inherited or opened must not reach the command. */
 static void cloexec_from(int lowest)
@@ -38,14 +44,14 @@ static void cloexec_from(int lowest)
   if (dir == NULL) { /* no /proc: try every possible number */
     long max = sysconf(_SC_OPEN_MAX);
     for (int fd = lowest; fd < (max > 0 ? max : 1024); fd++)
-      fdp_os_set_cloexec(fd);
+      set_cloexec(fd);
     return;
   }
   struct dirent *entry;
   while ((entry = readdir(dir)) != NULL) {
     int fd = atoi(entry->d_name);
     if (fd >= lowest && fd != dirfd(dir))
-      fdp_os_set_cloexec(fd);
+      set_cloexec(fd);
   }
   closedir(dir);
 }
@@ -72,6 +78,40 @@ static int place_descriptors(struct handoff *h)
   return 0;
 }
 
+/* Where execvp would find `name`, in `out`: 0, or ENOENT (nowhere),
+ * EACCES (only files it cannot run). */
+static int find_command(const char *name, char *out, size_t size)
+{
+  const char *path = strchr(name, '/') ? "" : getenv("PATH");
+  int found = 0;
+  for (const char *dir = path ? path : "/bin:/usr/bin";;) {
+    size_t len = strcspn(dir, ":");
+    if (strchr(name, '/'))
+      snprintf(out, size, "%s", name);
+    else
+      snprintf(out, size, "%.*s%s%s", (int)len, dir, len ? "/" : "", name);
+    struct stat st;
+    if (stat(out, &st) == 0 && !S_ISDIR(st.st_mode)) {
+      if (access(out, X_OK) == 0)
+        return 0;
+      found = 1;
+    }
+    if (dir[len] == '\0')
+      return found ? EACCES : ENOENT;
+    dir += len + 1;
+  }
+}
+
+int check_command(char **command)
+{
+  char path[4096];
+  int error = find_command(command[0], path, sizeof path);
+  if (error == 0)
+    return 0;
+  report_errno(command[0], error);
+  return error == ENOENT ? EXIT_NOT_FOUND : EXIT_CANNOT_RUN;
+}
+
 int launch(char **command, struct handoff *h)
 {
   /* First, so that no signal handler writes into a placed descriptor. */
@@ -92,7 +132,12 @@ int launch(char **command, struct handoff *h)
   else {
     execvp(command[0], command);
     int error = errno;
-    report_errno(command[0], error);
+    char path[4096];
+    /* ENOENT for a file that is there: its #! names a missing program. */
+    if (error == ENOENT && find_command(command[0], path, sizeof path) == 0)
+      report(command[0], "its interpreter (the #! line) was not found");
+    else
+      report_errno(command[0], error);
     rc = error == ENOENT ? EXIT_NOT_FOUND : EXIT_CANNOT_RUN;
   }
   handoff_close(h);

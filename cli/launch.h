@@ -14,6 +14,11 @@ struct handoff;
  * COMMAND is not found, EXIT_CANNOT_RUN (126) when it cannot be run. */
 int launch(char **command, struct handoff *h);
 
+/* 0 when `command` can be run as far as can be told before the exec (it
+ * is found, and executable); else reported, EXIT_NOT_FOUND or
+ * EXIT_CANNOT_RUN: checked before descriptors are taken for it. */
+int check_command(char **command);
+
 /* Print one line per descriptor of `h`, then close them. */
 int print_handoff(struct handoff *h);
 

@@ -10,6 +10,8 @@
 
 #include <fdpass.h>
 
+#include "store_wire.h" /* names */
+
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -21,14 +23,17 @@
 
 static const char help[] =
   "Usage: fdpass send [--timeout SECONDS] [--peer-uid UID]... SOCKET SPEC...\n"
-  "       fdpass recv [--timeout SECONDS] [--allow-uid UID]... SOCKET\n"
-  "                   [-- COMMAND [ARG...]]\n"
+  "       fdpass recv [--timeout SECONDS] [--allow-uid UID]... [--mode MODE]\n"
+  "                   [--group GROUP] SOCKET [-- COMMAND [ARG...]]\n"
   "       fdpass hold [--allow-uid UID]... [--read-uid UID]... [--write-uid UID]...\n"
   "                   [--read-gid GID]... [--write-gid GID]... [--mode MODE]\n"
-  "                   [--group GROUP] [--from OLD] SOCKET [SPEC...]\n"
+  "                   [--group GROUP] [--max-connections N] [--max-stored N]\n"
+  "                   [--rule uid|gid=ID:OPS:PREFIX]... [--lame-duck SECONDS]\n"
+  "                   [--from OLD] SOCKET [SPEC...]\n"
   "       fdpass exec [--timeout SECONDS] [--peer-uid UID]... [--name NAME]...\n"
   "                   SOCKET [-- COMMAND [ARG...]]\n"
-  "       fdpass store [--timeout SECONDS] [--peer-uid UID]... SOCKET NAME=SPEC...\n"
+  "       fdpass store [--timeout SECONDS] [--peer-uid UID]... [--new]\n"
+  "                    [--lifetime SECONDS] SOCKET NAME=SPEC...\n"
   "       fdpass list [--timeout SECONDS] [--peer-uid UID]... SOCKET\n"
   "       fdpass remove [--timeout SECONDS] [--peer-uid UID]... SOCKET NAME...\n"
   "       fdpass --help | --version\n"
@@ -65,10 +70,23 @@ static const char help[] =
   "  --allow-uid UID    also serve this user (recv; hold: reading)\n"
   "  --read-uid UID, --write-uid UID, --read-gid GID, --write-gid GID\n"
   "                     (hold) who may fetch and list, who may store and remove\n"
-  "  --mode MODE        (hold) the socket file's mode, e.g. 0660 (default 0600)\n"
-  "  --group GROUP      (hold) the socket file's group\n"
-  "  --from OLD         (hold) start with everything the holder at OLD keeps\n"
+  "  --mode MODE        (recv, hold) the socket file's mode, e.g. 0660\n"
+  "                     (default 0600)\n"
+  "  --group GROUP      (recv, hold) the socket file's group\n"
+  "  --rule uid=ID:OPS:PREFIX, --rule gid=ID:OPS:PREFIX\n"
+  "                     (hold) let that uid or gid store (s), fetch (f), remove\n"
+  "                     (r) the names that start with PREFIX, or list (l)\n"
+  "  --lame-duck SECONDS (hold) once stopped, serve the clients connected for\n"
+  "                     that long at most, accepting no more\n"
+  "  --max-connections N, --max-stored N\n"
+  "                     (hold) what one uid other than root and ours may use:\n"
+  "                     clients at once (default 64), descriptors stored\n"
+  "                     (default 1000)\n"
+  "  --from OLD         (hold) start with everything the holder at OLD keeps;\n"
+  "                     OLD the same as SOCKET: upgrade it in place\n"
   "  --name NAME        (exec) only the descriptors stored under NAME\n"
+  "  --new              (store) refuse to replace what a NAME holds\n"
+  "  --lifetime SECONDS (store) the holder closes and forgets them after that\n"
   "\n"
   "Exit status: 0 done, 1 failure, 2 usage error, 126 COMMAND cannot run,\n"
   "127 COMMAND not found. See fdpass(1).\n";
@@ -97,7 +115,8 @@ static const struct verb {
 
 enum { OPT_TIMEOUT = 256, OPT_PEER_UID, OPT_ALLOW_UID, OPT_READ_UID,
        OPT_WRITE_UID, OPT_READ_GID, OPT_WRITE_GID, OPT_MODE, OPT_GROUP,
-       OPT_FROM, OPT_NAME };
+       OPT_FROM, OPT_NAME, OPT_MAX_CONNECTIONS, OPT_MAX_STORED, OPT_NEW,
+       OPT_LIFETIME, OPT_RULE, OPT_LAME_DUCK };
 
 static const struct option long_options[] = {
   {"help", no_argument, NULL, 'h'},
@@ -112,13 +131,20 @@ static const struct option long_options[] = {
   {"group", required_argument, NULL, OPT_GROUP},
   {"from", required_argument, NULL, OPT_FROM},
   {"name", required_argument, NULL, OPT_NAME},
+  {"max-connections", required_argument, NULL, OPT_MAX_CONNECTIONS},
+  {"max-stored", required_argument, NULL, OPT_MAX_STORED},
+  {"new", no_argument, NULL, OPT_NEW},
+  {"lifetime", required_argument, NULL, OPT_LIFETIME},
+  {"rule", required_argument, NULL, OPT_RULE},
+  {"lame-duck", required_argument, NULL, OPT_LAME_DUCK},
   {NULL, 0, NULL, 0},
 };
 
 /* The verbs that take each option (indexed like long_options). */
 static const int option_verbs[] = {
   ~0, SEND | RECV | EXEC | STORE | LIST | REMOVE | HOLD, CONNECTS | HOLD,
-  RECV | HOLD, HOLD, HOLD, HOLD, HOLD, HOLD, HOLD, HOLD, EXEC,
+  RECV | HOLD, HOLD, HOLD, HOLD, HOLD, RECV | HOLD, RECV | HOLD, HOLD, EXEC,
+  HOLD, HOLD, STORE, STORE, HOLD, HOLD,
 };
 
 static int parse_timeout(const char *text, long *ms)
@@ -163,6 +189,48 @@ static int parse_mode(const char *text, int *mode)
   return 0;
 }
 
+/* A limit of --max-connections or --max-stored: 1 or more. */
+static int parse_limit(const char *option, const char *text, size_t *limit)
+{
+  char *end;
+  errno = 0;
+  unsigned long long value = strtoull(text, &end, 10);
+  if (end == text || *end || errno || text[0] == '-' || value == 0 ||
+      value > 1000000000)
+    return usage_error("bad --%s '%s': expected a number from 1", option,
+                       text);
+  *limit = (size_t)value;
+  return 0;
+}
+
+/* --rule uid=ID:OPS:PREFIX or gid=ID:OPS:PREFIX, OPS of "sfrl" (store,
+ * fetch, remove, list). */
+static int parse_rule(const char *text, struct options *o)
+{
+  char kind[4] = "", ops[8] = "";
+  unsigned long long id;
+  int end = 0;
+  if (o->nrules == MAX_RULES)
+    return usage_error("at most %d --rule options", MAX_RULES);
+  struct fdp_holder_rule *r = &o->rules[o->nrules];
+  *r = (struct fdp_holder_rule){0};
+  if (sscanf(text, "%3[ug]id=%llu:%7[sfrl]:%n", kind, &id, ops, &end) != 3 ||
+      kind[1] || end == 0 || id >= 0xffffffffULL || strchr(text + end, ':') ||
+      strlen(text + end) > 255)
+    return usage_error("bad --rule '%s': expected uid=ID:OPS:PREFIX or "
+                       "gid=ID:OPS:PREFIX, OPS of s, f, r, l", text);
+  r->id = (int64_t)id;
+  r->is_gid = kind[0] == 'g';
+  r->prefix = text + end;
+  for (const char *op = ops; *op; op++)
+    r->ops |= *op == 's'   ? FDP_HOLDER_STORE
+              : *op == 'f' ? FDP_HOLDER_FETCH
+              : *op == 'r' ? FDP_HOLDER_REMOVE
+                           : FDP_HOLDER_LIST;
+  o->nrules++;
+  return 0;
+}
+
 static int parse_group(const char *text, long long *gid)
 {
   struct peers one = {.nuids = 0};
@@ -204,7 +272,32 @@ static int parse_option(int opt, const char *value, struct options *o)
   case OPT_FROM:
     o->from = value;
     return 0;
+  case OPT_MAX_CONNECTIONS:
+    return parse_limit("max-connections", value, &o->max_connections);
+  case OPT_MAX_STORED:
+    return parse_limit("max-stored", value, &o->max_stored);
+  case OPT_NEW:
+    o->store_new = 1;
+    return 0;
+  case OPT_RULE:
+    return parse_rule(value, o);
+  case OPT_LAME_DUCK:
+    if (parse_timeout(value, &o->lame_duck_ms) != 0)
+      return EXIT_USAGE;
+    if (o->lame_duck_ms > 0x7fffffff)
+      return usage_error("bad --lame-duck '%s': at most 24 days", value);
+    return 0;
+  case OPT_LIFETIME:
+    if (parse_timeout(value, &o->lifetime_ms) != 0)
+      return EXIT_USAGE;
+    if (o->lifetime_ms == 0 || o->lifetime_ms > 0x7fffffff)
+      return usage_error("bad --lifetime '%s': expected seconds, more than "
+                         "0 and at most 24 days", value);
+    return 0;
   default: /* OPT_NAME */
+    if (!fdp_name_is_valid(value, strlen(value)))
+      return usage_error("bad --name '%s': a name is 1 to 255 characters "
+                         "from space to '~', without ':'", value);
     if (o->nnames == MAX_NAMES)
       return usage_error("at most %d --name options", MAX_NAMES);
     o->names[o->nnames++] = value;
@@ -262,11 +355,9 @@ static int parse_arguments(const struct verb *v, int argc, char **argv,
   rc = parse_options(v, argc, argv, o, &dashes);
   if (rc != 0)
     return rc;
-  if (v->min_args >= 0) {
+  if (v->min_args >= 0) { /* after "--", even "-x" is an argument */
     o->args = argv + optind;
     o->nargs = argc - optind;
-    if (dashes)
-      return usage_error("unexpected '--': %s runs no command", v->name);
     if (o->nargs < v->min_args)
       return usage_error("missing %s (see fdpass --help)",
                          v->bit == REMOVE ? "NAME" : "SPEC");

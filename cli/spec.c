@@ -17,6 +17,8 @@
 
 #include <fdpass.h>
 
+#include "store_wire.h" /* names */
+
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -37,7 +39,7 @@ struct spec {
   char target[PATH_MAX]; /* path, host or socket path */
   char port[6];
   int open_flags; /* FILE_SPEC */
-  int truncate;   /* :trunc, truncated once all are open */
+  int truncate;   /* :trunc, truncated once the verb knows where it goes */
   int fd;         /* FD_SPEC */
 };
 
@@ -117,14 +119,14 @@ static int parse_spec(const char *text, struct spec *s)
   /* NAME= is a prefix without '/' or ':' before the first '='. */
   size_t prefix = strcspn(text, "=/:");
   if (text[prefix] == '=') {
-    if (!fdname_is_valid(text, prefix))
-      return usage_error("bad spec '%s': a name is at most 255 characters "
+    if (!fdp_name_is_valid(text, prefix))
+      return usage_error("bad spec '%s': a name is 1 to 255 characters "
                          "from space to '~', without ':'", text);
     memcpy(s->name, text, prefix);
     s->name[prefix] = '\0';
     text += prefix + 1;
   } else {
-    strcpy(s->name, UNNAMED);
+    strcpy(s->name, FDP_UNNAMED);
   }
 
   if (strncmp(text, "fd:", 3) == 0) {
@@ -235,7 +237,7 @@ static int open_spec(const struct spec *s, int *fd)
 }
 
 /* fd:N first, before opening anything takes a number it could name; then
- * the rest; then, with everything open, the truncation of :w files. */
+ * the rest. */
 static int open_parsed(struct spec *specs, int n, int *fds)
 {
   for (int pass = 0; pass < 2; pass++)
@@ -245,11 +247,17 @@ static int open_parsed(struct spec *specs, int n, int *fds)
         if (rc != 0)
           return rc;
       }
-  for (int i = 0; i < n; i++) {
+  return 0;
+}
+
+int truncate_specs(struct handoff *h)
+{
+  for (size_t i = 0; i < h->ntruncate; i++) {
     struct stat st;
-    if (specs[i].truncate && fstat(fds[i], &st) == 0 && S_ISREG(st.st_mode) &&
-        ftruncate(fds[i], 0) != 0)
-      return report_errno(specs[i].text, errno);
+    if (h->truncate[i] && fstat(h->fds[i], &st) == 0 && S_ISREG(st.st_mode) &&
+        ftruncate(h->fds[i], 0) != 0)
+      return report_errno("truncating", errno);
+    h->truncate[i] = 0;
   }
   return 0;
 }
@@ -265,9 +273,22 @@ int open_specs(char **texts, int n, struct handoff *h)
     fds[i] = -1;
   if (rc == 0)
     rc = open_parsed(specs, n, fds);
+  /* Which of h's descriptors are :trunc files, those before ours not. */
+  size_t size = h->nfds + (size_t)n;
+  unsigned char *truncate = rc == 0 ? calloc(size + 1, 1) : NULL;
+  if (rc == 0 && truncate == NULL)
+    rc = report_errno("specs", ENOMEM);
   for (int i = 0; i < n && rc == 0; i++) {
+    truncate[h->nfds] = (unsigned char)specs[i].truncate;
     rc = handoff_add(h, fds[i], specs[i].name, strlen(specs[i].name));
     fds[i] = -1;
+  }
+  if (rc == 0) {
+    free(h->truncate);
+    h->truncate = truncate;
+    h->ntruncate = size;
+  } else {
+    free(truncate);
   }
   for (int i = 0; fds && i < n; i++)
     if (fds[i] >= 0)

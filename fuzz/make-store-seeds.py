@@ -61,6 +61,19 @@ SEEDS = {
         message(frame(b"S", b"web", nfds=3), 3),
         message(query(b"F", b"web", cap=1)),
         message(query(b"L", names=2))),
+    "client-hand-over": client(
+        message(frame(b"S", b"web", nfds=1), 1), message(frame(b"T")),
+        message(query(b"F")), message(frame(b"T"))),
+    "client-new-and-lifetime": client(
+        message(frame(b"S", b"web", nfds=1, flags=2), 1),
+        message(frame(b"S", b"web", nfds=1, flags=2), 1),
+        message(frame(b"S", struct.pack(">I", 1) + b"log", nfds=1,
+                      flags=4), 1),
+        message(frame(b"S", b"\0\0", nfds=1, flags=4), 1),
+        message(query(b"L"))),
+    "client-fds-on-payload": client(message(frame(b"S", b"web", nfds=1)[:12]),
+                                    message(b"web", 1),
+                                    message(query(b"L"))),
     "holder-fetch-one": holder(
         [(1, 0, 4, 64)],
         message(frame(b"F", b"web", nfds=1, status=0), 1)),
@@ -77,6 +90,11 @@ SEEDS = {
         message(frame(b"L", b"a:b")), message(frame(b"S")),
         message(frame(b"R", status=19))),
     "holder-old-handoff": holder([(1, 1, 4, 64)], message(b"\0", 1)),
+    "holder-old-handoff-then-reply": holder(
+        [(1, 0, 4, 64)], message(b"\0web", 1),
+        message(frame(b"F", b"web", nfds=1), 1)),
+    "holder-refusal": holder([(2, 1, 0, 64)],
+                             message(frame(b"H", status=12))),
     "holder-too-many": holder([(1, 0, 1, 64)],
                               message(frame(b"F", b"web:web", nfds=2), 2)),
 }

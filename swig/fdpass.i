@@ -456,6 +456,7 @@ static int fdpass_binding_close(int number)
  * socket, and the results are lists. */
 %ignore fdpass_connect_holder;
 %ignore fdpass_store;
+%ignore fdpass_store_with;
 %ignore fdpass_fetch;
 %ignore fdpass_list;
 %ignore fdpass_remove;

@@ -6,14 +6,14 @@
  * it, or named below as one that no test can provoke, with the reason.
  * The lists are read from the header itself, so that the header and this
  * test cannot drift. The descriptor store's functions talk to the
- * library's own holder, linked in from the static library, and to
- * holders played by hand. */
+ * library's own holder (holder/, run as tests/store_holder.c runs it)
+ * and to holders played by hand. */
 #define _GNU_SOURCE
 
 #include "helpers.h"
 
-#include "../core/src/store.h"
-#include "../core/src/store_wire.h"
+#include "store_holder.h"
+#include "store_wire.h"
 
 #include <dlfcn.h>
 #include <errno.h>
@@ -164,6 +164,7 @@ static const struct {
     {"fdpass_fetch", {FDPASS_ESYS}},
     {"fdpass_list", {FDPASS_ESYS}},
     {"fdpass_remove", {FDPASS_ESYS}},
+    {"fdpass_store_with", {FDPASS_ESYS}},
 };
 
 /* The functions declared `int` that return no status: nothing to drive.
@@ -193,6 +194,8 @@ static const struct {
     {"fdpass_send_fds", "a_receiver_that_refuses_descriptors",
      FDPASS_EREFUSED},
     {"fdpass_store", "a_receiver_that_refuses_descriptors", FDPASS_EREFUSED},
+    {"fdpass_store_with", "a_receiver_that_refuses_descriptors",
+     FDPASS_EREFUSED},
     {"fdpass_send", "a_descriptor_the_kernel_will_not_pass", FDPASS_EINVAL},
     {"fdpass_listen", "another_user_is_refused", FDPASS_EACCES},
     {"fdpass_listen_mode", "another_user_is_refused", FDPASS_EACCES},
@@ -470,25 +473,28 @@ static void sockets(void)
   close(dgram);
 }
 
-/* The library's holder (core/src/store_holder.c, in the static library)
- * serving `path` in a child process, with RLIMIT_NOFILE `nofile` (0: ours).
- * The one place this test starts a holder; stop_holder ends it. */
+/* The library's holder (holder/) serving `path` in a child process, with
+ * RLIMIT_NOFILE `nofile` (0: as the holder sets it), as test_store runs it
+ * (store_holder.c). The one place this test starts a holder; stop_holder
+ * ends it. */
 static pid_t start_holder(const char *path, int nofile)
 {
-  int l;
-  assert_ok(fdpass_listen(path, &l));
+  char limit[16];
+  snprintf(limit, sizeof limit, "%d", nofile);
+  const char *args[] = {nofile > 0 ? "-n" : NULL, limit, NULL};
+  int ready[2];
+  cr_assert_eq(pipe(ready), 0);
   pid_t pid = fork();
   cr_assert(pid >= 0);
   if (pid == 0) {
     prctl(PR_SET_PDEATHSIG, SIGKILL); /* never outlives a failed test */
-    struct rlimit limit = {(rlim_t)nofile, (rlim_t)nofile};
-    if (nofile > 0 && setrlimit(RLIMIT_NOFILE, &limit) != 0)
-      _exit(3);
-    struct fdp_holder h = {.listener = l, .stop_fd = -1, .legacy_ms = -1,
-                           .store = fdp_store_new()};
-    _exit(h.store && fdp_holder_serve(&h) == FDPASS_OK ? 0 : 1);
+    close(ready[0]);
+    _exit(run_store_holder(path, args, ready[1]));
   }
-  close(l);
+  close(ready[1]);
+  char line[8] = "";
+  cr_assert_eq(read(ready[0], line, sizeof line), 6, "the holder failed");
+  close(ready[0]);
   return pid;
 }
 
@@ -653,6 +659,44 @@ static void store_calls(void)
   close(p[1]);
 }
 
+/* fdpass_store_with (1.3) against a peer whose answers are written into
+ * the socket before the call: each status of a store reply, and the
+ * socket's own errors. */
+static void store_with(void)
+{
+  int fd = open("/dev/null", O_RDONLY | O_CLOEXEC), a, b;
+  CALL(fdpass_store_with, -1, "x", &fd, 1, 0, 0, 0);            /* EBADF */
+  CALL(fdpass_store_with, fd, "x", &fd, 1, 0, 0, 0);            /* ENOTSOCK */
+  CALL(fdpass_store_with, fd, "x", &fd, 1, 2, 0, 0);            /* EINVAL */
+  int udp = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  CALL(fdpass_store_with, udp, "x", &fd, 1, 0, 0, 0);           /* ENOTSUP */
+  int lone = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  CALL(fdpass_store_with, lone, "x", &fd, 1, 0, 0, 0);          /* ENOTCONN */
+  /* Replies: EACCES, EMFILE, ENOMEM, EADDRINUSE, then garbage (EPROTO). */
+  static const unsigned char codes[] = {12, 10, 11, 14, 0};
+  for (size_t i = 0; i < sizeof codes; i++) {
+    make_pair(&a, &b);
+    unsigned char reply[12] = {0xFD, 1, 'S', codes[i]};
+    if (codes[i] == 0)
+      memcpy(reply, "not a frame!", 12);
+    write_all(b, reply, sizeof reply);
+    CALL(fdpass_store_with, a, "x", &fd, 1, FDPASS_STORE_NEW, 1000, 5000);
+    close(a);
+    close(b);
+  }
+  make_pair(&a, &b);
+  unsigned char ok[12] = {0xFD, 1, 'S', 0};
+  write_all(b, ok, sizeof ok);
+  CALL(fdpass_store_with, a, "x", &fd, 1, 0, 0, 5000);          /* OK */
+  CALL(fdpass_store_with, a, "x", &fd, 1, 0, 0, 10);            /* ETIMEDOUT */
+  close(b); /* EREFUSED: contract::a_receiver_that_refuses_descriptors */
+  CALL(fdpass_store_with, a, "x", &fd, 1, 0, 0, 5000);          /* ECLOSED */
+  close(a);
+  close(lone);
+  close(udp);
+  close(fd);
+}
+
 TestSuite(contract, .init = scratch_make, .fini = scratch_remove);
 
 FD_TEST(contract, every_status_is_listed_and_every_listed_status_is_driven)
@@ -663,6 +707,7 @@ FD_TEST(contract, every_status_is_listed_and_every_listed_status_is_driven)
   passing();
   sockets();
   store_calls();
+  store_with();
   int missing = 0;
   for (int i = 0; i < ncontracts; i++) {
     struct contract *c = &contracts[i];
@@ -716,6 +761,7 @@ FD_TEST(contract, a_receiver_that_refuses_descriptors)
   CALL(fdpass_send_flags, a, p[0], 0);
   CALL(fdpass_send_fds, a, "x", &len, p, 1, 0);
   CALL(fdpass_store, a, "a", p, 1, 5000);
+  CALL(fdpass_store_with, a, "a", p, 1, 0, 0, 5000);
   assert_driven_by("a_receiver_that_refuses_descriptors");
   close(a);
   close(b);

@@ -148,7 +148,7 @@ extern "C" {
 /* ------------------------------------------------------------------ */
 
 #define FDPASS_VERSION_MAJOR 1
-#define FDPASS_VERSION_MINOR 2
+#define FDPASS_VERSION_MINOR 3
 #define FDPASS_VERSION_PATCH 0
 
 /* Version of the library actually loaded: major*10000 + minor*100 + patch. */
@@ -571,18 +571,21 @@ FDPASS_API int fdpass_close(int fd);
  * holder hung up; FDPASS_EPROTO, the peer does not speak the protocol or
  * broke it (every descriptor it sent was closed); FDPASS_EACCES, the
  * holder refuses the request (no read right for fetch and list, no write
- * right for store and remove); FDPASS_ENOMEM, the holder (or this process)
- * is out of memory; FDPASS_ESYS. After FDPASS_ETIMEDOUT, FDPASS_ECLOSED,
- * FDPASS_EPROTO, FDPASS_ESYS, or FDPASS_EMFILE from fdpass_fetch, the
- * connection is out of step: close it. After any other code it carries
- * the next request.
+ * right for store and remove) or refused the connection (no right at all,
+ * or the uid's share of connections taken); FDPASS_ENOMEM, the holder (or
+ * this process) is out of memory; FDPASS_ESYS. After FDPASS_ETIMEDOUT,
+ * FDPASS_ECLOSED, FDPASS_EPROTO, FDPASS_ESYS, or FDPASS_EMFILE from
+ * fdpass_fetch, the connection is out of step: close it. After any other
+ * code it carries the next request.
  *
  * FDPASS_ETIMEDOUT, FDPASS_ECLOSED and FDPASS_ESYS (and a module's call
  * that an interrupt ended) say that the reply did not come, not that the
  * request was not carried out: once sent, it may have taken effect in the
  * holder. After such a failure of fdpass_store or fdpass_remove, ask the
  * holder (fdpass_list on a new connection) to find out; storing again is
- * safe, as a store replaces what its name held.
+ * safe, as a store replaces what its name held (a store with
+ * FDPASS_STORE_NEW then says FDPASS_EADDRINUSE if the first one took
+ * effect).
  */
 
 /* Connect to the holder listening on `path` and check, before anything is
@@ -590,12 +593,14 @@ FDPASS_API int fdpass_close(int fd);
  * may listen on an abstract name or a path in a shared directory); then
  * say that this client speaks the protocol, so that it may wait as long as
  * it likes before its first request (a client that connects otherwise and
- * stays quiet gets fdpass 1.1's one-message handoff, docs/protocol.md).
+ * stays quiet gets fdpass 1.1's one-message handoff, docs/protocol.md,
+ * which the functions below skip when it comes ahead of a reply).
  * `*sock` is the connection, close-on-exec, owned by the caller.
  * Returns FDPASS_OK, FDPASS_EINVAL (NULL or empty path, NULL `sock`),
  * FDPASS_ENOENT, FDPASS_ECONNREFUSED (nobody listens), FDPASS_EACCES (no
  * permission to connect, or the holder runs as another user: nothing was
- * sent, the connection is closed), FDPASS_ENAMETOOLONG, FDPASS_ENOTSUP
+ * sent, the connection is closed; or the holder refused the connection
+ * at once), FDPASS_ENAMETOOLONG, FDPASS_ENOTSUP
  * (the OS cannot tell who listens), FDPASS_EMFILE, FDPASS_ECLOSED (the
  * holder hung up at once), FDPASS_ENOMEM, FDPASS_ESYS. */
 FDPASS_API int fdpass_connect_holder(const char *path, int *sock);
@@ -609,11 +614,30 @@ FDPASS_API int fdpass_connect_holder(const char *path, int *sock);
  * descriptor in `fds`), FDPASS_ENOTSOCK, FDPASS_ENOTSUP, FDPASS_ENOTCONN,
  * FDPASS_EREFUSED (the holder's socket refuses descriptors),
  * FDPASS_ETIMEDOUT, FDPASS_ECLOSED, FDPASS_EPROTO, FDPASS_EACCES,
- * FDPASS_EMFILE (the holder has no descriptor slot for all of them:
- * nothing stored), FDPASS_ENOMEM (the holder is out of memory: nothing
- * stored), FDPASS_ESYS. */
+ * FDPASS_EMFILE (the holder has no descriptor slot for all of them, or
+ * they would take this uid over its share: nothing stored), FDPASS_ENOMEM
+ * (the holder is out of memory: nothing stored), FDPASS_ESYS. */
 FDPASS_API int fdpass_store(int sock, const char *name, const int *fds,
                             size_t nfds, int timeout_ms);
+
+/* Flags of fdpass_store_with. */
+#define FDPASS_STORE_NEW 1 /* refuse to replace what `name` holds */
+
+/* fdpass_store, with what a store may ask besides. With FDPASS_STORE_NEW
+ * in `flags`, nothing is replaced: if something is stored under `name`,
+ * nothing changes and the call returns FDPASS_EADDRINUSE. With
+ * `lifetime_ms` above 0, the holder closes and forgets the descriptors
+ * that long after it stored them (0: until replaced or removed). A holder
+ * of 1.2 answers either with FDPASS_EPROTO. Since 1.3.
+ * Returns what fdpass_store returns: FDPASS_OK, FDPASS_EINVAL (also an
+ * unknown flag, a negative `lifetime_ms`), FDPASS_EBADF, FDPASS_ENOTSOCK,
+ * FDPASS_ENOTSUP, FDPASS_ENOTCONN, FDPASS_EREFUSED, FDPASS_ETIMEDOUT,
+ * FDPASS_ECLOSED, FDPASS_EPROTO, FDPASS_EACCES, FDPASS_EMFILE,
+ * FDPASS_ENOMEM, FDPASS_ESYS; and FDPASS_EADDRINUSE (FDPASS_STORE_NEW and
+ * something stored under `name`: nothing changed). */
+FDPASS_API int fdpass_store_with(int sock, const char *name, const int *fds,
+                                 size_t nfds, int flags, int lifetime_ms,
+                                 int timeout_ms);
 
 /* Take copies of the descriptors stored under `name` (NULL: all of them),
  * in the holder's order: names in the order they were first stored, each

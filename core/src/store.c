@@ -11,6 +11,8 @@
  * closed before returning.
  */
 #include "internal.h"
+#include "deadline.h"
+#include "client.h"
 #include "platform.h"
 #include "store_wire.h"
 
@@ -19,24 +21,27 @@
 #include <unistd.h>
 #endif
 
-/* Milliseconds left until `deadline` for fdpass_wait; -1 without one. */
-static int remaining_ms(long long deadline)
-{
-  if (deadline < 0)
-    return -1;
-  long long left = deadline - fdp_os_now_ms();
-  return left <= 0 ? 0 : left > 0x7fffffff ? 0x7fffffff : (int)left;
-}
-
-static long long deadline_after(int timeout_ms)
-{
-  return timeout_ms < 0 ? -1 : fdp_os_now_ms() + timeout_ms;
-}
-
 static void close_all(int *fds, size_t n)
 {
   for (size_t i = 0; i < n; i++)
     fdpass_close(fds[i]);
+}
+
+static int recv_header(int sock, unsigned op, struct fdp_frame *f, int *fds,
+                       size_t *nfds, size_t cap, long long deadline);
+
+/* The holder hung up: did it refuse us first (an EACCES frame, sent to a
+ * client without a right or over its share, before it closes)? */
+static int refusal(int sock)
+{
+  struct fdp_frame f;
+  int none[1];
+  size_t nfds = 0;
+  int status = recv_header(sock, FDP_OP_HELLO, &f, none, &nfds, 0,
+                           fdp_now_ms());
+  return status == FDPASS_OK && f.status == FDPASS_EACCES && f.length == 0
+             ? FDPASS_EACCES
+             : FDPASS_ECLOSED;
 }
 
 /* Send `len` bytes with `nfds` descriptors on the first byte, all of it or
@@ -51,11 +56,14 @@ static int send_frame(int sock, const unsigned char *data, size_t len,
     int status = fdpass_send_fds(sock, data, &sent, fds, nfds,
                                  FDPASS_NONBLOCK);
     if (status == FDPASS_EAGAIN) {
-      status = fdpass_wait(sock, FDPASS_WRITABLE, remaining_ms(deadline));
+      status = fdpass_wait(sock, FDPASS_WRITABLE,
+                           fdp_remaining_ms(deadline));
       if (status != FDPASS_OK)
         return status;
       continue;
     }
+    if (status == FDPASS_ECLOSED)
+      return refusal(sock);
     if (status != FDPASS_OK)
       return status;
     data += sent;
@@ -65,41 +73,53 @@ static int send_frame(int sock, const unsigned char *data, size_t len,
   return FDPASS_OK;
 }
 
-/* Read exactly `len` bytes into `buf` (NULL: discard them). Descriptors
- * are taken into fds[*nfds..cap); beyond `cap` they are a protocol error
- * (the library closed the surplus). */
-static int recv_part(int sock, void *buf, size_t len, int *fds,
-                     size_t *nfds, size_t cap, long long deadline,
-                     int is_header)
+/* What descriptors beyond a read's capacity mean (the library closed
+ * them): no slot here for them, or more than the holder may send. */
+static int lost_fds(int sock)
+{
+  return fdp_code_from_os(fdp_os_lost_fds_cause(sock)) == FDPASS_EMFILE
+             ? FDPASS_EMFILE
+             : FDPASS_EPROTO;
+}
+
+/* Read at least one of `len` bytes into `buf` (NULL: discard up to `len`),
+ * *got of them. Descriptors are taken into fds[*nfds..cap); beyond `cap`
+ * the rest were closed: FDPASS_ETRUNC, with the bytes. */
+static int recv_some(int sock, void *buf, size_t len, size_t *got,
+                     int *fds, size_t *nfds, size_t cap, long long deadline)
 {
   unsigned char scratch[256];
-  unsigned char *first = is_header ? buf : NULL;
-  while (len > 0) {
-    /* Not a frame of ours (e.g. fdpass 1.1's handoff): say so at once. */
-    if (first && (unsigned char *)buf > first && *first != FDP_WIRE_MAGIC)
-      return FDPASS_EPROTO;
-    size_t got = buf ? len : len < sizeof scratch ? len : sizeof scratch;
+  for (;;) {
+    *got = buf ? len : len < sizeof scratch ? len : sizeof scratch;
     size_t n = cap - *nfds;
-    int status = fdpass_recv_fds(sock, buf ? buf : scratch, &got,
+    int status = fdpass_recv_fds(sock, buf ? buf : scratch, got,
                                  fds + *nfds, &n, FDPASS_NONBLOCK);
     if (status == FDPASS_EAGAIN) {
-      status = fdpass_wait(sock, FDPASS_READABLE, remaining_ms(deadline));
+      status = fdpass_wait(sock, FDPASS_READABLE,
+                           fdp_remaining_ms(deadline));
       if (status != FDPASS_OK)
         return status;
       continue;
     }
-    if (status == FDPASS_ETRUNC) {
-      /* No slot here for them, or more than the holder may send. */
-      *nfds += n;
-      return fdp_code_from_os(fdp_os_lost_fds_cause(sock)) == FDPASS_EMFILE
-                 ? FDPASS_EMFILE
-                 : FDPASS_EPROTO;
-    }
     if (status == FDPASS_ENOTSUP)
       return FDPASS_EPROTO;
+    if (status == FDPASS_OK || status == FDPASS_ETRUNC)
+      *nfds += n;
+    return status;
+  }
+}
+
+/* Read exactly `len` bytes into `buf` (NULL: discard them). */
+static int recv_exact(int sock, void *buf, size_t len, int *fds,
+                      size_t *nfds, size_t cap, long long deadline)
+{
+  while (len > 0) {
+    size_t got;
+    int status = recv_some(sock, buf, len, &got, fds, nfds, cap, deadline);
+    if (status == FDPASS_ETRUNC)
+      return lost_fds(sock);
     if (status != FDPASS_OK)
       return status;
-    *nfds += n;
     if (buf)
       buf = (unsigned char *)buf + got;
     len -= got;
@@ -107,31 +127,61 @@ static int recv_part(int sock, void *buf, size_t len, int *fds,
   return FDPASS_OK;
 }
 
-static int recv_exact(int sock, void *buf, size_t len, int *fds,
-                      size_t *nfds, size_t cap, long long deadline)
-{
-  return recv_part(sock, buf, len, fds, nfds, cap, deadline, 0);
-}
-
-/* Read one reply header for `op`, with up to `cap` descriptors. */
+/* Read one reply header for `op`, with up to `cap` descriptors. A refusal
+ * (store_wire.h) answers any op. */
 static int recv_header(int sock, unsigned op, struct fdp_frame *f, int *fds,
                        size_t *nfds, size_t cap, long long deadline)
 {
   unsigned char header[FDP_WIRE_HEADER];
-  size_t before = *nfds;
-  int status = recv_part(sock, header, sizeof header, fds, nfds, cap,
-                         deadline, 1);
-  if (status == FDPASS_OK && (fdp_wire_decode(header, f) != FDPASS_OK ||
-                              f->op != op || f->nfds != *nfds - before))
-    status = FDPASS_EPROTO;
-  return status;
+  size_t have = 0, before = *nfds;
+  int skipping = 0;
+  while (have < sizeof header) {
+    size_t got = 0;
+    int status = recv_some(sock, header + have, sizeof header - have, &got,
+                           fds, nfds, cap, deadline);
+    if (status == FDPASS_ECLOSED && skipping)
+      return FDPASS_EPROTO; /* an fdpass 1.1 holder */
+    int read = status == FDPASS_OK || status == FDPASS_ETRUNC;
+    int legacy = read && have == 0 && header[0] == 0 && !skipping &&
+                 (*nfds > before || status == FDPASS_ETRUNC);
+    if (status == FDPASS_ETRUNC && !legacy)
+      return lost_fds(sock);
+    if (status != FDPASS_OK && !legacy)
+      return status;
+    /* fdpass 1.1's handoff ahead of the reply: a holder took this client,
+     * quiet until it asked, for one of that handoff's receivers. Its
+     * descriptors are closed, its names skipped up to our frame. */
+    if (legacy) {
+      close_all(fds + before, *nfds - before);
+      *nfds = before;
+      skipping = 1;
+      header[0] = ' ';
+    }
+    have += got;
+    size_t skip = 0;
+    while (skipping && skip < have && header[skip] >= ' ' &&
+           header[skip] <= '~')
+      skip++;
+    memmove(header, header + skip, have - skip);
+    have -= skip;
+    /* Not a frame of ours, or descriptors before our frame began: say so
+     * at once, without waiting for more. */
+    if ((have > 0 && header[0] != FDP_WIRE_MAGIC) ||
+        (have == 0 && *nfds > before))
+      return FDPASS_EPROTO;
+  }
+  if (fdp_wire_decode(header, f) != FDPASS_OK || f->nfds != *nfds - before)
+    return FDPASS_EPROTO;
+  int refused = f->op == FDP_OP_HELLO && f->status == FDPASS_EACCES;
+  return f->op == op || refused ? FDPASS_OK : FDPASS_EPROTO;
 }
 
 /* The codes a holder may answer `op` with (docs/protocol.md); anything
  * else is not the protocol. */
 static int reply_status(unsigned op, int status)
 {
-  static const int store[] = {FDPASS_EMFILE, FDPASS_ENOMEM};
+  static const int store[] = {FDPASS_EMFILE, FDPASS_ENOMEM,
+                              FDPASS_EADDRINUSE};
   static const int fetch[] = {FDPASS_ENONAME, FDPASS_ETRUNC, FDPASS_EMFILE,
                               FDPASS_ENOMEM};
   static const int list[] = {FDPASS_ETRUNC, FDPASS_ENOMEM};
@@ -140,8 +190,11 @@ static int reply_status(unsigned op, int status)
                      : op == FDP_OP_FETCH ? fetch
                      : op == FDP_OP_LIST  ? list
                                           : remove;
-  size_t n = op == FDP_OP_STORE ? 2 : op == FDP_OP_FETCH ? 4
-             : op == FDP_OP_LIST ? 2 : 1;
+  size_t n = op == FDP_OP_STORE    ? 3
+             : op == FDP_OP_FETCH  ? 4
+             : op == FDP_OP_LIST   ? 2
+             : op == FDP_OP_REMOVE ? 1
+                                   : 0;
   if (status == FDPASS_OK || status == FDPASS_EACCES ||
       status == FDPASS_EPROTO)
     return status;
@@ -151,16 +204,25 @@ static int reply_status(unsigned op, int status)
   return FDPASS_EPROTO;
 }
 
+/* A request with frame flags `flags` (store_wire.h): header, `payload`,
+ * and descriptors on its first byte. */
+static int send_flagged(int sock, unsigned op, unsigned flags,
+                        const void *payload, size_t len, const int *fds,
+                        size_t nfds, long long deadline)
+{
+  unsigned char frame[FDP_WIRE_HEADER + FDP_WIRE_MAX_REQUEST];
+  struct fdp_frame f = {op, 0, (unsigned)nfds, flags, (uint32_t)len};
+  fdp_wire_encode(&f, frame);
+  memcpy(frame + FDP_WIRE_HEADER, payload, len);
+  return send_frame(sock, frame, FDP_WIRE_HEADER + len, fds, nfds, deadline);
+}
+
 /* A request without descriptors: header and `payload`. */
 static int send_request(int sock, unsigned op, const void *payload,
                         size_t len, const int *fds, size_t nfds,
                         long long deadline)
 {
-  unsigned char frame[FDP_WIRE_HEADER + FDP_WIRE_MAX_REQUEST];
-  struct fdp_frame f = {op, 0, (unsigned)nfds, 0, (uint32_t)len};
-  fdp_wire_encode(&f, frame);
-  memcpy(frame + FDP_WIRE_HEADER, payload, len);
-  return send_frame(sock, frame, FDP_WIRE_HEADER + len, fds, nfds, deadline);
+  return send_flagged(sock, op, 0, payload, len, fds, nfds, deadline);
 }
 
 /* A reply without descriptors or payload (store, remove). */
@@ -201,7 +263,8 @@ int fdpass_connect_holder(const char *path, int *sock)
     status = fdp_fail(FDPASS_EACCES);
 #endif
   if (status == FDPASS_OK) /* an empty socket buffer: it goes at once */
-    status = send_request(s, FDP_OP_HELLO, "", 0, NULL, 0, -1);
+    status = send_request(s, FDP_OP_HELLO, "", 0, NULL, 0,
+                          FDP_NO_DEADLINE);
   if (status != FDPASS_OK) {
     fdpass_close(s);
     return status;
@@ -213,14 +276,29 @@ int fdpass_connect_holder(const char *path, int *sock)
 int fdpass_store(int sock, const char *name, const int *fds, size_t nfds,
                  int timeout_ms)
 {
+  return fdpass_store_with(sock, name, fds, nfds, 0, 0, timeout_ms);
+}
+
+int fdpass_store_with(int sock, const char *name, const int *fds,
+                      size_t nfds, int flags, int lifetime_ms, int timeout_ms)
+{
   if (check_name(name) != FDPASS_OK || fds == NULL || nfds == 0 ||
-      nfds > FDPASS_MAX_FDS || timeout_ms < -1)
+      nfds > FDPASS_MAX_FDS || (flags & ~FDPASS_STORE_NEW) ||
+      lifetime_ms < 0 || timeout_ms < -1)
     return fdp_fail(FDPASS_EINVAL);
-  long long deadline = deadline_after(timeout_ms);
-  int status = send_request(sock, FDP_OP_STORE, name, strlen(name), fds,
-                            nfds, deadline);
+  long long deadline = fdp_deadline_after(timeout_ms);
+  unsigned char payload[4 + FDP_NAME_MAX];
+  size_t at = lifetime_ms > 0 ? 4 : 0, len = strlen(name);
+  fdp_wire_put32(payload, (uint32_t)lifetime_ms);
+  memcpy(payload + at, name, len);
+  unsigned wire_flags = (flags & FDPASS_STORE_NEW ? FDP_WIRE_NEW : 0) |
+                        (lifetime_ms > 0 ? FDP_WIRE_LIFETIME : 0);
+  int status = send_flagged(sock, FDP_OP_STORE, wire_flags, payload,
+                            at + len, fds, nfds, deadline);
   if (status == FDPASS_OK)
     status = simple_reply(sock, FDP_OP_STORE, deadline);
+  if (status == FDPASS_EADDRINUSE && !(flags & FDPASS_STORE_NEW))
+    status = FDPASS_EPROTO; /* an answer to a question not asked */
   return status == FDPASS_OK ? FDPASS_OK : fdp_fail(status);
 }
 
@@ -228,7 +306,7 @@ int fdpass_remove(int sock, const char *name, int timeout_ms)
 {
   if (check_name(name) != FDPASS_OK || timeout_ms < -1)
     return fdp_fail(FDPASS_EINVAL);
-  long long deadline = deadline_after(timeout_ms);
+  long long deadline = fdp_deadline_after(timeout_ms);
   int status = send_request(sock, FDP_OP_REMOVE, name, strlen(name), NULL,
                             0, deadline);
   if (status == FDPASS_OK)
@@ -340,7 +418,7 @@ int fdpass_fetch(int sock, const char *name, int *fds, size_t *nfds,
       (fds == NULL && *nfds > 0) || (names && names_size == 0) ||
       timeout_ms < -1)
     return fdp_fail(FDPASS_EINVAL);
-  long long deadline = deadline_after(timeout_ms);
+  long long deadline = fdp_deadline_after(timeout_ms);
   size_t cap = *nfds, count = 0;
   /* Without `names` any length fits: the names are read and dropped. */
   int status = send_query(sock, FDP_OP_FETCH, name, cap,
@@ -357,7 +435,7 @@ int fdpass_list(int sock, char *names, size_t names_size, int timeout_ms)
 {
   if (names == NULL || names_size == 0 || timeout_ms < -1)
     return fdp_fail(FDPASS_EINVAL);
-  long long deadline = deadline_after(timeout_ms);
+  long long deadline = fdp_deadline_after(timeout_ms);
   int status = send_query(sock, FDP_OP_LIST, NULL, 0, names_size, deadline);
   struct fdp_frame f;
   int none[1];
@@ -384,4 +462,37 @@ int fdpass_list(int sock, char *names, size_t names_size, int timeout_ms)
     }
   }
   return status == FDPASS_OK ? FDPASS_OK : fdp_fail(status);
+}
+
+/* One step of an upgrade in place (client.h): a request without
+ * payload, whose reply carries `nfds` (0 or 1) descriptors. */
+static int hand_over_step(int sock, int *fd, size_t nfds, long long deadline)
+{
+  int status = send_request(sock, FDP_OP_HAND_OVER, "", 0, NULL, 0,
+                            deadline);
+  struct fdp_frame f;
+  int got[1];
+  size_t n = 0;
+  if (status == FDPASS_OK)
+    status = recv_header(sock, FDP_OP_HAND_OVER, &f, got, &n, nfds,
+                         deadline);
+  if (status == FDPASS_OK)
+    status = reply_status(FDP_OP_HAND_OVER, f.status);
+  if (status == FDPASS_OK && (f.length || f.flags || n != nfds))
+    status = FDPASS_EPROTO;
+  if (status == FDPASS_OK && nfds)
+    *fd = got[0];
+  else
+    close_all(got, n);
+  return status;
+}
+
+int fdp_hand_over(int sock, int *listener, long long deadline)
+{
+  return hand_over_step(sock, listener, 1, deadline);
+}
+
+int fdp_hand_over_done(int sock, long long deadline)
+{
+  return hand_over_step(sock, NULL, 0, deadline);
 }

@@ -39,10 +39,32 @@ failure "fdpass send: unix:nodir/x.sock: no such file or directory" \
   send r.sock keep:w unix:nodir/x.sock
 failure "fdpass send: .:w: is a directory" send r.sock keep:trunc .:w
 [ "$(cat keep)" = keep ] || fail "a failed send truncated keep:trunc"
+# Nobody to send to, or a peer not trusted: the file stays whole too.
+failure "fdpass send: nobody.sock: timed out waiting for a listener" \
+  send --timeout 0.2 nobody.sock keep:trunc
+[ "$(cat keep)" = keep ] || fail "a send to nobody truncated keep:trunc"
+failure "fdpass store: nobody.sock: timed out waiting for a listener" \
+  store --timeout 0.2 nobody.sock k=keep:trunc
+[ "$(cat keep)" = keep ] || fail "a store to nobody truncated keep:trunc"
 run 0 "$FDPASS" send --timeout 30 r.sock good=in
 finish "$recv"
 [ "$(cat printed)" = "3 good file read-only $scratch/in" ] ||
   fail "recv got: $(cat printed)"
+
+# A COMMAND that cannot run is found out before a sender is told its
+# descriptors were taken, or before a holder is asked for them; a script
+# whose #! names a missing program says so.
+run 127 "$FDPASS" recv --timeout 30 late.sock -- /nonexistent
+expect_err "fdpass recv: /nonexistent: no such file or directory"
+[ ! -e late.sock ] || fail "recv listened for a command it cannot run"
+printf '#!/nonexistent/interpreter\n' > script
+chmod 755 script
+start "$FDPASS" recv --timeout 30 s.sock -- ./script 2> script.err
+recv=$started
+run 0 "$FDPASS" send --timeout 30 s.sock in
+finish "$recv" 127
+grep -qx "fdpass recv: ./script: its interpreter (the #! line) was not found" \
+  script.err || fail "recv said: $(cat script.err)"
 
 # A TCP port someone listens on; a socket path a holder listens on.
 start "$FDPASS" hold holder.sock tcp:127.0.0.1:0
@@ -60,10 +82,9 @@ expect_err "fdpass exec: no-such-command-x: no such file or directory"
 printf 'echo no\n' > not-executable
 run 126 "$FDPASS" exec holder.sock -- ./not-executable
 expect_err "fdpass exec: ./not-executable: permission denied"
-start "$FDPASS" recv --timeout 30 r2.sock -- ./not-executable 2> r2.err
-r2=$started
-run 0 "$FDPASS" send --timeout 30 r2.sock in
-finish "$r2" 126
+run 126 "$FDPASS" recv --timeout 30 r2.sock -- ./not-executable
+expect_err "fdpass recv: ./not-executable: permission denied"
+[ ! -e r2.sock ] || fail "recv listened for a command it cannot run"
 run 0 "$FDPASS" exec holder.sock # the holder still serves
 kill -TERM "$holder"
 finish "$holder"

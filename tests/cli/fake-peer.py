@@ -36,6 +36,8 @@ try:  # the peer may hang up at the first wrong byte
     elif mode == "second-message":
         socket.send_fds(connection, [b"\0"], fds)
         socket.send_fds(connection, [b"x"], fds)
+    if mode in ("bad-names", "second-message"):  # as fdpass 1.1's holder
+        connection.shutdown(socket.SHUT_WR)
 except (BrokenPipeError, ConnectionResetError):
     pass
 if mode in ("silent", "no-confirm"):

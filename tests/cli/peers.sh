@@ -28,7 +28,7 @@ start "$FDPASS" hold "$sock" in 2> hold.err
 holder=$started
 run 0 "$FDPASS" exec --timeout 30 "$sock" # the same uid is served
 run 1 as_other ./fdpass exec "$sock"
-expect_err "fdpass exec: $sock: connection closed by peer"
+expect_err "fdpass exec: $sock: permission denied"
 kill -TERM "$holder"
 finish "$holder"
 grep -qx "fdpass hold: $sock: $refusal" hold.err ||
@@ -52,6 +52,23 @@ finish "$recv"
   fail "recv got: $(cat printed)"
 grep -qx "fdpass recv: $sock: refused process [0-9]* of uid $other (only uid 0, root and --allow-uid are served)" recv.err ||
   fail "recv said: $(cat recv.err)"
+
+# A refused sender whose connection's close would wait (SO_LINGER on a
+# socket it sent) delays nobody: the next sender is served at once.
+start "$FDPASS" recv --timeout 30 "$sock" > printed 2> recv.err
+recv=$started
+mkfifo lingering
+cp "$CLI_TESTS/linger-peer.py" . # where the other user can read it
+setpriv --reuid=$other --regid=$other --clear-groups "$PYTHON" \
+  ./linger-peer.py "$sock" > lingering &
+lingerer=$!
+running="$running $lingerer"
+read -r sent < lingering
+[ "$sent" = sent ] || fail "the lingering peer said: $sent"
+run 0 "$FDPASS" send --timeout 5 "$sock" mine=in
+finish "$recv"
+kill "$lingerer"
+wait "$lingerer" || true
 
 start "$FDPASS" recv --allow-uid "$other" --timeout 30 "$sock" > printed
 recv=$started
@@ -80,6 +97,28 @@ run 1 as_other ./fdpass list "$sock"
 expect_err "fdpass list: $sock: permission denied"
 run 0 "$FDPASS" list "$sock"
 [ "$(cat out)" = theirs ] || fail "list gave: $(cat out)"
+kill -TERM "$holder"
+finish "$holder"
+
+# Rules per name: the other user may store and fetch web-*, nothing else.
+start "$FDPASS" hold --rule "uid=$other:sf:web-" "$sock"
+holder=$started
+run 0 as_other ./fdpass store --timeout 30 "$sock" web-a=in
+run 1 as_other ./fdpass store "$sock" db=in
+expect_err "fdpass store: $sock: permission denied"
+run 0 as_other ./fdpass exec --name web-a "$sock"
+run 1 as_other ./fdpass list "$sock"
+expect_err "fdpass list: $sock: permission denied"
+kill -TERM "$holder"
+finish "$holder"
+
+# A share per uid: --max-stored for the other user; root has none.
+start "$FDPASS" hold --write-uid "$other" --max-stored 2 "$sock"
+holder=$started
+run 0 as_other ./fdpass store --timeout 30 "$sock" a=in b=in
+run 1 as_other ./fdpass store "$sock" c=in
+expect_err "fdpass store: $sock: too many open files"
+run 0 "$FDPASS" store "$sock" c=in d=in e=in
 kill -TERM "$holder"
 finish "$holder"
 

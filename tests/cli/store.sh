@@ -38,6 +38,27 @@ run 0 "$FDPASS" exec --name g h.sock
 [ "$(cat out)" = "$(printf '3 g file read-only %s/one\n4 g file read-only %s/two' "$scratch" "$scratch")" ] ||
   fail "exec --name g: $(cat out)"
 run 0 "$FDPASS" remove h.sock g h
+# A name may start with '-': after "--" it is no option.
+run 0 "$FDPASS" store h.sock -- -dash=one
+run 0 "$FDPASS" exec --name -dash h.sock
+expect_out "3 -dash file read-only $scratch/one"
+run 0 "$FDPASS" remove h.sock -- -dash
+# --new refuses to replace; --lifetime ends a store by itself.
+run 0 "$FDPASS" store --new h.sock fresh=one
+run 1 "$FDPASS" store --new h.sock fresh=two
+expect_err "fdpass store: fresh: something is stored under that name (--new)"
+run 0 "$FDPASS" exec --name fresh h.sock
+expect_out "3 fresh file read-only $scratch/one"
+run 0 "$FDPASS" store --lifetime 0.1 h.sock brief=one
+run 0 "$FDPASS" list h.sock
+grep -qx brief out || fail "brief was not stored: $(cat out)"
+for _ in $(seq 200); do
+  run 0 "$FDPASS" list h.sock
+  grep -qx brief out || break
+  sleep 0.01
+done
+! grep -qx brief out || fail "brief outlived its lifetime"
+run 0 "$FDPASS" remove h.sock fresh
 
 # Many names: one store request each, fetched back in frames of 253.
 names=""

@@ -29,8 +29,9 @@ usage_error "fdpass send: missing SPEC" send s.sock
 usage_error "fdpass store: missing SPEC" store s.sock
 usage_error "fdpass remove: missing NAME" remove s.sock
 usage_error "fdpass list: unexpected 'x'" list s.sock x
-usage_error "fdpass store: unexpected '--': store runs no command" \
-  store s.sock -- true
+usage_error "fdpass store: missing SPEC" store s.sock --
+usage_error "fdpass exec: bad --name 'a:b': a name is 1 to 255 characters" \
+  exec --name a:b s.sock
 usage_error "fdpass recv: unexpected 'extra': a command goes after '--'" \
   recv s.sock extra
 usage_error "fdpass exec: missing COMMAND after '--'" exec s.sock --
@@ -80,9 +81,17 @@ done
 usage_error "fdpass send: bad spec 'tcp:nohost': expected tcp:HOST:PORT" \
   send s.sock tcp:nohost
 usage_error "the port must be 0 to 65535" send s.sock tcp:h:65536
+usage_error "fdpass store: bad --lifetime '0': expected seconds, more than 0" \
+  store --lifetime 0 s.sock x=in
+usage_error "fdpass hold: unknown option '--new' for hold" hold --new s.sock
+usage_error "fdpass hold: bad --rule 'uid=1:x:web'" hold --rule uid=1:x:web s.sock
+usage_error "fdpass hold: bad --max-stored '0': expected a number from 1" \
+  hold --max-stored 0 s.sock
+usage_error "fdpass hold: bad --max-connections 'x'" \
+  hold --max-connections x s.sock
 usage_error "fdpass send: 254 specs: one message carries at most 253" \
   send s.sock $(seq 254)
-usage_error "fdpass store: a stored descriptor needs a name of 1 to 255" \
+usage_error "fdpass store: bad spec '=in': a name is 1 to 255 characters" \
   store --timeout 0 s.sock =in
 [ "$(ls)" = "$(printf "err\nout")" ] || fail "usage errors left files: $(ls)"
 passed "help, version and every usage error (exit 2, one line, no files)"

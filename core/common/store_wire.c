@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* store_wire.c - encoding and decoding of the descriptor store's frames. */
+/* store_wire.c - see store_wire.h. */
 #include "internal.h"
 #include "store_wire.h"
 
@@ -43,9 +43,10 @@ int fdp_wire_decode(const unsigned char *in, struct fdp_frame *f)
   f->length = fdp_wire_get32(in + 8);
   int known_op = f->op == FDP_OP_STORE || f->op == FDP_OP_FETCH ||
                  f->op == FDP_OP_LIST || f->op == FDP_OP_REMOVE ||
-                 f->op == FDP_OP_HELLO;
+                 f->op == FDP_OP_HELLO || f->op == FDP_OP_HAND_OVER;
   if (in[0] != FDP_WIRE_MAGIC || in[1] != FDP_WIRE_VERSION || !known_op ||
-      (f->flags & ~FDP_WIRE_MORE) || in[7] != 0 || f->nfds > FDPASS_MAX_FDS)
+      (f->flags & ~(FDP_WIRE_MORE | FDP_WIRE_NEW | FDP_WIRE_LIFETIME)) ||
+      in[7] != 0 || f->nfds > FDPASS_MAX_FDS)
     return FDPASS_EPROTO;
   return FDPASS_OK;
 }
@@ -73,4 +74,16 @@ int fdp_names_are_valid(const char *names, size_t len, size_t count)
     start = end + 1;
   }
   return found == count;
+}
+
+size_t fdp_handoff_encode(char *message, size_t len)
+{
+  const char *names = message + 1;
+  size_t n = strlen(FDP_UNNAMED);
+  message[0] = 0;
+  for (size_t at = 0; at < len; at += n + 1)
+    if (len - at < n || memcmp(names + at, FDP_UNNAMED, n) != 0 ||
+        (at + n < len && names[at + n] != ':'))
+      return 1 + len;
+  return 1;
 }

@@ -1,0 +1,237 @@
+/* SPDX-License-Identifier: MIT */
+/* store.c - see store.h. */
+#define _GNU_SOURCE
+
+#include "holder.h"
+#include "store.h"
+
+#include <fdpass.h>
+
+#include "closer.h"
+#include "store_wire.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+const char *entry_name(const struct entry *e)
+{
+  return (const char *)(e->fds + e->nfds);
+}
+
+size_t entry_names_bytes(const struct entry *e)
+{
+  return e->nfds * (e->name_len + 1);
+}
+
+static uint32_t hash_name(const char *name, size_t len)
+{
+  uint32_t h = 2166136261u; /* FNV-1a */
+  for (size_t i = 0; i < len; i++)
+    h = (h ^ (unsigned char)name[i]) * 16777619u;
+  return h;
+}
+
+struct fdp_store *fdp_store_new(void)
+{
+  struct fdp_store *s = calloc(1, sizeof *s);
+  if (s == NULL)
+    return NULL;
+  s->nbuckets = 64;
+  s->buckets = calloc(s->nbuckets, sizeof *s->buckets);
+  if (s->buckets == NULL) {
+    free(s);
+    return NULL;
+  }
+  return s;
+}
+
+void fdp_store_free(struct fdp_store *s)
+{
+  if (s == NULL)
+    return;
+  for (struct entry *e = s->first, *next; e; e = next) {
+    next = e->next;
+    closer_close(s->closer, e->fds, e->nfds);
+    free(e);
+  }
+  free(s->usage);
+  free(s->buckets);
+  free(s);
+}
+
+size_t fdp_store_count(const struct fdp_store *s)
+{
+  return s->nfds;
+}
+
+static struct entry **find(struct fdp_store *s, const char *name, size_t len,
+                           uint32_t hash)
+{
+  struct entry **at = &s->buckets[hash & (s->nbuckets - 1)];
+  for (; *at; at = &(*at)->chain)
+    if ((*at)->hash == hash && (*at)->name_len == len &&
+        memcmp(entry_name(*at), name, len) == 0)
+      break;
+  return at;
+}
+
+struct entry *store_find(struct fdp_store *s, const char *name, size_t len)
+{
+  return *find(s, name, len, hash_name(name, len));
+}
+
+/* Double the buckets when the entries outnumber them, so that a lookup
+ * costs the same among 10,000 names as among 1. */
+static void grow(struct fdp_store *s)
+{
+  size_t n = s->nbuckets * 2;
+  struct entry **buckets = calloc(n, sizeof *buckets);
+  if (buckets == NULL)
+    return; /* longer chains, still correct */
+  for (struct entry *e = s->first; e; e = e->next) {
+    e->chain = buckets[e->hash & (n - 1)];
+    buckets[e->hash & (n - 1)] = e;
+  }
+  free(s->buckets);
+  s->buckets = buckets;
+  s->nbuckets = n;
+}
+
+static struct usage *usage_of(const struct fdp_store *s, int64_t uid)
+{
+  for (size_t i = 0; i < s->nusage; i++)
+    if (s->usage[i].uid == uid)
+      return &s->usage[i];
+  return NULL;
+}
+
+size_t store_stored_by(const struct fdp_store *s, int64_t uid)
+{
+  const struct usage *u = usage_of(s, uid);
+  return u ? u->stored : 0;
+}
+
+/* Count `e`'s descriptors for its owner (`sign` 1) or no longer (-1); a
+ * uid with nothing stored leaves the table. */
+static void account(struct fdp_store *s, const struct entry *e, int sign)
+{
+  struct usage *u = usage_of(s, e->owner);
+  if (sign > 0)
+    u->stored += e->nfds;
+  else if ((u->stored -= e->nfds) == 0)
+    *u = s->usage[--s->nusage];
+}
+
+/* Take `e` out of the counts; close its descriptors unless a fetch still
+ * streams them. */
+static void discard(struct fdp_store *s, struct entry *e)
+{
+  s->nfds -= e->nfds;
+  s->names_bytes -= entry_names_bytes(e);
+  account(s, e, -1);
+  e->gone = 1;
+  if (e->refs == 0) {
+    closer_close(s->closer, e->fds, e->nfds);
+    free(e);
+  }
+}
+
+void store_keep(struct entry *e)
+{
+  e->refs++;
+}
+
+void store_release(struct fdp_store *s, struct entry *e)
+{
+  if (--e->refs == 0 && e->gone) {
+    closer_close(s->closer, e->fds, e->nfds);
+    free(e);
+  }
+}
+
+int store_put(struct fdp_store *s, int64_t owner, const char *name,
+              size_t len, const int *fds, size_t nfds, long long expires)
+{
+  if (!fdp_name_is_valid(name, len) || nfds == 0 || nfds > FDPASS_MAX_FDS)
+    return FDPASS_EINVAL;
+  struct entry *e = malloc(sizeof *e + nfds * sizeof(int) + len);
+  if (e == NULL)
+    return FDPASS_ENOMEM;
+  if (usage_of(s, owner) == NULL) { /* room for the owner's count first */
+    struct usage *grown =
+        realloc(s->usage, (s->nusage + 1) * sizeof *grown);
+    if (grown == NULL) {
+      free(e);
+      return FDPASS_ENOMEM;
+    }
+    s->usage = grown;
+    s->usage[s->nusage++] = (struct usage){owner, 0};
+  }
+  e->hash = hash_name(name, len);
+  e->owner = owner;
+  e->expires = expires;
+  if (expires && (!s->next_expiry || expires < s->next_expiry))
+    s->next_expiry = expires;
+  e->refs = 0;
+  e->gone = 0;
+  e->nfds = nfds;
+  e->name_len = len;
+  memcpy(e->fds, fds, nfds * sizeof(int));
+  memcpy((char *)(e->fds + nfds), name, len);
+  account(s, e, 1);
+  struct entry **at = find(s, name, len, e->hash);
+  struct entry *old = *at;
+  e->chain = old ? old->chain : NULL;
+  *at = e;
+  if (old) { /* the new descriptors take the old ones' place */
+    e->prev = old->prev;
+    e->next = old->next;
+    discard(s, old);
+  } else {
+    e->prev = s->last;
+    e->next = NULL;
+    s->nentries++;
+  }
+  *(e->prev ? &e->prev->next : &s->first) = e;
+  *(e->next ? &e->next->prev : &s->last) = e;
+  s->nfds += nfds;
+  s->names_bytes += entry_names_bytes(e);
+  if (s->nentries > s->nbuckets)
+    grow(s);
+  return FDPASS_OK;
+}
+
+int fdp_store_put(struct fdp_store *s, const char *name, size_t len,
+                  const int *fds, size_t nfds)
+{
+  return store_put(s, (int64_t)geteuid(), name, len, fds, nfds, 0);
+}
+
+void store_expire(struct fdp_store *s, long long now)
+{
+  if (!s->next_expiry || now < s->next_expiry)
+    return;
+  s->next_expiry = 0;
+  for (struct entry *e = s->first, *next; e; e = next) {
+    next = e->next;
+    if (e->expires && e->expires <= now)
+      store_remove(s, entry_name(e), e->name_len);
+    else if (e->expires && (!s->next_expiry || e->expires < s->next_expiry))
+      s->next_expiry = e->expires;
+  }
+}
+
+int store_remove(struct fdp_store *s, const char *name, size_t len)
+{
+  struct entry **at = find(s, name, len, hash_name(name, len));
+  struct entry *e = *at;
+  if (e == NULL)
+    return FDPASS_ENONAME;
+  *at = e->chain;
+  *(e->prev ? &e->prev->next : &s->first) = e->next;
+  *(e->next ? &e->next->prev : &s->last) = e->prev;
+  s->nentries--;
+  discard(s, e);
+  return FDPASS_OK;
+}
