@@ -1820,9 +1820,10 @@ static void codes_name_the_cause(void)
 }
 
 /* Issue 24, 10: an acceptor hands its pipe end on to a worker (the test
- * process); the client's fdpass_send_socket makes the socket for the
- * process the kernel names, the acceptor. The worker gets
- * FDPASS_ENOTSUP, never a handle that means something else here. */
+ * process), and the client sends a listening socket over it. The socket
+ * is made by the receiver from the socket's own handle, not for the
+ * process the client took for its peer, so the worker gets the client's
+ * listener, and it accepts a connection. */
 static void child_handoff_acceptor(SOCKET s)
 {
   char name[64];
@@ -1858,13 +1859,28 @@ static void socket_over_handed_off_end(void)
   start_child("socket_sender", NULL, &sender);
   CHECK_OK(fdpass_recv_handle(acceptor.sock, (void **)&end));
   int status = fdpass_recv_socket((uintptr_t)end, &got);
+  SOCKET client = INVALID_SOCKET, accepted = INVALID_SOCKET;
+  struct sockaddr_in address;
+  int size = sizeof address;
+  if (status == FDPASS_OK &&
+      getsockname((SOCKET)got, (struct sockaddr *)&address, &size) == 0) {
+    client = socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
+    if (connect(client, (struct sockaddr *)&address, size) == 0)
+      accepted = accept((SOCKET)got, NULL, NULL);
+  }
   send_ack(sender.sock);
   send_ack(acceptor.sock);
   finish_child(&sender);
   finish_child(&acceptor);
   CloseHandle(end);
-  CHECK(status == FDPASS_ENOTSUP, "fdpass_recv_socket gave %s (%llu)",
-        fdpass_errname(status), (unsigned long long)got);
+  closesocket(accepted);
+  closesocket(client);
+  if (status == FDPASS_OK)
+    closesocket((SOCKET)got);
+  CHECK(status == FDPASS_OK, "fdpass_recv_socket gave %s",
+        fdpass_errname(status));
+  CHECK(accepted != INVALID_SOCKET,
+        "the sender's listener, received, accepts no connection");
 }
 
 /* Issue 24, 8: FDPASS_NONBLOCK never blocks. Nobody reads the TCP
@@ -1990,71 +2006,131 @@ static void tcp_pair_directions(void)
     printf("note: the TCP table names no owner of the accepted end\n");
 }
 
+/* The old wire's socket message: the tag, this process's id, and a
+ * blob of `s` (Wine's: the value in dwServiceFlags3, marked by
+ * 0xff00ff00 in dwServiceFlags4) whose value is changed to `target`.
+ * 0 when this Winsock's blob is not Wine's. */
+#define SOCKET_TAG "fdpass-socket"
+#define OLD_SOCKET_MESSAGE (sizeof SOCKET_TAG + 4 + sizeof(WSAPROTOCOL_INFOW))
+
+static int forge_blob(SOCKET s, HANDLE target, unsigned char *message)
+{
+  WSAPROTOCOL_INFOW info;
+  DWORD me = GetCurrentProcessId();
+  CHECK(WSADuplicateSocketW(s, me, &info) == 0,
+        "WSADuplicateSocketW failed: %d", WSAGetLastError());
+  if (info.dwServiceFlags4 != 0xff00ff00)
+    return 0;
+  /* the real duplicate, not yet a socket of Winsock's */
+  CloseHandle((HANDLE)(uintptr_t)info.dwServiceFlags3);
+  info.dwServiceFlags3 = (DWORD)(uintptr_t)target;
+  memcpy(message, SOCKET_TAG, sizeof SOCKET_TAG);
+  memcpy(message + sizeof SOCKET_TAG, &me, 4);
+  memcpy(message + sizeof SOCKET_TAG + 4, &info, sizeof info);
+  return 1;
+}
+
+/* Send `len` bytes of `message` over `a` with a new handle to `s`, as a
+ * genuine sender (with its proof). */
+static void send_with_socket(int a, SOCKET s, const void *message,
+                             size_t len)
+{
+  HANDLE copy;
+  CHECK(DuplicateHandle(GetCurrentProcess(), (HANDLE)s, GetCurrentProcess(),
+                        &copy, 0, FALSE, DUPLICATE_SAME_ACCESS),
+        "DuplicateHandle failed");
+  int fd = _open_osfhandle((intptr_t)copy, 0);
+  CHECK_OK(fdpass_send_fds(a, message, &len, &fd, 1, 0));
+  _close(fd);
+}
+
+/* The listener at `address` still accepts a connection. */
+static void check_listening(SOCKET listener, struct sockaddr_in *address)
+{
+  SOCKET client = socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
+  CHECK(connect(client, (struct sockaddr *)address, sizeof *address) == 0,
+        "the receiver's listener is gone");
+  SOCKET accepted = accept(listener, NULL, NULL);
+  closesocket(client);
+  CHECK(accepted != INVALID_SOCKET, "the receiver's listener is gone");
+  closesocket(accepted);
+}
+
 /* Issue 24, 4: a peer sends a WSAPROTOCOL_INFOW that names the
  * receiver's own listening socket, or an event of the receiver (Wine's
- * blob holds the socket's handle in the receiver in dwServiceFlags3,
- * marked by 0xff00ff00 in dwServiceFlags4; WSASocketW hands it back).
- * Without the socket's handle (as the old wire had it, from pid 4) it is
- * FDPASS_ENOFD; with another socket's handle and a true proof it is
- * FDPASS_EPROTO. Either way the receiver's listener and event stay open
- * and its own. */
+ * WSASocketW hands back the value its blob names). The receiver reads no
+ * blob: without a handle (from pid 4) the message is FDPASS_ENOFD; with
+ * another socket's handle and a true proof it is longer than a socket
+ * message, FDPASS_ETRUNC, the handle closed. Either way the receiver's
+ * listener and event stay open and its own. */
 static void forged_socket_blob(void)
 {
-  static const char tag[] = "fdpass-socket";
   struct sockaddr_in address;
   SOCKET listener = listen_ipv4(&address);
   SOCKET other = socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
   HANDLE event = CreateEventA(NULL, TRUE, FALSE, NULL);
-  WSAPROTOCOL_INFOW info;
-  CHECK(WSADuplicateSocketW(other, GetCurrentProcessId(), &info) == 0,
-        "WSADuplicateSocketW failed: %d", WSAGetLastError());
-  int wine_blob = info.dwServiceFlags4 == 0xff00ff00;
-  if (wine_blob) /* the real duplicate, not yet a socket of Winsock's */
-    CloseHandle((HANDLE)(uintptr_t)info.dwServiceFlags3);
   HANDLE targets[2] = {(HANDLE)listener, event};
-  int a, b;
+  unsigned char message[OLD_SOCKET_MESSAGE], head[64];
+  int wine_blob = 1, a, b;
   CHECK_OK(fdpass_socketpair(&a, &b));
-  for (int i = 0; wine_blob && i < 2; i++) {
-    unsigned char message[sizeof tag + 4 + sizeof info], head[64];
-    DWORD me = GetCurrentProcessId();
-    info.dwServiceFlags3 = (DWORD)(uintptr_t)targets[i];
-    memcpy(message, tag, sizeof tag);
-    memcpy(message + sizeof tag, &me, 4);
-    memcpy(message + sizeof tag + 4, &info, sizeof info);
+  for (int i = 0; i < 2 && (wine_blob = forge_blob(other, targets[i],
+                                                   message)); i++) {
     uintptr_t got = 0;
     write_message(int_handle(a), head,
                   pipe_head(head, 4, 0, sizeof message, NULL));
     write_message(int_handle(a), message, sizeof message);
     int old_form = fdpass_recv_socket((uintptr_t)b, &got);
-    HANDLE copy;
-    CHECK(DuplicateHandle(GetCurrentProcess(), (HANDLE)other,
-                          GetCurrentProcess(), &copy, 0, FALSE,
-                          DUPLICATE_SAME_ACCESS),
-          "DuplicateHandle failed");
-    int fd = _open_osfhandle((intptr_t)copy, 0);
-    size_t len = sizeof message;
-    CHECK_OK(fdpass_send_fds(a, message, &len, &fd, 1, 0));
-    _close(fd);
+    send_with_socket(a, other, message, sizeof message);
     int framed = fdpass_recv_socket((uintptr_t)b, &got);
-    CHECK(old_form == FDPASS_ENOFD && framed == FDPASS_EPROTO,
+    CHECK(old_form == FDPASS_ENOFD && framed == FDPASS_ETRUNC,
           "target %d: without the socket's handle %s, with another's %s", i,
           fdpass_errname(old_form), fdpass_errname(framed));
   }
   CloseHandle(int_handle(a));
   CloseHandle(int_handle(b));
-  SOCKET client = socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
-  CHECK(connect(client, (struct sockaddr *)&address, sizeof address) == 0,
-        "the receiver's listener is gone");
-  SOCKET accepted = accept(listener, NULL, NULL);
-  CHECK(accepted != INVALID_SOCKET, "the receiver's listener is gone");
+  check_listening(listener, &address);
   CHECK(SetEvent(event), "the receiver's event is gone");
-  closesocket(accepted);
-  closesocket(client);
   closesocket(other);
   closesocket(listener);
   CloseHandle(event);
   if (!wine_blob)
     SKIP("not Wine's blob: the handle it names is not known here");
+}
+
+/* Issue 24, 4: a proven peer that holds a handle to the receiver's own
+ * listener sends it with a blob that names the listener's value here,
+ * or, as the protocol has it, with no blob. Whatever the receiver
+ * returns must be a socket it did not have before: closing it leaves the
+ * listener open. The old receiver imported the blob and handed back the
+ * listener itself. */
+static void socket_alias_never_returned(void)
+{
+  struct sockaddr_in address;
+  SOCKET listener = listen_ipv4(&address);
+  unsigned char message[OLD_SOCKET_MESSAGE];
+  int wine_blob = forge_blob(listener, (HANDLE)listener, message);
+  if (!wine_blob)
+    memcpy(message, SOCKET_TAG, sizeof SOCKET_TAG);
+  size_t sizes[2] = {sizeof SOCKET_TAG, sizeof message};
+  int a, b;
+  CHECK_OK(fdpass_socketpair(&a, &b));
+  for (int i = 0; i < 1 + wine_blob; i++) {
+    send_with_socket(a, listener, message, sizes[i]);
+    uintptr_t got = 0;
+    int status = fdpass_recv_socket((uintptr_t)b, &got);
+    CHECK(status != FDPASS_OK || got != (uintptr_t)listener,
+          "message %d: fdpass_recv_socket returned the listener itself", i);
+    CHECK(i > 0 || status == FDPASS_OK, "fdpass_recv_socket gave %s",
+          fdpass_errname(status));
+    if (status == FDPASS_OK)
+      closesocket(got);
+  }
+  CloseHandle(int_handle(a));
+  CloseHandle(int_handle(b));
+  check_listening(listener, &address);
+  closesocket(listener);
+  if (!wine_blob)
+    SKIP("not Wine's blob: no blob naming the listener was tried");
 }
 
 /* Issue 24, 7: a fuzzing peer over a connection whose owner the TCP
@@ -2242,6 +2318,7 @@ static const struct test tests[] = {
     {"pseudo_handles_refused", pseudo_handles_refused},
     {"squatted_pipe_name", squatted_pipe_name},
     {"forged_socket_blob", forged_socket_blob},
+    {"socket_alias_never_returned", socket_alias_never_returned},
     {"listen_on_served_name", listen_on_served_name},
     {"tcp_fuzzed_peer_never_hangs", tcp_fuzzed_peer_never_hangs},
     {"codes_name_the_cause", codes_name_the_cause},
