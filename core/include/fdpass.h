@@ -85,9 +85,12 @@
  *  - The receives (fdpass_recv, fdpass_recv_flags, fdpass_recv_fds and
  *    the Windows-only ones below) also return FDPASS_EACCES (the message
  *    names a process other than the peer, lacks its sender's proof, or
- *    names one this process may not open) and FDPASS_EPROTO (the peer
+ *    names one this process may not open), FDPASS_EPROTO (the peer
  *    does not speak the protocol, or names NULL, a pseudo handle or a
- *    value beyond 32 bits; close the connection). fdpass_recv,
+ *    value beyond 32 bits; close the connection) and FDPASS_ETIMEDOUT
+ *    (the sender did not let its handles go within 5 s, as under Wine a
+ *    sender that is stopped; the message is consumed, its handles are
+ *    lost, and FDPASS_NONBLOCK does not shorten this). fdpass_recv,
  *    fdpass_recv_flags and fdpass_recv_fds return FDPASS_EBADF for a
  *    handle that no C runtime descriptor can hold (an event, a process;
  *    the message's handles are closed): take those with
@@ -382,6 +385,7 @@ FDPASS_API int fdpass_recv_fds(int sock, void *buf, size_t *len, int *fds,
  * handle), FDPASS_ENOTSOCK, FDPASS_ENOTSUP (not a stream socket or
  * message-mode pipe), FDPASS_EPROTO (the peer does not speak the
  * protocol, or names NULL, a pseudo handle or a value beyond 32 bits),
+ * FDPASS_ETIMEDOUT (the sender did not let its handle go in time, above),
  * FDPASS_EINVAL (`handle` is NULL), FDPASS_ESYS.
  */
 FDPASS_API int fdpass_send_handle(uintptr_t sock, void *handle);
@@ -408,8 +412,8 @@ FDPASS_API int fdpass_recv_handle(uintptr_t sock, void **handle);
  * FDPASS_EACCES (the message names a process that is not the peer, or
  * lacks its proof), FDPASS_EBADF, FDPASS_ENOTSOCK, FDPASS_ENOTSUP,
  * FDPASS_EPROTO (also: the handle sent is no socket Winsock can
- * duplicate), FDPASS_EINVAL (`s` is NULL), FDPASS_EMFILE, FDPASS_ENOMEM,
- * FDPASS_ESYS.
+ * duplicate), FDPASS_ETIMEDOUT (as fdpass_recv_handle), FDPASS_EINVAL
+ * (`s` is NULL), FDPASS_EMFILE, FDPASS_ENOMEM, FDPASS_ESYS.
  */
 FDPASS_API int fdpass_send_socket(uintptr_t sock, uintptr_t s);
 FDPASS_API int fdpass_recv_socket(uintptr_t sock, uintptr_t *s);

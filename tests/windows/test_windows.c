@@ -2246,6 +2246,147 @@ static void tcp_fuzzed_peer_never_hangs(void)
     SKIP("the TCP table names the fuzzer here: no unnamed peer was tried");
 }
 
+/* Issue 24, 7: a genuine sender (a real process, with its proof) sends a
+ * file and is then stopped. Under Wine the receiver moves the handle out
+ * of the sender by a call that the sender runs (a system APC); Wine runs
+ * those in threads that are merely suspended (NtSuspendProcess), so the
+ * sender is stopped as a hostile one can stop itself: SIGSTOP, by the
+ * Unix `kill` that Wine starts from its Z: drive. The receive must come
+ * back within its bound, with FDPASS_ETIMEDOUT, and leave nothing behind
+ * here once the sender runs again. On Windows, where nothing waits for
+ * the sender, it returns FDPASS_OK. */
+static void child_stopped_sender(SOCKET s)
+{
+  int sock = connect_to_parent(), p[2];
+  make_pipe(p);
+  write_text(p[1], "from a stopped sender");
+  _close(p[1]);
+  CHECK_OK(fdpass_send(sock, p[0]));
+  _close(p[0]);
+  send_ack(s);
+  wait_ack(s);
+  CloseHandle(int_handle(sock));
+}
+
+/* The Unix pid of Wine process `c`, from the host's /proc (on the Z:
+ * drive): Wine gives a process the Windows command line as its own, and
+ * a child's names its role and, last, this process. 0 if none. */
+static unsigned long unix_pid_of(const char *role)
+{
+  char want[128];
+  snprintf(want, sizeof want, "child %s ", role);
+  WIN32_FIND_DATAA entry;
+  HANDLE dir = FindFirstFileA("Z:\\proc\\*", &entry);
+  unsigned long found = 0;
+  for (BOOL more = dir != INVALID_HANDLE_VALUE; more && found == 0;
+       more = FindNextFileA(dir, &entry)) {
+    char path[MAX_PATH], line[512], tail[32];
+    unsigned long pid = strtoul(entry.cFileName, NULL, 10);
+    if (pid == 0)
+      continue;
+    snprintf(path, sizeof path, "Z:\\proc\\%lu\\cmdline", pid);
+    int fd = _open(path, _O_RDONLY | _O_BINARY);
+    if (fd < 0)
+      continue;
+    int n = _read(fd, line, sizeof line - 1);
+    _close(fd);
+    while (n > 0 && line[n - 1] == 0) /* Wine pads it with NULs */
+      n--;
+    for (int i = 0; i < n; i++)
+      line[i] = line[i] == 0 ? ' ' : line[i];
+    line[n > 0 ? n : 0] = 0;
+    snprintf(tail, sizeof tail, " %lu", GetCurrentProcessId());
+    size_t length = strlen(line), tail_length = strlen(tail);
+    if (strstr(line, want) != NULL && length > tail_length &&
+        strcmp(line + length - tail_length, tail) == 0)
+      found = pid;
+  }
+  if (dir != INVALID_HANDLE_VALUE)
+    FindClose(dir);
+  return found;
+}
+
+/* 1 when Unix process `pid` is stopped, from the host's /proc/PID/stat. */
+static int unix_stopped(unsigned long pid)
+{
+  char path[MAX_PATH], stat[256];
+  snprintf(path, sizeof path, "Z:\\proc\\%lu\\stat", pid);
+  int fd = _open(path, _O_RDONLY | _O_BINARY);
+  if (fd < 0)
+    return 0;
+  int n = _read(fd, stat, sizeof stat - 1);
+  _close(fd);
+  stat[n > 0 ? n : 0] = 0;
+  const char *end = strrchr(stat, ')');
+  return end != NULL && (end[2] == 'T' || end[2] == 't');
+}
+
+/* Send SIGNAL to Unix process `pid` with the host's kill (Wine starts
+ * Unix programs; it cannot tell their exit code), and wait up to 5 s for
+ * it to be `stopped` or not; 1 when it is. */
+static int unix_kill(const char *signal, unsigned long pid, int stopped)
+{
+  char command[128];
+  snprintf(command, sizeof command, "Z:\\bin\\kill -%s %lu", signal, pid);
+  STARTUPINFOA startup = {.cb = sizeof startup};
+  PROCESS_INFORMATION pi = {0};
+  if (!CreateProcessA(NULL, command, NULL, NULL, FALSE, 0, NULL, NULL,
+                      &startup, &pi))
+    return 0;
+  if (pi.hProcess != NULL)
+    CloseHandle(pi.hProcess);
+  if (pi.hThread != NULL)
+    CloseHandle(pi.hThread);
+  for (int i = 0; i < 100 && unix_stopped(pid) != stopped; i++)
+    Sleep(50);
+  return unix_stopped(pid) == stopped;
+}
+
+static void stopped_sender_never_hangs(void)
+{
+  char name[64];
+  int listener, sock;
+  unsigned long unix_pid = 0;
+  test_pipe_name(name, sizeof name, GetCurrentProcessId());
+  CHECK_OK(fdpass_listen(name, &listener));
+  struct child c;
+  start_child("stopped_sender", NULL, &c);
+  CHECK_OK(fdpass_accept(listener, &sock));
+  wait_ack(c.sock);
+  unix_pid = unix_pid_of("stopped_sender");
+  long before_kill = count_handles();
+  int stopped = unix_pid != 0 && unix_kill("STOP", unix_pid, 1);
+  /* Wine keeps a handle of its own for each Unix program it starts. */
+  long kill_keeps = count_handles() - before_kill;
+  struct fuzzed_receive r = {sock, -1};
+  long before = count_handles();
+  ULONGLONG start = GetTickCount64();
+  HANDLE thread = CreateThread(NULL, 0, receive_fuzzed, &r, 0, NULL);
+  DWORD waited = WaitForSingleObject(thread, 15000);
+  ULONGLONG took = GetTickCount64() - start;
+  int resumed = stopped && unix_kill("CONT", unix_pid, 0);
+  expect_handle_change(stopped ? 2 * kill_keeps : kill_keeps);
+  if (waited != WAIT_OBJECT_0)
+    WaitForSingleObject(thread, 5000);
+  CloseHandle(thread);
+  send_ack(c.sock);
+  finish_child(&c);
+  /* The receiver's helper ends once the sender ran or exited. */
+  for (int i = 0; i < 200 && count_handles() > before; i++)
+    Sleep(50);
+  CloseHandle(int_handle(sock));
+  CloseHandle(int_handle(listener));
+  CHECK(waited == WAIT_OBJECT_0,
+        "a receive from a stopped sender still waits after 15 s");
+  if (!stopped)
+    SKIP("no Unix kill to stop the sender with (not Wine?): got %s",
+         fdpass_errname(r.status));
+  CHECK(resumed, "the sender could not be resumed");
+  CHECK(r.status == FDPASS_ETIMEDOUT, "the receive gave %s after %llu ms",
+        fdpass_errname(r.status), took);
+  CHECK(took < 10000, "the receive took %llu ms", took);
+}
+
 /* ---- main ---------------------------------------------------------- */
 
 struct role {
@@ -2278,6 +2419,7 @@ static const struct role roles[] = {
     {"fuzzer", child_fuzzer, 0},
     {"handoff_acceptor", child_handoff_acceptor, 0},
     {"socket_sender", child_socket_sender, 0},
+    {"stopped_sender", child_stopped_sender, 0},
 };
 
 static const struct test tests[] = {
@@ -2326,6 +2468,7 @@ static const struct test tests[] = {
     {"socket_over_handed_off_end", socket_over_handed_off_end},
     {"nonblock_tcp_send_never_blocks", nonblock_tcp_send_never_blocks},
     {"nonblock_pipe_send_never_blocks", nonblock_pipe_send_never_blocks},
+    {"stopped_sender_never_hangs", stopped_sender_never_hangs},
 };
 
 static int role_parent_connects(const char *role)

@@ -281,6 +281,83 @@ static int take_handles(const struct frame *f, HANDLE *handles, size_t cap,
   return rc;
 }
 
+/* Under Wine a handle moves out of another process (DUPLICATE_CLOSE_SOURCE)
+ * by a call that the sender runs, and the mover waits for it without
+ * bound: a sender that is stopped would hold the receiver for good. So
+ * take_handles runs in a helper thread, waited for MOVE_WAIT_MS at most
+ * (FDPASS_ETIMEDOUT, the message consumed); a helper left behind closes
+ * what it took when it ends, when the sender runs again or exits. Windows
+ * needs no help from the sender: there the helper never waits. */
+#define MOVE_WAIT_MS 5000
+
+enum { MOVING, MOVED, ABANDONED };
+
+/* Shared by the receiver and its helper; the helper frees it if the
+ * receiver gave up on it. */
+struct move {
+  volatile LONG state;
+  HANDLE done; /* set by the helper when MOVED */
+  struct frame f;
+  size_t cap;
+  int flags, rc, os_error;
+  struct fdp_received got;
+  HANDLE handles[FDPASS_MAX_FDS];
+};
+
+static DWORD WINAPI move_handles(void *arg)
+{
+  struct move *m = arg;
+  m->rc = take_handles(&m->f, m->handles, m->cap, m->flags, &m->got);
+  m->os_error = fdpass_os_error();
+  if (InterlockedCompareExchange(&m->state, MOVED, MOVING) == ABANDONED) {
+    while (m->got.nfds > 0)
+      CloseHandle(m->handles[--m->got.nfds]);
+    CloseHandle(m->done);
+    HeapFree(GetProcessHeap(), 0, m);
+    return 0;
+  }
+  SetEvent(m->done); /* the receiver may free `m` from here on */
+  return 0;
+}
+
+static int take_handles_bounded(const struct frame *f, HANDLE *handles,
+                                size_t cap, int flags,
+                                struct fdp_received *got)
+{
+  struct move *m = HeapAlloc(GetProcessHeap(), 0, sizeof *m);
+  if (m == NULL)
+    return fdp_fail(FDPASS_ENOMEM);
+  m->state = MOVING;
+  m->f = *f;
+  m->cap = cap;
+  m->flags = flags;
+  m->got = *got;
+  m->done = CreateEventW(NULL, TRUE, FALSE, NULL);
+  HANDLE helper = NULL;
+  if (m->done != NULL)
+    helper = CreateThread(NULL, 256 * 1024, move_handles, m,
+                          STACK_SIZE_PARAM_IS_A_RESERVATION, NULL);
+  if (helper == NULL) {
+    int rc = fdp_fail_os(GetLastError());
+    if (m->done != NULL)
+      CloseHandle(m->done);
+    HeapFree(GetProcessHeap(), 0, m);
+    return rc;
+  }
+  CloseHandle(helper);
+  if (WaitForSingleObject(m->done, MOVE_WAIT_MS) != WAIT_OBJECT_0 &&
+      InterlockedCompareExchange(&m->state, ABANDONED, MOVING) == MOVING)
+    return fdp_fail(FDPASS_ETIMEDOUT); /* the helper owns `m` now */
+  /* MOVED: its event is set, or about to be. */
+  WaitForSingleObject(m->done, INFINITE);
+  *got = m->got;
+  memcpy(handles, m->handles, got->nfds * sizeof *handles);
+  int rc = m->rc == FDPASS_OK ? FDPASS_OK : fdp_fail_with(m->rc, m->os_error);
+  CloseHandle(m->done);
+  HeapFree(GetProcessHeap(), 0, m);
+  return rc;
+}
+
 /* Receive one message, its handles moved into this process. */
 static int recv_handles(struct channel c, void *buf, size_t len,
                         HANDLE *handles, size_t cap, int flags,
@@ -309,7 +386,8 @@ static int recv_handles(struct channel c, void *buf, size_t len,
   if (f.framed && !is_real_handle(f.proof.section))
     return fdp_fail(FDPASS_EACCES);
   rc = check_sender(c, &f);
-  return rc != FDPASS_OK ? rc : take_handles(&f, handles, cap, flags, got);
+  return rc != FDPASS_OK ? rc
+                         : take_handles_bounded(&f, handles, cap, flags, got);
 }
 
 int fdp_os_recv(int sock, void *buf, size_t len, int *fds, size_t cap,
