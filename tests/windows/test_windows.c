@@ -1721,6 +1721,15 @@ static void recv_socket_not_a_socket(void)
   size_t len = 5;
   CHECK_OK(fdpass_send_fds(a, "hello", &len, NULL, 0, 0));
   CHECK_STATUS(fdpass_recv_socket(b, &s), FDPASS_ENOFD);
+  /* A socket's message whose handle is a pipe: FDPASS_EPROTO, closed. */
+  static const char tag[] = "fdpass-socket";
+  int p[2];
+  make_pipe(p);
+  len = sizeof tag;
+  CHECK_OK(fdpass_send_fds(a, tag, &len, &p[0], 1, 0));
+  CHECK_STATUS(fdpass_recv_socket(b, &s), FDPASS_EPROTO);
+  _close(p[0]);
+  _close(p[1]);
   CloseHandle(int_handle(a));
   CloseHandle(int_handle(b));
 }

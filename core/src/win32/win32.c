@@ -470,9 +470,11 @@ static int import_socket(HANDLE sent, uintptr_t *s)
     int error = WSAGetLastError();
     int rc = fdp_fail_os(error);
     CloseHandle(sent);
-    /* Not a socket, or one of a provider that Winsock cannot duplicate
-     * from a plain handle. */
-    return error == WSAENOTSOCK ? fdp_fail_with(FDPASS_EPROTO, error) : rc;
+    /* Not a socket (Wine says WSAEOPNOTSUPP), or one of a provider that
+     * Winsock cannot duplicate from a plain handle. */
+    return error == WSAENOTSOCK || error == WSAEOPNOTSUPP
+               ? fdp_fail_with(FDPASS_EPROTO, error)
+               : rc;
   }
   SOCKET made = WSASocketW(FROM_PROTOCOL_INFO, FROM_PROTOCOL_INFO,
                            FROM_PROTOCOL_INFO, &info, 0,
