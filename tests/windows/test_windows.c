@@ -2256,40 +2256,32 @@ static void tcp_fuzzed_peer_never_hangs(void)
 }
 
 /* Issue 24, 7: a genuine sender (a real process, with its proof) sends a
- * file and is then stopped. Under Wine the receiver moves the handle out
+ * file twice, and is suspended (NtSuspendProcess) for the first receive,
+ * stopped for the second. Under Wine the receiver moves the handle out
  * of the sender by a call that the sender runs (a system APC); Wine runs
- * those in threads that are merely suspended (NtSuspendProcess), so the
- * sender is stopped as a hostile one can stop itself: SIGSTOP, by the
- * Unix `kill` that Wine starts from its Z: drive. The receive must come
- * back within its bound, with FDPASS_ETIMEDOUT, and leave nothing behind
- * here once the sender runs again. On Windows, where nothing waits for
- * the sender, it returns FDPASS_OK. */
-static void child_stopped_sender(SOCKET s)
-{
-  int sock = connect_to_parent(), p[2];
-  make_pipe(p);
-  write_text(p[1], "from a stopped sender");
-  _close(p[1]);
-  CHECK_OK(fdpass_send(sock, p[0]));
-  _close(p[0]);
-  send_ack(s);
-  wait_ack(s);
-  CloseHandle(int_handle(sock));
-}
+ * those in threads that are merely suspended: the first receive is
+ * FDPASS_OK at once. So the sender then stops itself as a hostile one
+ * can: SIGSTOP, by the host's `kill`, which Wine starts from its Z:
+ * drive. The second receive must come back within its bound, with
+ * FDPASS_ETIMEDOUT, and leave nothing behind here once the sender runs
+ * again (a third process continues it: Wine keeps a handle of its own
+ * for each Unix program started). On Windows, where nothing waits for
+ * the sender, both are FDPASS_OK, and the test skips. */
 
-/* The Unix pid of Wine process `c`, from the host's /proc (on the Z:
- * drive): Wine gives a process the Windows command line as its own, and
- * a child's names its role and, last, this process. 0 if none. */
-static unsigned long unix_pid_of(const char *role)
+/* The Unix pid of the Wine process of child `role` of process `parent`,
+ * from the host's /proc: Wine gives a process the Windows command line
+ * as its own, which names the role and, last, the parent. 0 if none. */
+static unsigned long unix_pid_of(const char *role, DWORD parent)
 {
-  char want[128];
+  char want[128], tail[32];
   snprintf(want, sizeof want, "child %s ", role);
+  snprintf(tail, sizeof tail, " %lu", parent);
   WIN32_FIND_DATAA entry;
   HANDLE dir = FindFirstFileA("Z:\\proc\\*", &entry);
   unsigned long found = 0;
   for (BOOL more = dir != INVALID_HANDLE_VALUE; more && found == 0;
        more = FindNextFileA(dir, &entry)) {
-    char path[MAX_PATH], line[512], tail[32];
+    char path[MAX_PATH], line[512];
     unsigned long pid = strtoul(entry.cFileName, NULL, 10);
     if (pid == 0)
       continue;
@@ -2304,7 +2296,6 @@ static unsigned long unix_pid_of(const char *role)
     for (int i = 0; i < n; i++)
       line[i] = line[i] == 0 ? ' ' : line[i];
     line[n > 0 ? n : 0] = 0;
-    snprintf(tail, sizeof tail, " %lu", GetCurrentProcessId());
     size_t length = strlen(line), tail_length = strlen(tail);
     if (strstr(line, want) != NULL && length > tail_length &&
         strcmp(line + length - tail_length, tail) == 0)
@@ -2330,10 +2321,16 @@ static int unix_stopped(unsigned long pid)
   return end != NULL && (end[2] == 'T' || end[2] == 't');
 }
 
-/* Send SIGNAL to Unix process `pid` with the host's kill (Wine starts
- * Unix programs; it cannot tell their exit code), and wait up to 5 s for
- * it to be `stopped` or not; 1 when it is. */
-static int unix_kill(const char *signal, unsigned long pid, int stopped)
+/* Wait up to 5 s for Unix process `pid` to be `stopped` or not. */
+static int unix_await(unsigned long pid, int stopped)
+{
+  for (int i = 0; i < 100 && unix_stopped(pid) != stopped; i++)
+    Sleep(50);
+  return unix_stopped(pid) == stopped;
+}
+
+/* Start the host's `kill -SIGNAL pid` (Wine cannot tell its exit code). */
+static void unix_kill(const char *signal, unsigned long pid)
 {
   char command[128];
   snprintf(command, sizeof command, "Z:\\bin\\kill -%s %lu", signal, pid);
@@ -2341,43 +2338,97 @@ static int unix_kill(const char *signal, unsigned long pid, int stopped)
   PROCESS_INFORMATION pi = {0};
   if (!CreateProcessA(NULL, command, NULL, NULL, FALSE, 0, NULL, NULL,
                       &startup, &pi))
-    return 0;
+    return;
   if (pi.hProcess != NULL)
     CloseHandle(pi.hProcess);
   if (pi.hThread != NULL)
     CloseHandle(pi.hThread);
-  for (int i = 0; i < 100 && unix_stopped(pid) != stopped; i++)
-    Sleep(50);
-  return unix_stopped(pid) == stopped;
+}
+
+static void child_stopped_sender(SOCKET s)
+{
+  int sock = connect_to_parent(), p[2];
+  make_pipe(p);
+  write_text(p[1], "from a stopped sender");
+  _close(p[1]);
+  CHECK_OK(fdpass_send(sock, p[0])); /* taken while suspended */
+  CHECK_OK(fdpass_send(sock, p[0])); /* and while stopped */
+  _close(p[0]);
+  send_ack(s);
+  wait_ack(s);
+  unsigned long me = unix_pid_of("stopped_sender", parent_pid);
+  send_raw(s, &me, sizeof me);
+  if (me != 0)
+    unix_kill("STOP", me);
+  wait_ack(s);
+  CloseHandle(int_handle(sock));
+}
+
+static void child_unix_continue(SOCKET s)
+{
+  unsigned long pid;
+  recv_raw(s, &pid, sizeof pid);
+  unix_kill("CONT", pid);
+  CHECK(unix_await(pid, 0), "Unix process %lu is still stopped", pid);
+}
+
+/* fdpass_recv_fds of `r` in a thread (left in `*thread`), waited for up
+ * to 15 s: WAIT_OBJECT_0 when it returned, `*took` ms after the start. */
+static DWORD bounded_receive(struct fuzzed_receive *r, HANDLE *thread,
+                             ULONGLONG *took)
+{
+  ULONGLONG start = GetTickCount64();
+  *thread = CreateThread(NULL, 0, receive_fuzzed, r, 0, NULL);
+  DWORD waited = WaitForSingleObject(*thread, 15000);
+  *took = GetTickCount64() - start;
+  return waited;
+}
+
+/* The end of bounded_receive's thread, once the sender runs again. */
+static void end_receive(HANDLE thread, DWORD waited)
+{
+  if (waited != WAIT_OBJECT_0)
+    WaitForSingleObject(thread, 5000);
+  CloseHandle(thread);
 }
 
 static void stopped_sender_never_hangs(void)
 {
+  typedef LONG(NTAPI * process_fn)(HANDLE);
+  HMODULE ntdll = GetModuleHandleA("ntdll.dll");
+  process_fn suspend = (process_fn)(void (*)(void))GetProcAddress(
+      ntdll, "NtSuspendProcess");
+  process_fn resume = (process_fn)(void (*)(void))GetProcAddress(
+      ntdll, "NtResumeProcess");
   char name[64];
   int listener, sock;
-  unsigned long unix_pid = 0;
   test_pipe_name(name, sizeof name, GetCurrentProcessId());
   CHECK_OK(fdpass_listen(name, &listener));
-  struct child c;
+  struct child c, cont;
   start_child("stopped_sender", NULL, &c);
   CHECK_OK(fdpass_accept(listener, &sock));
   wait_ack(c.sock);
-  unix_pid = unix_pid_of("stopped_sender");
-  long before_kill = count_handles();
-  int stopped = unix_pid != 0 && unix_kill("STOP", unix_pid, 1);
-  /* Wine keeps a handle of its own for each Unix program it starts. */
-  long kill_keeps = count_handles() - before_kill;
-  struct fuzzed_receive r = {sock, -1};
+  HANDLE thread;
+  ULONGLONG took;
+  struct fuzzed_receive first = {sock, -1}, r = {sock, -1};
+  CHECK(suspend != NULL && resume != NULL && suspend(c.pi.hProcess) == 0,
+        "NtSuspendProcess failed");
+  DWORD first_waited = bounded_receive(&first, &thread, &took);
+  resume(c.pi.hProcess);
+  end_receive(thread, first_waited);
+
+  unsigned long unix_pid = 0;
+  send_ack(c.sock);
+  recv_raw(c.sock, &unix_pid, sizeof unix_pid);
+  int stopped = unix_pid != 0 && unix_await(unix_pid, 1);
   long before = count_handles();
-  ULONGLONG start = GetTickCount64();
-  HANDLE thread = CreateThread(NULL, 0, receive_fuzzed, &r, 0, NULL);
-  DWORD waited = WaitForSingleObject(thread, 15000);
-  ULONGLONG took = GetTickCount64() - start;
-  int resumed = stopped && unix_kill("CONT", unix_pid, 0);
-  expect_handle_change(stopped ? 2 * kill_keeps : kill_keeps);
-  if (waited != WAIT_OBJECT_0)
-    WaitForSingleObject(thread, 5000);
-  CloseHandle(thread);
+  DWORD waited = bounded_receive(&r, &thread, &took);
+  if (stopped) {
+    start_child("unix_continue", NULL, &cont);
+    send_raw(cont.sock, &unix_pid, sizeof unix_pid);
+    finish_child(&cont);
+  }
+  end_receive(thread, waited);
   send_ack(c.sock);
   finish_child(&c);
   /* The receiver's helper ends once the sender ran or exited. */
@@ -2385,12 +2436,15 @@ static void stopped_sender_never_hangs(void)
     Sleep(50);
   CloseHandle(int_handle(sock));
   CloseHandle(int_handle(listener));
+  CHECK(first_waited == WAIT_OBJECT_0 && first.status == FDPASS_OK,
+        "from a suspended sender: %s",
+        first_waited == WAIT_OBJECT_0 ? fdpass_errname(first.status)
+                                      : "still waiting after 15 s");
   CHECK(waited == WAIT_OBJECT_0,
         "a receive from a stopped sender still waits after 15 s");
   if (!stopped)
-    SKIP("no Unix kill to stop the sender with (not Wine?): got %s",
+    SKIP("no host kill stopped the sender (not Wine?): got %s",
          fdpass_errname(r.status));
-  CHECK(resumed, "the sender could not be resumed");
   CHECK(r.status == FDPASS_ETIMEDOUT, "the receive gave %s after %llu ms",
         fdpass_errname(r.status), took);
   CHECK(took < 10000, "the receive took %llu ms", took);
@@ -2429,6 +2483,7 @@ static const struct role roles[] = {
     {"handoff_acceptor", child_handoff_acceptor, 0},
     {"socket_sender", child_socket_sender, 0},
     {"stopped_sender", child_stopped_sender, 0},
+    {"unix_continue", child_unix_continue, 0},
 };
 
 static const struct test tests[] = {
