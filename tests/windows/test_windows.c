@@ -2268,14 +2268,19 @@ static void tcp_fuzzed_peer_never_hangs(void)
  * for each Unix program started). On Windows, where nothing waits for
  * the sender, both are FDPASS_OK, and the test skips. */
 
-/* The Unix pid of the Wine process of child `role` of process `parent`,
- * from the host's /proc: Wine gives a process the Windows command line
- * as its own, which names the role and, last, the parent. 0 if none. */
-static unsigned long unix_pid_of(const char *role, DWORD parent)
+/* The Unix pid of this child (role `role`, connected over `s`), from the
+ * host's /proc: Wine gives a process the Windows command line as its
+ * own, which ends with the role, the parent's port (unique on this
+ * machine while it listens) and the parent's pid. 0 if none. */
+static unsigned long unix_pid_of(const char *role, SOCKET s)
 {
-  char want[128], tail[32];
-  snprintf(want, sizeof want, "child %s ", role);
-  snprintf(tail, sizeof tail, " %lu", parent);
+  char tail[128];
+  struct sockaddr_in parent;
+  int size = sizeof parent;
+  if (getpeername(s, (struct sockaddr *)&parent, &size) != 0)
+    return 0;
+  snprintf(tail, sizeof tail, " child %s %u %lu", role,
+           ntohs(parent.sin_port), parent_pid);
   WIN32_FIND_DATAA entry;
   HANDLE dir = FindFirstFileA("Z:\\proc\\*", &entry);
   unsigned long found = 0;
@@ -2297,7 +2302,7 @@ static unsigned long unix_pid_of(const char *role, DWORD parent)
       line[i] = line[i] == 0 ? ' ' : line[i];
     line[n > 0 ? n : 0] = 0;
     size_t length = strlen(line), tail_length = strlen(tail);
-    if (strstr(line, want) != NULL && length > tail_length &&
+    if (length > tail_length &&
         strcmp(line + length - tail_length, tail) == 0)
       found = pid;
   }
@@ -2356,7 +2361,7 @@ static void child_stopped_sender(SOCKET s)
   _close(p[0]);
   send_ack(s);
   wait_ack(s);
-  unsigned long me = unix_pid_of("stopped_sender", parent_pid);
+  unsigned long me = unix_pid_of("stopped_sender", s);
   send_raw(s, &me, sizeof me);
   if (me != 0)
     unix_kill("STOP", me);
