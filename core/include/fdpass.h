@@ -85,9 +85,12 @@
  *  - The receives (fdpass_recv, fdpass_recv_flags, fdpass_recv_fds and
  *    the Windows-only ones below) also return FDPASS_EACCES (the message
  *    names a process other than the peer, lacks its sender's proof, or
- *    names one this process may not open) and FDPASS_EPROTO (the peer
+ *    names one this process may not open), FDPASS_EPROTO (the peer
  *    does not speak the protocol, or names NULL, a pseudo handle or a
- *    value beyond 32 bits; close the connection). fdpass_recv,
+ *    value beyond 32 bits; close the connection) and FDPASS_ETIMEDOUT
+ *    (the sender did not let its handles go within 5 s, as under Wine a
+ *    sender that is stopped; the message is consumed, its handles are
+ *    lost, and FDPASS_NONBLOCK does not shorten this). fdpass_recv,
  *    fdpass_recv_flags and fdpass_recv_fds return FDPASS_EBADF for a
  *    handle that no C runtime descriptor can hold (an event, a process;
  *    the message's handles are closed): take those with
@@ -382,36 +385,35 @@ FDPASS_API int fdpass_recv_fds(int sock, void *buf, size_t *len, int *fds,
  * handle), FDPASS_ENOTSOCK, FDPASS_ENOTSUP (not a stream socket or
  * message-mode pipe), FDPASS_EPROTO (the peer does not speak the
  * protocol, or names NULL, a pseudo handle or a value beyond 32 bits),
+ * FDPASS_ETIMEDOUT (the sender did not let its handle go in time, above),
  * FDPASS_EINVAL (`handle` is NULL), FDPASS_ESYS.
  */
 FDPASS_API int fdpass_send_handle(uintptr_t sock, void *handle);
 FDPASS_API int fdpass_recv_handle(uintptr_t sock, void **handle);
 
 /*
- * Windows only: pass a SOCKET `s` the Winsock way, which layered service
- * providers support (a socket passed as a handle or a descriptor is not):
- * the sender calls WSADuplicateSocketW for the receiver's process, as the
- * kernel names it over a pipe (over TCP, as the TCP table does), and
- * sends the blob with the socket's own handle, checked as any handle;
- * the receiver makes its own SOCKET with WSASocketW(FROM_PROTOCOL_INFO),
- * not inherited, and keeps it only if it is that socket (Windows 10 and
- * later can tell). Use these for sockets, fdpass_send_handle for other handles,
- * fdpass_send for C runtime descriptors. The sender keeps `s`; close both
- * with closesocket. Not IO::FDPass's protocol.
+ * Windows only: pass a SOCKET `s`, imported the Winsock way: the
+ * sender sends the socket's own handle, checked as any handle (peer,
+ * proof); the receiver makes its own SOCKET from it with
+ * WSADuplicateSocketW and WSASocketW(FROM_PROTOCOL_INFO), not inherited,
+ * a value it never held before. No WSAPROTOCOL_INFOW comes from the
+ * peer, so a peer cannot make the receiver hand back one of its own
+ * handles. A socket of a layered provider that Winsock cannot duplicate
+ * from its handle is refused. Use these for sockets, fdpass_send_handle
+ * for other handles, fdpass_send for C runtime descriptors. The sender
+ * keeps `s`; close both with closesocket. Not IO::FDPass's protocol.
  * fdpass_send_socket returns FDPASS_OK, FDPASS_EBADF (`s` or `sock` is
  * INVALID_SOCKET, or `s` is no socket), FDPASS_ENOTSOCK, FDPASS_ENOTSUP
- * (`sock` is not a stream socket or message-mode pipe, or its peer's
- * process is unknown), FDPASS_ECLOSED, FDPASS_ENOMEM, FDPASS_ESYS.
- * fdpass_recv_socket returns FDPASS_OK, FDPASS_ENOFD (the message carried
- * no socket; it is consumed), FDPASS_ETRUNC (it carried more handles:
- * they are closed), FDPASS_ECLOSED, FDPASS_EACCES (the message names a
- * process that is not the peer, or lacks its proof), FDPASS_EBADF,
- * FDPASS_ENOTSOCK, FDPASS_ENOTSUP (also: the socket was made for another
- * process, because this pipe end was handed on to this one; pass sockets
- * only over ends that were not), FDPASS_EPROTO (also: the blob makes
- * another object than the socket sent, such as a handle of this process,
- * which is left alone), FDPASS_EINVAL (`s` is NULL), FDPASS_EMFILE,
+ * (`sock` is not a stream socket or message-mode pipe), FDPASS_ECLOSED,
  * FDPASS_ENOMEM, FDPASS_ESYS.
+ * fdpass_recv_socket returns FDPASS_OK, FDPASS_ENOFD (the message carried
+ * no socket; it is consumed, its handle closed), FDPASS_ETRUNC (it
+ * carried more handles or data: they are closed), FDPASS_ECLOSED,
+ * FDPASS_EACCES (the message names a process that is not the peer, or
+ * lacks its proof), FDPASS_EBADF, FDPASS_ENOTSOCK, FDPASS_ENOTSUP,
+ * FDPASS_EPROTO (also: the handle sent is no socket Winsock can
+ * duplicate), FDPASS_ETIMEDOUT (as fdpass_recv_handle), FDPASS_EINVAL
+ * (`s` is NULL), FDPASS_EMFILE, FDPASS_ENOMEM, FDPASS_ESYS.
  */
 FDPASS_API int fdpass_send_socket(uintptr_t sock, uintptr_t s);
 FDPASS_API int fdpass_recv_socket(uintptr_t sock, uintptr_t *s);

@@ -96,9 +96,9 @@ int fdp_os_connect(const char *path, int *sock);
  * named pipe pair). */
 int fdp_os_socketpair(int *a, int *b);
 
-/* Windows only (fdpass_send_socket/fdpass_recv_socket): a SOCKET the
- * Winsock way, WSADuplicateSocketW for the peer's process and
- * WSASocketW(FROM_PROTOCOL_INFO) in it. POSIX does not define them. */
+/* Windows only (fdpass_send_socket/fdpass_recv_socket): a SOCKET as its
+ * own handle, which the receiver turns into its own SOCKET the Winsock
+ * way (WSADuplicateSocketW, WSASocketW). POSIX does not define them. */
 int fdp_os_send_socket(int sock, uintptr_t s);
 int fdp_os_recv_socket(int sock, uintptr_t *s);
 

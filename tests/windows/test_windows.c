@@ -1721,6 +1721,15 @@ static void recv_socket_not_a_socket(void)
   size_t len = 5;
   CHECK_OK(fdpass_send_fds(a, "hello", &len, NULL, 0, 0));
   CHECK_STATUS(fdpass_recv_socket(b, &s), FDPASS_ENOFD);
+  /* A socket's message whose handle is a pipe: FDPASS_EPROTO, closed. */
+  static const char tag[] = "fdpass-socket";
+  int p[2];
+  make_pipe(p);
+  len = sizeof tag;
+  CHECK_OK(fdpass_send_fds(a, tag, &len, &p[0], 1, 0));
+  CHECK_STATUS(fdpass_recv_socket(b, &s), FDPASS_EPROTO);
+  _close(p[0]);
+  _close(p[1]);
   CloseHandle(int_handle(a));
   CloseHandle(int_handle(b));
 }
@@ -1820,9 +1829,10 @@ static void codes_name_the_cause(void)
 }
 
 /* Issue 24, 10: an acceptor hands its pipe end on to a worker (the test
- * process); the client's fdpass_send_socket makes the socket for the
- * process the kernel names, the acceptor. The worker gets
- * FDPASS_ENOTSUP, never a handle that means something else here. */
+ * process), and the client sends a listening socket over it. The socket
+ * is made by the receiver from the socket's own handle, not for the
+ * process the client took for its peer, so the worker gets the client's
+ * listener, and it accepts a connection. */
 static void child_handoff_acceptor(SOCKET s)
 {
   char name[64];
@@ -1858,13 +1868,28 @@ static void socket_over_handed_off_end(void)
   start_child("socket_sender", NULL, &sender);
   CHECK_OK(fdpass_recv_handle(acceptor.sock, (void **)&end));
   int status = fdpass_recv_socket((uintptr_t)end, &got);
+  SOCKET client = INVALID_SOCKET, accepted = INVALID_SOCKET;
+  struct sockaddr_in address;
+  int size = sizeof address;
+  if (status == FDPASS_OK &&
+      getsockname((SOCKET)got, (struct sockaddr *)&address, &size) == 0) {
+    client = socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
+    if (connect(client, (struct sockaddr *)&address, size) == 0)
+      accepted = accept((SOCKET)got, NULL, NULL);
+  }
   send_ack(sender.sock);
   send_ack(acceptor.sock);
   finish_child(&sender);
   finish_child(&acceptor);
   CloseHandle(end);
-  CHECK(status == FDPASS_ENOTSUP, "fdpass_recv_socket gave %s (%llu)",
-        fdpass_errname(status), (unsigned long long)got);
+  closesocket(accepted);
+  closesocket(client);
+  if (status == FDPASS_OK)
+    closesocket((SOCKET)got);
+  CHECK(status == FDPASS_OK, "fdpass_recv_socket gave %s",
+        fdpass_errname(status));
+  CHECK(accepted != INVALID_SOCKET,
+        "the sender's listener, received, accepts no connection");
 }
 
 /* Issue 24, 8: FDPASS_NONBLOCK never blocks. Nobody reads the TCP
@@ -1990,71 +2015,131 @@ static void tcp_pair_directions(void)
     printf("note: the TCP table names no owner of the accepted end\n");
 }
 
+/* The old wire's socket message: the tag, this process's id, and a
+ * blob of `s` (Wine's: the value in dwServiceFlags3, marked by
+ * 0xff00ff00 in dwServiceFlags4) whose value is changed to `target`.
+ * 0 when this Winsock's blob is not Wine's. */
+#define SOCKET_TAG "fdpass-socket"
+#define OLD_SOCKET_MESSAGE (sizeof SOCKET_TAG + 4 + sizeof(WSAPROTOCOL_INFOW))
+
+static int forge_blob(SOCKET s, HANDLE target, unsigned char *message)
+{
+  WSAPROTOCOL_INFOW info;
+  DWORD me = GetCurrentProcessId();
+  CHECK(WSADuplicateSocketW(s, me, &info) == 0,
+        "WSADuplicateSocketW failed: %d", WSAGetLastError());
+  if (info.dwServiceFlags4 != 0xff00ff00)
+    return 0;
+  /* the real duplicate, not yet a socket of Winsock's */
+  CloseHandle((HANDLE)(uintptr_t)info.dwServiceFlags3);
+  info.dwServiceFlags3 = (DWORD)(uintptr_t)target;
+  memcpy(message, SOCKET_TAG, sizeof SOCKET_TAG);
+  memcpy(message + sizeof SOCKET_TAG, &me, 4);
+  memcpy(message + sizeof SOCKET_TAG + 4, &info, sizeof info);
+  return 1;
+}
+
+/* Send `len` bytes of `message` over `a` with a new handle to `s`, as a
+ * genuine sender (with its proof). */
+static void send_with_socket(int a, SOCKET s, const void *message,
+                             size_t len)
+{
+  HANDLE copy;
+  CHECK(DuplicateHandle(GetCurrentProcess(), (HANDLE)s, GetCurrentProcess(),
+                        &copy, 0, FALSE, DUPLICATE_SAME_ACCESS),
+        "DuplicateHandle failed");
+  int fd = _open_osfhandle((intptr_t)copy, 0);
+  CHECK_OK(fdpass_send_fds(a, message, &len, &fd, 1, 0));
+  _close(fd);
+}
+
+/* The listener at `address` still accepts a connection. */
+static void check_listening(SOCKET listener, struct sockaddr_in *address)
+{
+  SOCKET client = socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
+  CHECK(connect(client, (struct sockaddr *)address, sizeof *address) == 0,
+        "the receiver's listener is gone");
+  SOCKET accepted = accept(listener, NULL, NULL);
+  closesocket(client);
+  CHECK(accepted != INVALID_SOCKET, "the receiver's listener is gone");
+  closesocket(accepted);
+}
+
 /* Issue 24, 4: a peer sends a WSAPROTOCOL_INFOW that names the
  * receiver's own listening socket, or an event of the receiver (Wine's
- * blob holds the socket's handle in the receiver in dwServiceFlags3,
- * marked by 0xff00ff00 in dwServiceFlags4; WSASocketW hands it back).
- * Without the socket's handle (as the old wire had it, from pid 4) it is
- * FDPASS_ENOFD; with another socket's handle and a true proof it is
- * FDPASS_EPROTO. Either way the receiver's listener and event stay open
- * and its own. */
+ * WSASocketW hands back the value its blob names). The receiver reads no
+ * blob: without a handle (from pid 4) the message is FDPASS_ENOFD; with
+ * another socket's handle and a true proof it is longer than a socket
+ * message, FDPASS_ETRUNC, the handle closed. Either way the receiver's
+ * listener and event stay open and its own. */
 static void forged_socket_blob(void)
 {
-  static const char tag[] = "fdpass-socket";
   struct sockaddr_in address;
   SOCKET listener = listen_ipv4(&address);
   SOCKET other = socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
   HANDLE event = CreateEventA(NULL, TRUE, FALSE, NULL);
-  WSAPROTOCOL_INFOW info;
-  CHECK(WSADuplicateSocketW(other, GetCurrentProcessId(), &info) == 0,
-        "WSADuplicateSocketW failed: %d", WSAGetLastError());
-  int wine_blob = info.dwServiceFlags4 == 0xff00ff00;
-  if (wine_blob) /* the real duplicate, not yet a socket of Winsock's */
-    CloseHandle((HANDLE)(uintptr_t)info.dwServiceFlags3);
   HANDLE targets[2] = {(HANDLE)listener, event};
-  int a, b;
+  unsigned char message[OLD_SOCKET_MESSAGE], head[64];
+  int wine_blob = 1, a, b;
   CHECK_OK(fdpass_socketpair(&a, &b));
-  for (int i = 0; wine_blob && i < 2; i++) {
-    unsigned char message[sizeof tag + 4 + sizeof info], head[64];
-    DWORD me = GetCurrentProcessId();
-    info.dwServiceFlags3 = (DWORD)(uintptr_t)targets[i];
-    memcpy(message, tag, sizeof tag);
-    memcpy(message + sizeof tag, &me, 4);
-    memcpy(message + sizeof tag + 4, &info, sizeof info);
+  for (int i = 0; i < 2 && (wine_blob = forge_blob(other, targets[i],
+                                                   message)); i++) {
     uintptr_t got = 0;
     write_message(int_handle(a), head,
                   pipe_head(head, 4, 0, sizeof message, NULL));
     write_message(int_handle(a), message, sizeof message);
     int old_form = fdpass_recv_socket((uintptr_t)b, &got);
-    HANDLE copy;
-    CHECK(DuplicateHandle(GetCurrentProcess(), (HANDLE)other,
-                          GetCurrentProcess(), &copy, 0, FALSE,
-                          DUPLICATE_SAME_ACCESS),
-          "DuplicateHandle failed");
-    int fd = _open_osfhandle((intptr_t)copy, 0);
-    size_t len = sizeof message;
-    CHECK_OK(fdpass_send_fds(a, message, &len, &fd, 1, 0));
-    _close(fd);
+    send_with_socket(a, other, message, sizeof message);
     int framed = fdpass_recv_socket((uintptr_t)b, &got);
-    CHECK(old_form == FDPASS_ENOFD && framed == FDPASS_EPROTO,
+    CHECK(old_form == FDPASS_ENOFD && framed == FDPASS_ETRUNC,
           "target %d: without the socket's handle %s, with another's %s", i,
           fdpass_errname(old_form), fdpass_errname(framed));
   }
   CloseHandle(int_handle(a));
   CloseHandle(int_handle(b));
-  SOCKET client = socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
-  CHECK(connect(client, (struct sockaddr *)&address, sizeof address) == 0,
-        "the receiver's listener is gone");
-  SOCKET accepted = accept(listener, NULL, NULL);
-  CHECK(accepted != INVALID_SOCKET, "the receiver's listener is gone");
+  check_listening(listener, &address);
   CHECK(SetEvent(event), "the receiver's event is gone");
-  closesocket(accepted);
-  closesocket(client);
   closesocket(other);
   closesocket(listener);
   CloseHandle(event);
   if (!wine_blob)
     SKIP("not Wine's blob: the handle it names is not known here");
+}
+
+/* Issue 24, 4: a proven peer that holds a handle to the receiver's own
+ * listener sends it with a blob that names the listener's value here,
+ * or, as the protocol has it, with no blob. Whatever the receiver
+ * returns must be a socket it did not have before: closing it leaves the
+ * listener open. The old receiver imported the blob and handed back the
+ * listener itself. */
+static void socket_alias_never_returned(void)
+{
+  struct sockaddr_in address;
+  SOCKET listener = listen_ipv4(&address);
+  unsigned char message[OLD_SOCKET_MESSAGE];
+  int wine_blob = forge_blob(listener, (HANDLE)listener, message);
+  if (!wine_blob)
+    memcpy(message, SOCKET_TAG, sizeof SOCKET_TAG);
+  size_t sizes[2] = {sizeof SOCKET_TAG, sizeof message};
+  int a, b;
+  CHECK_OK(fdpass_socketpair(&a, &b));
+  for (int i = 0; i < 1 + wine_blob; i++) {
+    send_with_socket(a, listener, message, sizes[i]);
+    uintptr_t got = 0;
+    int status = fdpass_recv_socket((uintptr_t)b, &got);
+    CHECK(status != FDPASS_OK || got != (uintptr_t)listener,
+          "message %d: fdpass_recv_socket returned the listener itself", i);
+    CHECK(i > 0 || status == FDPASS_OK, "fdpass_recv_socket gave %s",
+          fdpass_errname(status));
+    if (status == FDPASS_OK)
+      closesocket(got);
+  }
+  CloseHandle(int_handle(a));
+  CloseHandle(int_handle(b));
+  check_listening(listener, &address);
+  closesocket(listener);
+  if (!wine_blob)
+    SKIP("not Wine's blob: no blob naming the listener was tried");
 }
 
 /* Issue 24, 7: a fuzzing peer over a connection whose owner the TCP
@@ -2170,6 +2255,206 @@ static void tcp_fuzzed_peer_never_hangs(void)
     SKIP("the TCP table names the fuzzer here: no unnamed peer was tried");
 }
 
+/* Issue 24, 7: a genuine sender (a real process, with its proof) sends a
+ * file twice, and is suspended (NtSuspendProcess) for the first receive,
+ * stopped for the second. Under Wine the receiver moves the handle out
+ * of the sender by a call that the sender runs (a system APC); Wine runs
+ * those in threads that are merely suspended: the first receive is
+ * FDPASS_OK at once. So the sender then stops itself as a hostile one
+ * can: SIGSTOP, by the host's `kill`, which Wine starts from its Z:
+ * drive. The second receive must come back within its bound, with
+ * FDPASS_ETIMEDOUT, and leave nothing behind here once the sender runs
+ * again (a third process continues it: Wine keeps a handle of its own
+ * for each Unix program started). On Windows, where nothing waits for
+ * the sender, both are FDPASS_OK, and the test skips. */
+
+/* The Unix pid of this child (role `role`, connected over `s`), from the
+ * host's /proc: Wine gives a process the Windows command line as its
+ * own, which ends with the role, the parent's port (unique on this
+ * machine while it listens) and the parent's pid. 0 if none. */
+static unsigned long unix_pid_of(const char *role, SOCKET s)
+{
+  char tail[128];
+  struct sockaddr_in parent;
+  int size = sizeof parent;
+  if (getpeername(s, (struct sockaddr *)&parent, &size) != 0)
+    return 0;
+  snprintf(tail, sizeof tail, " child %s %u %lu", role,
+           ntohs(parent.sin_port), parent_pid);
+  WIN32_FIND_DATAA entry;
+  HANDLE dir = FindFirstFileA("Z:\\proc\\*", &entry);
+  unsigned long found = 0;
+  for (BOOL more = dir != INVALID_HANDLE_VALUE; more && found == 0;
+       more = FindNextFileA(dir, &entry)) {
+    char path[MAX_PATH], line[512];
+    unsigned long pid = strtoul(entry.cFileName, NULL, 10);
+    if (pid == 0)
+      continue;
+    snprintf(path, sizeof path, "Z:\\proc\\%lu\\cmdline", pid);
+    int fd = _open(path, _O_RDONLY | _O_BINARY);
+    if (fd < 0)
+      continue;
+    int n = _read(fd, line, sizeof line - 1);
+    _close(fd);
+    while (n > 0 && line[n - 1] == 0) /* Wine pads it with NULs */
+      n--;
+    for (int i = 0; i < n; i++)
+      line[i] = line[i] == 0 ? ' ' : line[i];
+    line[n > 0 ? n : 0] = 0;
+    size_t length = strlen(line), tail_length = strlen(tail);
+    if (length > tail_length &&
+        strcmp(line + length - tail_length, tail) == 0)
+      found = pid;
+  }
+  if (dir != INVALID_HANDLE_VALUE)
+    FindClose(dir);
+  return found;
+}
+
+/* 1 when Unix process `pid` is stopped, from the host's /proc/PID/stat. */
+static int unix_stopped(unsigned long pid)
+{
+  char path[MAX_PATH], stat[256];
+  snprintf(path, sizeof path, "Z:\\proc\\%lu\\stat", pid);
+  int fd = _open(path, _O_RDONLY | _O_BINARY);
+  if (fd < 0)
+    return 0;
+  int n = _read(fd, stat, sizeof stat - 1);
+  _close(fd);
+  stat[n > 0 ? n : 0] = 0;
+  const char *end = strrchr(stat, ')');
+  return end != NULL && (end[2] == 'T' || end[2] == 't');
+}
+
+/* Wait up to 5 s for Unix process `pid` to be `stopped` or not. */
+static int unix_await(unsigned long pid, int stopped)
+{
+  for (int i = 0; i < 100 && unix_stopped(pid) != stopped; i++)
+    Sleep(50);
+  return unix_stopped(pid) == stopped;
+}
+
+/* Start the host's `kill -SIGNAL pid` (Wine cannot tell its exit code). */
+static void unix_kill(const char *signal, unsigned long pid)
+{
+  char command[128];
+  snprintf(command, sizeof command, "Z:\\bin\\kill -%s %lu", signal, pid);
+  STARTUPINFOA startup = {.cb = sizeof startup};
+  PROCESS_INFORMATION pi = {0};
+  if (!CreateProcessA(NULL, command, NULL, NULL, FALSE, 0, NULL, NULL,
+                      &startup, &pi))
+    return;
+  if (pi.hProcess != NULL)
+    CloseHandle(pi.hProcess);
+  if (pi.hThread != NULL)
+    CloseHandle(pi.hThread);
+}
+
+static void child_stopped_sender(SOCKET s)
+{
+  int sock = connect_to_parent(), p[2];
+  make_pipe(p);
+  write_text(p[1], "from a stopped sender");
+  _close(p[1]);
+  CHECK_OK(fdpass_send(sock, p[0])); /* taken while suspended */
+  CHECK_OK(fdpass_send(sock, p[0])); /* and while stopped */
+  _close(p[0]);
+  send_ack(s);
+  wait_ack(s);
+  unsigned long me = unix_pid_of("stopped_sender", s);
+  send_raw(s, &me, sizeof me);
+  if (me != 0)
+    unix_kill("STOP", me);
+  wait_ack(s);
+  CloseHandle(int_handle(sock));
+}
+
+static void child_unix_continue(SOCKET s)
+{
+  unsigned long pid;
+  recv_raw(s, &pid, sizeof pid);
+  unix_kill("CONT", pid);
+  CHECK(unix_await(pid, 0), "Unix process %lu is still stopped", pid);
+}
+
+/* fdpass_recv_fds of `r` in a thread (left in `*thread`), waited for up
+ * to 15 s: WAIT_OBJECT_0 when it returned, `*took` ms after the start. */
+static DWORD bounded_receive(struct fuzzed_receive *r, HANDLE *thread,
+                             ULONGLONG *took)
+{
+  ULONGLONG start = GetTickCount64();
+  *thread = CreateThread(NULL, 0, receive_fuzzed, r, 0, NULL);
+  DWORD waited = WaitForSingleObject(*thread, 15000);
+  *took = GetTickCount64() - start;
+  return waited;
+}
+
+/* The end of bounded_receive's thread, once the sender runs again. */
+static void end_receive(HANDLE thread, DWORD waited)
+{
+  if (waited != WAIT_OBJECT_0)
+    WaitForSingleObject(thread, 5000);
+  CloseHandle(thread);
+}
+
+static void stopped_sender_never_hangs(void)
+{
+  typedef LONG(NTAPI * process_fn)(HANDLE);
+  HMODULE ntdll = GetModuleHandleA("ntdll.dll");
+  process_fn suspend = (process_fn)(void (*)(void))GetProcAddress(
+      ntdll, "NtSuspendProcess");
+  process_fn resume = (process_fn)(void (*)(void))GetProcAddress(
+      ntdll, "NtResumeProcess");
+  char name[64];
+  int listener, sock;
+  test_pipe_name(name, sizeof name, GetCurrentProcessId());
+  CHECK_OK(fdpass_listen(name, &listener));
+  struct child c, cont;
+  start_child("stopped_sender", NULL, &c);
+  CHECK_OK(fdpass_accept(listener, &sock));
+  wait_ack(c.sock);
+  HANDLE thread;
+  ULONGLONG took;
+  struct fuzzed_receive first = {sock, -1}, r = {sock, -1};
+  CHECK(suspend != NULL && resume != NULL && suspend(c.pi.hProcess) == 0,
+        "NtSuspendProcess failed");
+  DWORD first_waited = bounded_receive(&first, &thread, &took);
+  resume(c.pi.hProcess);
+  end_receive(thread, first_waited);
+
+  unsigned long unix_pid = 0;
+  send_ack(c.sock);
+  recv_raw(c.sock, &unix_pid, sizeof unix_pid);
+  int stopped = unix_pid != 0 && unix_await(unix_pid, 1);
+  long before = count_handles();
+  DWORD waited = bounded_receive(&r, &thread, &took);
+  if (stopped) {
+    start_child("unix_continue", NULL, &cont);
+    send_raw(cont.sock, &unix_pid, sizeof unix_pid);
+    finish_child(&cont);
+  }
+  end_receive(thread, waited);
+  send_ack(c.sock);
+  finish_child(&c);
+  /* The receiver's helper ends once the sender ran or exited. */
+  for (int i = 0; i < 200 && count_handles() > before; i++)
+    Sleep(50);
+  CloseHandle(int_handle(sock));
+  CloseHandle(int_handle(listener));
+  CHECK(first_waited == WAIT_OBJECT_0 && first.status == FDPASS_OK,
+        "from a suspended sender: %s",
+        first_waited == WAIT_OBJECT_0 ? fdpass_errname(first.status)
+                                      : "still waiting after 15 s");
+  CHECK(waited == WAIT_OBJECT_0,
+        "a receive from a stopped sender still waits after 15 s");
+  if (!stopped)
+    SKIP("no host kill stopped the sender (not Wine?): got %s",
+         fdpass_errname(r.status));
+  CHECK(r.status == FDPASS_ETIMEDOUT, "the receive gave %s after %llu ms",
+        fdpass_errname(r.status), took);
+  CHECK(took < 10000, "the receive took %llu ms", took);
+}
+
 /* ---- main ---------------------------------------------------------- */
 
 struct role {
@@ -2202,6 +2487,8 @@ static const struct role roles[] = {
     {"fuzzer", child_fuzzer, 0},
     {"handoff_acceptor", child_handoff_acceptor, 0},
     {"socket_sender", child_socket_sender, 0},
+    {"stopped_sender", child_stopped_sender, 0},
+    {"unix_continue", child_unix_continue, 0},
 };
 
 static const struct test tests[] = {
@@ -2242,6 +2529,7 @@ static const struct test tests[] = {
     {"pseudo_handles_refused", pseudo_handles_refused},
     {"squatted_pipe_name", squatted_pipe_name},
     {"forged_socket_blob", forged_socket_blob},
+    {"socket_alias_never_returned", socket_alias_never_returned},
     {"listen_on_served_name", listen_on_served_name},
     {"tcp_fuzzed_peer_never_hangs", tcp_fuzzed_peer_never_hangs},
     {"codes_name_the_cause", codes_name_the_cause},
@@ -2249,6 +2537,7 @@ static const struct test tests[] = {
     {"socket_over_handed_off_end", socket_over_handed_off_end},
     {"nonblock_tcp_send_never_blocks", nonblock_tcp_send_never_blocks},
     {"nonblock_pipe_send_never_blocks", nonblock_pipe_send_never_blocks},
+    {"stopped_sender_never_hangs", stopped_sender_never_hangs},
 };
 
 static int role_parent_connects(const char *role)

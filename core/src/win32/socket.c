@@ -311,8 +311,8 @@ int fdp_tcp_read_frame(SOCKET s, int nonblock, void *buf, size_t len,
 }
 
 /* The TCP table of `family` (connections only, with their owners), or
- * NULL. Its size is not known in advance: it is the library's one heap
- * allocation, which the caller frees at once. */
+ * NULL. Its size is not known in advance: it is on the heap, and the
+ * caller frees it at once. */
 static void *tcp_table(ULONG family)
 {
   ULONG size = 0;

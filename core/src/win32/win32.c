@@ -281,6 +281,83 @@ static int take_handles(const struct frame *f, HANDLE *handles, size_t cap,
   return rc;
 }
 
+/* Under Wine a handle moves out of another process (DUPLICATE_CLOSE_SOURCE)
+ * by a call that the sender runs, and the mover waits for it without
+ * bound: a sender that is stopped would hold the receiver for good. So
+ * take_handles runs in a helper thread, waited for MOVE_WAIT_MS at most
+ * (FDPASS_ETIMEDOUT, the message consumed); a helper left behind closes
+ * what it took when it ends, when the sender runs again or exits. Windows
+ * needs no help from the sender: there the helper never waits. */
+#define MOVE_WAIT_MS 5000
+
+enum { MOVING, MOVED, ABANDONED };
+
+/* Shared by the receiver and its helper; the helper frees it if the
+ * receiver gave up on it. */
+struct move {
+  volatile LONG state;
+  HANDLE done; /* set by the helper when MOVED */
+  struct frame f;
+  size_t cap;
+  int flags, rc, os_error;
+  struct fdp_received got;
+  HANDLE handles[FDPASS_MAX_FDS];
+};
+
+static DWORD WINAPI move_handles(void *arg)
+{
+  struct move *m = arg;
+  m->rc = take_handles(&m->f, m->handles, m->cap, m->flags, &m->got);
+  m->os_error = fdpass_os_error();
+  if (InterlockedCompareExchange(&m->state, MOVED, MOVING) == ABANDONED) {
+    while (m->got.nfds > 0)
+      CloseHandle(m->handles[--m->got.nfds]);
+    CloseHandle(m->done);
+    HeapFree(GetProcessHeap(), 0, m);
+    return 0;
+  }
+  SetEvent(m->done); /* the receiver may free `m` from here on */
+  return 0;
+}
+
+static int take_handles_bounded(const struct frame *f, HANDLE *handles,
+                                size_t cap, int flags,
+                                struct fdp_received *got)
+{
+  struct move *m = HeapAlloc(GetProcessHeap(), 0, sizeof *m);
+  if (m == NULL)
+    return fdp_fail(FDPASS_ENOMEM);
+  m->state = MOVING;
+  m->f = *f;
+  m->cap = cap;
+  m->flags = flags;
+  m->got = *got;
+  m->done = CreateEventW(NULL, TRUE, FALSE, NULL);
+  HANDLE helper = NULL;
+  if (m->done != NULL)
+    helper = CreateThread(NULL, 256 * 1024, move_handles, m,
+                          STACK_SIZE_PARAM_IS_A_RESERVATION, NULL);
+  if (helper == NULL) {
+    int rc = fdp_fail_os(GetLastError());
+    if (m->done != NULL)
+      CloseHandle(m->done);
+    HeapFree(GetProcessHeap(), 0, m);
+    return rc;
+  }
+  CloseHandle(helper);
+  if (WaitForSingleObject(m->done, MOVE_WAIT_MS) != WAIT_OBJECT_0 &&
+      InterlockedCompareExchange(&m->state, ABANDONED, MOVING) == MOVING)
+    return fdp_fail(FDPASS_ETIMEDOUT); /* the helper owns `m` now */
+  /* MOVED: its event is set, or about to be. */
+  WaitForSingleObject(m->done, INFINITE);
+  *got = m->got;
+  memcpy(handles, m->handles, got->nfds * sizeof *handles);
+  int rc = m->rc == FDPASS_OK ? FDPASS_OK : fdp_fail_with(m->rc, m->os_error);
+  CloseHandle(m->done);
+  HeapFree(GetProcessHeap(), 0, m);
+  return rc;
+}
+
 /* Receive one message, its handles moved into this process. */
 static int recv_handles(struct channel c, void *buf, size_t len,
                         HANDLE *handles, size_t cap, int flags,
@@ -309,7 +386,8 @@ static int recv_handles(struct channel c, void *buf, size_t len,
   if (f.framed && !is_real_handle(f.proof.section))
     return fdp_fail(FDPASS_EACCES);
   rc = check_sender(c, &f);
-  return rc != FDPASS_OK ? rc : take_handles(&f, handles, cap, flags, got);
+  return rc != FDPASS_OK ? rc
+                         : take_handles_bounded(&f, handles, cap, flags, got);
 }
 
 int fdp_os_recv(int sock, void *buf, size_t len, int *fds, size_t cap,
@@ -360,16 +438,13 @@ int fdp_os_recv_handles(int sock, void *buf, size_t len, void **handles,
                       got);
 }
 
-/* A socket travels as a message of SOCKET_TAG and the WSAPROTOCOL_INFOW
- * that WSADuplicateSocketW made for the receiver's process (the same
- * size in 32- and 64-bit processes), with the socket's own handle, which
- * the receiver takes as any handle (so with the sender's proof) to see
- * that the socket the blob makes is that one: a blob can name any handle
- * of the receiver, which WSASocketW would hand back as a new socket. */
+/* A socket travels as a message of SOCKET_TAG with the socket's own
+ * handle, which the receiver takes as any handle (so with the sender's
+ * proof), and from which it makes its own SOCKET with WSADuplicateSocketW
+ * and WSASocketW. No blob comes from the peer: a blob names handle values
+ * in the receiver, and one that names the receiver's own socket (a value
+ * it already holds) would be handed back to be closed by the caller. */
 static const char SOCKET_TAG[] = "fdpass-socket";
-#define SOCKET_TARGET_AT sizeof SOCKET_TAG /* the pid the blob is for */
-#define SOCKET_INFO_AT (SOCKET_TARGET_AT + sizeof(DWORD))
-#define SOCKET_MESSAGE_SIZE (SOCKET_INFO_AT + sizeof(WSAPROTOCOL_INFOW))
 
 int fdp_os_send_socket(int sock, uintptr_t s)
 {
@@ -377,79 +452,66 @@ int fdp_os_send_socket(int sock, uintptr_t s)
   int rc = check_channel(c);
   if (rc != FDPASS_OK)
     return rc;
-  /* The receiver's process: the kernel's word for a pipe, the TCP
-   * table's for a socket, and none is FDPASS_ENOTSUP. */
-  DWORD peer = peer_pid(c);
-  if (peer == 0)
-    return fdp_fail(FDPASS_ENOTSUP);
-  unsigned char message[SOCKET_MESSAGE_SIZE];
-  WSAPROTOCOL_INFOW info;
-  if (WSADuplicateSocketW((SOCKET)s, peer, &info) != 0) {
-    int error = WSAGetLastError();
-    rc = fdp_fail_os(error);
-    return error == WSAENOTSOCK || error == WSAEINVAL ? FDPASS_EBADF : rc;
-  }
-  memcpy(message, SOCKET_TAG, sizeof SOCKET_TAG);
-  fdp_win_put_word(message + SOCKET_TARGET_AT, peer);
-  memcpy(message + SOCKET_INFO_AT, &info, sizeof info);
+  int type, size = sizeof type;
+  if (getsockopt((SOCKET)s, SOL_SOCKET, SO_TYPE, (char *)&type, &size) != 0)
+    return fdp_fail_with(FDPASS_EBADF, WSAGetLastError());
   HANDLE handle = (HANDLE)s;
   size_t sent;
-  return send_handles(c, &handle, 1, message, sizeof message, 0, &sent);
+  return send_handles(c, &handle, 1, SOCKET_TAG, sizeof SOCKET_TAG, 0,
+                      &sent);
 }
 
-/* 1 when `a` and `b` name one kernel object, or when this Windows (before
- * 10) cannot tell. */
-static int same_object(HANDLE a, HANDLE b)
+/* A new SOCKET of this process, made by Winsock from `sent` (a handle to
+ * a socket, just taken from the sender): a value nobody here held. */
+static int import_socket(HANDLE sent, uintptr_t *s)
 {
-  typedef BOOL(WINAPI * compare_fn)(HANDLE, HANDLE);
-  compare_fn compare = (compare_fn)(void (*)(void))GetProcAddress(
-      GetModuleHandleW(L"kernelbase.dll"), "CompareObjectHandles");
-  return compare == NULL || compare(a, b);
+  WSAPROTOCOL_INFOW info;
+  if (WSADuplicateSocketW((SOCKET)sent, GetCurrentProcessId(), &info) != 0) {
+    int error = WSAGetLastError();
+    int rc = fdp_fail_os(error);
+    CloseHandle(sent);
+    /* Not a socket (Wine says WSAEOPNOTSUPP), or one of a provider that
+     * Winsock cannot duplicate from a plain handle. */
+    return error == WSAENOTSOCK || error == WSAEOPNOTSUPP
+               ? fdp_fail_with(FDPASS_EPROTO, error)
+               : rc;
+  }
+  SOCKET made = WSASocketW(FROM_PROTOCOL_INFO, FROM_PROTOCOL_INFO,
+                           FROM_PROTOCOL_INFO, &info, 0,
+                           WSA_FLAG_OVERLAPPED | WSA_FLAG_NO_HANDLE_INHERIT);
+  int rc = made == INVALID_SOCKET ? fdp_fail_os(WSAGetLastError())
+                                  : FDPASS_OK;
+  /* Winsock on Windows adopted `sent` (closesocket frees what it keeps);
+   * Wine's knows only sockets it made (closesocket fails). */
+  if (closesocket((SOCKET)sent) != 0)
+    CloseHandle(sent);
+  if (rc == FDPASS_OK)
+    *s = (uintptr_t)made;
+  return rc;
 }
 
 int fdp_os_recv_socket(int sock, uintptr_t *s)
 {
-  unsigned char message[SOCKET_MESSAGE_SIZE];
+  char message[sizeof SOCKET_TAG];
   HANDLE sent = NULL;
   struct fdp_received got;
   int rc = recv_handles(channel_of(sock), message, sizeof message, &sent, 1,
                         0, &got);
   if (rc != FDPASS_OK)
     return rc;
-  if (got.fds_lost || got.data_lost)
+  if (got.nfds == 0)
+    rc = fdp_fail(FDPASS_ENOFD);
+  else if (got.fds_lost || got.data_lost)
     rc = fdp_fail(FDPASS_ETRUNC); /* the sender's handles are closed */
-  else if (got.nfds == 0 || got.len != sizeof message ||
+  else if (got.len != sizeof message ||
            memcmp(message, SOCKET_TAG, sizeof SOCKET_TAG) != 0)
     rc = fdp_fail(FDPASS_ENOFD);
-  /* Made for another process: the one the kernel names at the other end
-   * of a pipe end that was handed on to us. The sender's duplicate is
-   * there, not here. */
-  else if (fdp_win_get_word(message + SOCKET_TARGET_AT) !=
-           GetCurrentProcessId())
-    rc = fdp_fail(FDPASS_ENOTSUP);
   if (rc != FDPASS_OK) {
     if (got.nfds > 0)
       CloseHandle(sent);
     return rc;
   }
-  WSAPROTOCOL_INFOW info;
-  memcpy(&info, message + SOCKET_INFO_AT, sizeof info);
-  SOCKET made = WSASocketW(FROM_PROTOCOL_INFO, FROM_PROTOCOL_INFO,
-                           FROM_PROTOCOL_INFO, &info, 0,
-                           WSA_FLAG_OVERLAPPED | WSA_FLAG_NO_HANDLE_INHERIT);
-  if (made == INVALID_SOCKET) {
-    rc = fdp_fail_os(WSAGetLastError());
-    CloseHandle(sent);
-    return rc;
-  }
-  /* Not the socket the sender proved it sent: what the blob named is left
-   * alone (it may be one of ours, a listener, an event), never closed. */
-  int same = (HANDLE)made != sent && same_object(sent, (HANDLE)made);
-  CloseHandle(sent);
-  if (!same)
-    return fdp_fail(FDPASS_EPROTO);
-  *s = (uintptr_t)made;
-  return FDPASS_OK;
+  return import_socket(sent, s);
 }
 
 void fdp_os_close_handle(void *handle)
