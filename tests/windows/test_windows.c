@@ -1522,6 +1522,42 @@ static void pseudo_handles_refused(void)
   }
 }
 
+/* A proof whose pages were never committed (a SEC_RESERVE section): the
+ * receiver reads it without faulting, refuses the message, and the handle
+ * it names stays the sender's. */
+static void uncommitted_proof_refused(void)
+{
+  int a, b, p[2];
+  unsigned char head[64];
+  HANDLE section = CreateFileMappingA(INVALID_HANDLE_VALUE, NULL,
+                                      PAGE_READWRITE | SEC_RESERVE, 0, 65536,
+                                      NULL);
+  CHECK(section != NULL, "CreateFileMapping failed: %lu", GetLastError());
+  make_pipe(p);
+  uint64_t value = (uint64_t)(uintptr_t)crt_handle(p[1]);
+  uint64_t proof = (uint64_t)(uintptr_t)section;
+  CHECK_OK(fdpass_socketpair(&a, &b));
+  DWORD size = pipe_head(head, GetCurrentProcessId(), 1, 1, &value);
+  memcpy(head + 16, &proof, sizeof proof);
+  write_message(int_handle(a), head, size);
+  write_message(int_handle(a), "", 1);
+  int fd = -1;
+  int status = fdpass_recv(b, &fd);
+  if (fd >= 0)
+    _close(fd);
+  CloseHandle(int_handle(a));
+  CloseHandle(int_handle(b));
+  CloseHandle(section);
+  CHECK(status == FDPASS_EACCES, "fdpass_recv gave %s",
+        fdpass_errname(status));
+  write_text(p[1], "still ours"); /* the named handle was not taken */
+  _close(p[1]);
+  char got[64];
+  read_all(p[0], got, sizeof got);
+  _close(p[0]);
+  CHECK(strcmp(got, "still ours") == 0, "read \"%s\"", got);
+}
+
 /* ---- non-blocking receives never wait for a stalled peer ----------- */
 
 /* The stalling peer, a second process: it sends the first part of a
@@ -2527,6 +2563,7 @@ static const struct test tests[] = {
     {"tcp_forger_closes_first", tcp_forger_closes_first},
     {"inherited_pipe_end", inherited_pipe_end},
     {"pseudo_handles_refused", pseudo_handles_refused},
+    {"uncommitted_proof_refused", uncommitted_proof_refused},
     {"squatted_pipe_name", squatted_pipe_name},
     {"forged_socket_blob", forged_socket_blob},
     {"socket_alias_never_returned", socket_alias_never_returned},
