@@ -607,6 +607,37 @@ if holder_command then
     file:close()
   end)
 
+  test("store options: new only keeps what is stored; a lifetime ends",
+       function()
+    local file = io.open(dir .. "/stored.txt")
+    local other = io.tmpfile()
+    assert(fdpass.store(holder, "kept", { file }, { new = true }))
+    fails("EADDRINUSE", fdpass.store(holder, "kept", { other },
+                                     { new = true, timeout = 5000 }))
+    local fds = assert(fdpass.fetch(holder, "kept"))
+    local copy = fdpass.fdopen(fds[1], "r")
+    eq(copy:read("a"), "stored bytes", "the first store's file is kept")
+    copy:close()
+    assert(fdpass.remove(holder, "kept"))
+    raises("bad option 'lifetime'", fdpass.store, holder, "x", { file },
+           { lifetime = "soon" })
+    fails("EINVAL", fdpass.store(holder, "x", { file }, { lifetime = -1 }))
+    assert(fdpass.store(holder, "brief", { other }, { lifetime = 200 }))
+    eq(assert(fdpass.list(holder))[1], "brief", "listed before it expires")
+    local listed = 1
+    for _ = 1, 500 do -- up to about 5 s
+      listed = #assert(fdpass.list(holder))
+      if listed == 0 then
+        break
+      end
+      pause(10)
+    end
+    eq(listed, 0, "names listed after the lifetime")
+    eq(holder_fds(holder_pid) - empty, 0, "descriptors left in the holder")
+    file:close()
+    other:close()
+  end)
+
   test("a holder that never answers: ETIMEDOUT", function()
     local a, b = assert(fdpass.socketpair())
     fails("ETIMEDOUT", fdpass.list(a, 20))
