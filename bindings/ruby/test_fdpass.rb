@@ -752,6 +752,35 @@ class FDPassTest < Minitest::Test
     end
   end
 
+  def test_store_new_only_and_lifetime
+    with_holder do |holder, pid|
+      empty = holder_fds(pid)
+      r, w = IO.pipe
+      File.open(File::NULL) do |null|
+        assert_nil FDPass.store(holder, 'kept', [w], new: true)
+        assert_fdpass_error('EADDRINUSE') do
+          FDPass.store(holder, 'kept', [null], new: true, timeout_ms: 5000)
+        end
+        copy = IO.for_fd(FDPass.fetch(holder, 'kept')[0][1])
+        copy.write('x') # the first store's pipe, still there
+        copy.close
+        assert_equal 'x', r.read(1)
+        FDPass.remove(holder, 'kept')
+        assert_fdpass_error('EINVAL') { FDPass.store(holder, 'x', [null], lifetime_ms: -1) }
+        assert_raises(ArgumentError) { FDPass.store(holder, 'x', [null], 5, timeout_ms: 5) }
+        assert_raises(ArgumentError) { FDPass.store(holder, 'x', [null], old: true) }
+        assert_nil FDPass.store(holder, 'brief', [null], 5000, lifetime_ms: 200)
+        assert_equal ['brief'], FDPass.list(holder)
+      end
+      wait_until('the name is gone after its 200 ms') do
+        FDPass.list(holder).empty? || (sleep(0.01) && false)
+      end
+      assert_equal 0, holder_fds(pid) - empty
+      w.close
+      r.close
+    end
+  end
+
   def test_fetch_makes_room_for_as_many_as_the_holder_keeps
     with_holder do |holder, pid|
       empty = holder_fds(pid)
