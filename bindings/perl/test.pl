@@ -356,6 +356,43 @@ if (my $command = $ENV{FDPASS}) {
     FDPass::close($_) for $a, $b, $sock;
     close $file;
   };
+  # The holder's descriptors that are not sockets: what it stores.
+  my $stored = sub {
+    opendir my $d, "/proc/$pid/fd" or die "/proc/$pid/fd: $!";
+    scalar grep { /\d/ && (readlink("/proc/$pid/fd/$_") // 'socket:') !~ /^socket:/ }
+      readdir $d;
+  };
+  check 'store options: new only keeps what is stored; a lifetime ends' => sub {
+    my $empty = $stored->();
+    open my $file, '<', "$dir/stored.txt" or die;
+    my ($r, $w) = pipe_pair();
+    ok(FDPass::store($holder, 'kept', [$file], { new => 1 }), 'store new');
+    my $error = error_of(sub {
+      FDPass::store($holder, 'kept', [$w], { new => 1, timeout_ms => 5000 }) });
+    is(ref $error && $error->name, 'EADDRINUSE', 'new only: the name is taken');
+    my @got = FDPass::fetch($holder, 'kept');
+    open my $copy, '<&=', $got[0][1] or die;
+    sysseek $copy, 0, 0;
+    sysread $copy, my $bytes, 100;
+    is($bytes, 'stored bytes', 'the first store\'s file is kept');
+    close $copy;
+    FDPass::remove($holder, 'kept');
+    is(error_of(sub { FDPass::store($holder, 'x', [$w], { lifetime_ms => -1 }) })->name,
+       'EINVAL', 'a negative lifetime');
+    like(error_of(sub { FDPass::store($holder, 'x', [$w], { old => 1 }) }),
+         qr/unknown key 'old'/, 'a misspelt option');
+    ok(FDPass::store($holder, 'brief', [$w], { lifetime_ms => 200 }), 'store brief');
+    is(join(',', FDPass::list($holder)), 'brief', 'listed before it expires');
+    my ($p, $q) = FDPass::socketpair();
+    for (1 .. 500) { # up to about 5 s
+      last if !(my @names = FDPass::list($holder));
+      eval { FDPass::wait($p, FDPass::READABLE, 10) };
+    }
+    FDPass::close($_) for $p, $q;
+    is(scalar(my @none = FDPass::list($holder)), 0, 'gone after its lifetime');
+    is($stored->() - $empty, 0, 'descriptors left in the holder');
+    close $_ for $file, $r, $w;
+  };
   kill 'TERM', $pid;
   waitpid $pid, 0;
 }
