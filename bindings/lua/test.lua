@@ -693,6 +693,31 @@ if holder_command then
     fails("ENOENT", fdpass.fetch(dir .. "/none.sock"))
     fdpass.close(sock)
   end)
+
+  -- A client the holder refuses (another uid, no right) gets EACCES as
+  -- any failure: nil, message, code. Root runs that client as nobody.
+  local who = assert(io.popen("id -u; command -v setpriv"))
+  local can_drop = who:read("a"):match("^0\n/") ~= nil
+  who:close()
+  if can_drop then
+    test("a refused client: nil, message, EACCES", function()
+      local name = "@fdpass-lua-refused-" .. holder_pid
+      local pid = start_holder(name)
+      local client = assert(io.popen(string.format(
+          "setpriv --reuid=65534 --regid=65534 --clear-groups '%s' -e '%s'",
+          arg[-1], "local fdpass = require [[fdpass]] " ..
+          "local ok, message, code = fdpass.store([[" .. name .. "]], " ..
+          "[[x]], { io.stdin }, { new = true, timeout = 5000 }) " ..
+          "print(ok, message, fdpass.errname(code))")))
+      local got = client:read("a")
+      client:close()
+      os.execute("kill -TERM " .. pid)
+      eq(got, "nil\t" .. fdpass.strerror(fdpass.EACCES) .. "\tEACCES\n",
+         "the refused client's results")
+    end)
+  else
+    print("a refused client: needs root and setpriv: skipped")
+  end
 else
   print("the store's tests need FDPASS, the fdpass command: skipped")
 end
