@@ -687,10 +687,11 @@ class FDPassTest < Minitest::Test
   end
   # --- The descriptor store, against `fdpass hold` (FDPASS, the command).
 
-  # A holder on a fresh path for the block; stopped after it.
+  # A holder on a fresh path (or an @abstract name) for the block; stopped
+  # after it.
   def with_holder(name = 'holder.sock')
     skip 'the store needs FDPASS, the fdpass command' unless ENV['FDPASS']
-    path = File.join(@dir, name)
+    path = name.start_with?('@') ? name : File.join(@dir, name)
     pid = Process.spawn(ENV['FDPASS'], 'hold', path, out: File::NULL,
                                                     err: File::NULL)
     deadline = Process.clock_gettime(Process::CLOCK_MONOTONIC) + 30
@@ -778,6 +779,24 @@ class FDPassTest < Minitest::Test
       assert_equal 0, holder_fds(pid) - empty
       w.close
       r.close
+    end
+  end
+
+  # A client the holder refuses (another uid, no right) gets EACCES as any
+  # failure: an FDPass::Error that Errno::EACCES rescues. Root runs that
+  # client as nobody.
+  def test_a_refused_client_gets_errno_eacces
+    skip 'needs root, to run a client as another uid' unless Process.euid.zero?
+    setpriv = ENV['PATH'].split(':').map { |d| File.join(d, 'setpriv') }
+                         .find { |f| File.executable?(f) }
+    skip 'needs setpriv' unless setpriv
+    with_holder("@fdpass-ruby-refused-#{Process.pid}") do |name|
+      script = "require 'fdpass'; begin; FDPass.store('#{name}', 'x', " \
+               "[$stdin], new: true, timeout_ms: 5000); " \
+               "rescue Errno::EACCES => e; puts [e.class, e.name].join(' '); end"
+      out = IO.popen([setpriv, '--reuid=65534', '--regid=65534',
+                      '--clear-groups', RbConfig.ruby, '-e', script], &:read)
+      assert_equal "FDPass::Error EACCES\n", out
     end
   end
 
