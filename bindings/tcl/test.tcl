@@ -626,6 +626,26 @@ fdtest store-options {-new keeps what is stored; -lifetime ends it} {
        {TCL VALUE OPTION} \
        {bad option "-old": must be --, -lifetime, or -new} brief {} 0]
 
+# A client the holder refuses (another uid, no right) gets EACCES as any
+# failure: -errorcode {FDPASS EACCES ...}. Root runs that client as
+# nobody.
+tcltest::testConstraint canDropPrivileges [expr {
+    [exec id -u] == 0 && [auto_execok setpriv] ne ""}]
+test store-refused {a refused client: {FDPASS EACCES ...}} \
+        -constraints canDropPrivileges -body {
+    set name @fdpass-tcl-refused-[pid]
+    set pid [start_holder $name]
+    set script [string map [list NAME $name] {
+        package require fdpass
+        catch {fdpass::store -new NAME x [list stdin] 5000} message options
+        puts [lrange [dict get $options -errorcode] 0 1]
+    }]
+    set got [exec setpriv --reuid=65534 --regid=65534 --clear-groups \
+        [info nameofexecutable] << $script 2>@ stderr]
+    exec kill -TERM $pid
+    return $got
+} -result {FDPASS EACCES}
+
 # (A request that timed out waits in the peer's socket: another request
 # there would read it as a reply, EPROTO. Hence a pair each.)
 fdtest store-stalled {a holder that never answers: ETIMEDOUT} {
