@@ -313,21 +313,27 @@ check 'a child process' => sub {
 
 # The descriptor store, against `fdpass hold` (FDPASS, the command).
 if (my $command = $ENV{FDPASS}) {
+  # A holder on `path`: its pid, once it answers.
+  my $start_holder = sub {
+    my ($path) = @_;
+    my $pid = fork // die "fork: $!";
+    if (!$pid) {
+      open STDOUT, '>', '/dev/null';
+      open STDERR, '>', '/dev/null';
+      exec $command, 'hold', $path or POSIX::_exit(127);
+    }
+    # It answers once it listens: until then, a pause that is a wait on a
+    # socket nobody writes to.
+    my ($p, $q) = FDPass::socketpair();
+    for (1 .. 500) {
+      last if eval { FDPass::list($path, 1000); 1 };
+      eval { FDPass::wait($p, FDPass::READABLE, 10) };
+    }
+    FDPass::close($_) for $p, $q;
+    $pid;
+  };
   my $holder = "$dir/holder.sock";
-  my $pid = fork // die "fork: $!";
-  if (!$pid) {
-    open STDOUT, '>', '/dev/null';
-    open STDERR, '>', '/dev/null';
-    exec $command, 'hold', $holder or POSIX::_exit(127);
-  }
-  # It answers once it listens: until then, a pause that is a wait on a
-  # socket nobody writes to.
-  my ($p, $q) = FDPass::socketpair();
-  for (1 .. 500) {
-    last if eval { FDPass::list($holder, 1000); 1 };
-    eval { FDPass::wait($p, FDPass::READABLE, 10) };
-  }
-  FDPass::close($_) for $p, $q;
+  my $pid = $start_holder->($holder);
 
   check 'store, list, fetch, remove; the bytes come back' => sub {
     open my $file, '+>', "$dir/stored.txt" or die;
@@ -393,6 +399,25 @@ if (my $command = $ENV{FDPASS}) {
     is($stored->() - $empty, 0, 'descriptors left in the holder');
     close $_ for $file, $r, $w;
   };
+  # A client the holder refuses (another uid, no right) gets EACCES as any
+  # failure: an FDPass::Error. Root runs that client as nobody.
+  SKIP: {
+    skip 'a refused client needs root and setpriv', 1
+      unless $> == 0 && grep { -x "$_/setpriv" } split /:/, $ENV{PATH};
+    check 'a refused client: FDPass::Error EACCES' => sub {
+      my $name = "\@fdpass-perl-refused-$$";
+      my $refusing = $start_holder->($name);
+      my $script = "eval { FDPass::store(q{$name}, q{x}, [0], "
+        . '{ new => 1, timeout_ms => 5000 }) }; print ref $@, q{ }, $@->name';
+      open my $client, '-|', 'setpriv', '--reuid=65534', '--regid=65534',
+        '--clear-groups', $^X, '-MFDPass', '-e', $script or die "setpriv: $!";
+      my $got = do { local $/; <$client> };
+      close $client;
+      kill 'TERM', $refusing;
+      waitpid $refusing, 0;
+      is($got, 'FDPass::Error EACCES', 'the refused client\'s error');
+    };
+  }
   kill 'TERM', $pid;
   waitpid $pid, 0;
 }
