@@ -235,8 +235,9 @@ static int fdpass_tcl_store_options(Tcl_Interp *interp, int objc,
   int i = 1, option;
   for (; i < objc; i++) {
     const char *text = Tcl_GetString(objv[i]);
-    if (text[0] != '-' || !(text[1] == '-' || (text[1] >= 'a' &&
-                                               text[1] <= 'z')))
+    if (text[0] != '-' ||
+        !(text[1] == '-' || (text[1] >= 'a' && text[1] <= 'z') ||
+          (text[1] >= 'A' && text[1] <= 'Z')))
       break;
     if (Tcl_GetIndexFromObj(interp, objv[i], options, "option", 0,
                             &option) != TCL_OK)
