@@ -179,17 +179,47 @@ static int fdpass_lua_done(lua_State *L, int status)
   return 1;
 }
 
-/* fdpass.store(holder, name, fds [, timeout_ms]) -> true */
+/* Field `key` of the options table at `arg` as an integer, or
+ * `otherwise` when it is nil. */
+static int fdpass_lua_option_int(lua_State *L, int arg, const char *key,
+                                 int otherwise)
+{
+  lua_getfield(L, arg, key);
+  int n = otherwise;
+  if (!lua_isnil(L, -1)) {
+    int exact = 0;
+    lua_Integer value = lua_tointegerx(L, -1, &exact);
+    if (!exact || value < INT_MIN || value > INT_MAX)
+      return luaL_error(L, "bad option '%s' (integer expected, got %s)", key,
+                        luaL_typename(L, -1));
+    n = (int)value;
+  }
+  lua_pop(L, 1);
+  return n;
+}
+
+/* fdpass.store(holder, name, fds [, timeout_ms | options]) -> true, where
+ * options is { new = boolean, lifetime = ms, timeout = ms }. */
 static int fdpass_lua_store(lua_State *L)
 {
   int sock = -1, fds[FDPASS_MAX_FDS];
   const char *path = fdpass_lua_holder(L, &sock);
   const char *name = fdpass_lua_name(L, 2, 0);
   size_t nfds = fdpass_lua_descriptors(L, 3, fds);
-  int timeout_ms = fdpass_lua_timeout(L, 4);
+  int flags = 0, lifetime_ms = 0, timeout_ms;
+  if (lua_istable(L, 4)) {
+    lua_getfield(L, 4, "new");
+    flags = lua_toboolean(L, -1) ? FDPASS_STORE_NEW : 0;
+    lua_pop(L, 1);
+    lifetime_ms = fdpass_lua_option_int(L, 4, "lifetime", 0);
+    timeout_ms = fdpass_lua_option_int(L, 4, "timeout", -1);
+  } else {
+    timeout_ms = fdpass_lua_timeout(L, 4);
+  }
   int status = fdpass_binding_holder(path, &sock);
   if (status == FDPASS_OK) {
-    status = fdpass_store(sock, name, fds, nfds, timeout_ms);
+    status = fdpass_store_with(sock, name, fds, nfds, flags, lifetime_ms,
+                               timeout_ms);
     fdpass_binding_holder_done(path, sock);
   }
   return fdpass_lua_done(L, status);

@@ -607,6 +607,37 @@ if holder_command then
     file:close()
   end)
 
+  test("store options: new only keeps what is stored; a lifetime ends",
+       function()
+    local file = io.open(dir .. "/stored.txt")
+    local other = io.tmpfile()
+    assert(fdpass.store(holder, "kept", { file }, { new = true }))
+    fails("EADDRINUSE", fdpass.store(holder, "kept", { other },
+                                     { new = true, timeout = 5000 }))
+    local fds = assert(fdpass.fetch(holder, "kept"))
+    local copy = fdpass.fdopen(fds[1], "r")
+    eq(copy:read("a"), "stored bytes", "the first store's file is kept")
+    copy:close()
+    assert(fdpass.remove(holder, "kept"))
+    raises("bad option 'lifetime'", fdpass.store, holder, "x", { file },
+           { lifetime = "soon" })
+    fails("EINVAL", fdpass.store(holder, "x", { file }, { lifetime = -1 }))
+    assert(fdpass.store(holder, "brief", { other }, { lifetime = 200 }))
+    eq(assert(fdpass.list(holder))[1], "brief", "listed before it expires")
+    local listed = 1
+    for _ = 1, 500 do -- up to about 5 s
+      listed = #assert(fdpass.list(holder))
+      if listed == 0 then
+        break
+      end
+      pause(10)
+    end
+    eq(listed, 0, "names listed after the lifetime")
+    eq(holder_fds(holder_pid) - empty, 0, "descriptors left in the holder")
+    file:close()
+    other:close()
+  end)
+
   test("a holder that never answers: ETIMEDOUT", function()
     local a, b = assert(fdpass.socketpair())
     fails("ETIMEDOUT", fdpass.list(a, 20))
@@ -662,6 +693,31 @@ if holder_command then
     fails("ENOENT", fdpass.fetch(dir .. "/none.sock"))
     fdpass.close(sock)
   end)
+
+  -- A client the holder refuses (another uid, no right) gets EACCES as
+  -- any failure: nil, message, code. Root runs that client as nobody.
+  local who = assert(io.popen("id -u; command -v setpriv"))
+  local can_drop = who:read("a"):match("^0\n/") ~= nil
+  who:close()
+  if can_drop then
+    test("a refused client: nil, message, EACCES", function()
+      local name = "@fdpass-lua-refused-" .. holder_pid
+      local pid = start_holder(name)
+      local client = assert(io.popen(string.format(
+          "setpriv --reuid=65534 --regid=65534 --clear-groups '%s' -e '%s'",
+          arg[-1], "local fdpass = require [[fdpass]] " ..
+          "local ok, message, code = fdpass.store([[" .. name .. "]], " ..
+          "[[x]], { io.stdin }, { new = true, timeout = 5000 }) " ..
+          "print(ok, message, fdpass.errname(code))")))
+      local got = client:read("a")
+      client:close()
+      os.execute("kill -TERM " .. pid)
+      eq(got, "nil\t" .. fdpass.strerror(fdpass.EACCES) .. "\tEACCES\n",
+         "the refused client's results")
+    end)
+  else
+    print("a refused client: needs root and setpriv: skipped")
+  end
 else
   print("the store's tests need FDPASS, the fdpass command: skipped")
 end

@@ -97,20 +97,50 @@ static const char *fdpass_pl_name(pTHX_ SV *sv, int optional)
 #define FDPASS_PL_TIMEOUT(i) \
   (items > (i) && SvOK(ST(i)) ? fdpass_pl_int(aTHX_ ST(i), "timeout_ms") : -1)
 
-/* FDPass::store($holder, $name, \@fds, $timeout_ms = -1) -> 1 */
+/* A store's options hash `options`: { new => BOOL, lifetime_ms => MS,
+ * timeout_ms => MS }; any other key croaks, so that a misspelt option is
+ * not a store without it. */
+static void fdpass_pl_store_options(pTHX_ HV *options, int *flags,
+                                    int *lifetime_ms, int *timeout_ms)
+{
+  HE *entry;
+  hv_iterinit(options);
+  while ((entry = hv_iternext(options)) != NULL) {
+    const char *key = HePV(entry, PL_na);
+    SV *value = HeVAL(entry);
+    if (strcmp(key, "new") == 0)
+      *flags = SvTRUE(value) ? FDPASS_STORE_NEW : 0;
+    else if (strcmp(key, "lifetime_ms") == 0)
+      *lifetime_ms = fdpass_pl_int(aTHX_ value, "lifetime_ms");
+    else if (strcmp(key, "timeout_ms") == 0)
+      *timeout_ms = SvOK(value) ? fdpass_pl_int(aTHX_ value, "timeout_ms")
+                                : -1;
+    else
+      croak("options: unknown key '%s' (new, lifetime_ms, timeout_ms)", key);
+  }
+}
+
+/* FDPass::store($holder, $name, \@fds, $timeout_ms = -1) -> 1, or with
+ * { new => 1, lifetime_ms => ..., timeout_ms => ... } for the timeout. */
 XS(fdpass_pl_store)
 {
   dXSARGS;
   if (items < 3 || items > 4)
-    croak_xs_usage(cv, "holder, name, fds, timeout_ms = -1");
-  int sock = -1, fds[FDPASS_MAX_FDS];
+    croak_xs_usage(cv, "holder, name, fds, timeout_ms = -1 | \\%options");
+  int sock = -1, fds[FDPASS_MAX_FDS], flags = 0, lifetime_ms = 0;
   const char *path = fdpass_pl_holder(aTHX_ ST(0), &sock);
   const char *name = fdpass_pl_name(aTHX_ ST(1), 0);
   size_t nfds = fdpass_pl_descriptors(aTHX_ ST(2), fds);
-  int timeout_ms = FDPASS_PL_TIMEOUT(3);
+  int timeout_ms = -1;
+  if (items > 3 && SvROK(ST(3)) && SvTYPE(SvRV(ST(3))) == SVt_PVHV)
+    fdpass_pl_store_options(aTHX_ (HV *)SvRV(ST(3)), &flags, &lifetime_ms,
+                            &timeout_ms);
+  else
+    timeout_ms = FDPASS_PL_TIMEOUT(3);
   int status = fdpass_binding_holder(path, &sock);
   if (status == FDPASS_OK) {
-    status = fdpass_store(sock, name, fds, nfds, timeout_ms);
+    status = fdpass_store_with(sock, name, fds, nfds, flags, lifetime_ms,
+                               timeout_ms);
     fdpass_binding_holder_done(path, sock);
   }
   if (status != FDPASS_OK)

@@ -313,21 +313,27 @@ check 'a child process' => sub {
 
 # The descriptor store, against `fdpass hold` (FDPASS, the command).
 if (my $command = $ENV{FDPASS}) {
+  # A holder on `path`: its pid, once it answers.
+  my $start_holder = sub {
+    my ($path) = @_;
+    my $pid = fork // die "fork: $!";
+    if (!$pid) {
+      open STDOUT, '>', '/dev/null';
+      open STDERR, '>', '/dev/null';
+      exec $command, 'hold', $path or POSIX::_exit(127);
+    }
+    # It answers once it listens: until then, a pause that is a wait on a
+    # socket nobody writes to.
+    my ($p, $q) = FDPass::socketpair();
+    for (1 .. 500) {
+      last if eval { FDPass::list($path, 1000); 1 };
+      eval { FDPass::wait($p, FDPass::READABLE, 10) };
+    }
+    FDPass::close($_) for $p, $q;
+    $pid;
+  };
   my $holder = "$dir/holder.sock";
-  my $pid = fork // die "fork: $!";
-  if (!$pid) {
-    open STDOUT, '>', '/dev/null';
-    open STDERR, '>', '/dev/null';
-    exec $command, 'hold', $holder or POSIX::_exit(127);
-  }
-  # It answers once it listens: until then, a pause that is a wait on a
-  # socket nobody writes to.
-  my ($p, $q) = FDPass::socketpair();
-  for (1 .. 500) {
-    last if eval { FDPass::list($holder, 1000); 1 };
-    eval { FDPass::wait($p, FDPass::READABLE, 10) };
-  }
-  FDPass::close($_) for $p, $q;
+  my $pid = $start_holder->($holder);
 
   check 'store, list, fetch, remove; the bytes come back' => sub {
     open my $file, '+>', "$dir/stored.txt" or die;
@@ -356,6 +362,62 @@ if (my $command = $ENV{FDPASS}) {
     FDPass::close($_) for $a, $b, $sock;
     close $file;
   };
+  # The holder's descriptors that are not sockets: what it stores.
+  my $stored = sub {
+    opendir my $d, "/proc/$pid/fd" or die "/proc/$pid/fd: $!";
+    scalar grep { /\d/ && (readlink("/proc/$pid/fd/$_") // 'socket:') !~ /^socket:/ }
+      readdir $d;
+  };
+  check 'store options: new only keeps what is stored; a lifetime ends' => sub {
+    my $empty = $stored->();
+    open my $file, '<', "$dir/stored.txt" or die;
+    my ($r, $w) = pipe_pair();
+    ok(FDPass::store($holder, 'kept', [$file], { new => 1 }), 'store new');
+    my $error = error_of(sub {
+      FDPass::store($holder, 'kept', [$w], { new => 1, timeout_ms => 5000 }) });
+    is(ref $error && $error->name, 'EADDRINUSE', 'new only: the name is taken');
+    my @got = FDPass::fetch($holder, 'kept');
+    open my $copy, '<&=', $got[0][1] or die;
+    sysseek $copy, 0, 0;
+    sysread $copy, my $bytes, 100;
+    is($bytes, 'stored bytes', 'the first store\'s file is kept');
+    close $copy;
+    FDPass::remove($holder, 'kept');
+    is(error_of(sub { FDPass::store($holder, 'x', [$w], { lifetime_ms => -1 }) })->name,
+       'EINVAL', 'a negative lifetime');
+    like(error_of(sub { FDPass::store($holder, 'x', [$w], { old => 1 }) }),
+         qr/unknown key 'old'/, 'a misspelt option');
+    ok(FDPass::store($holder, 'brief', [$w], { lifetime_ms => 200 }), 'store brief');
+    is(join(',', FDPass::list($holder)), 'brief', 'listed before it expires');
+    my ($p, $q) = FDPass::socketpair();
+    for (1 .. 500) { # up to about 5 s
+      last if !(my @names = FDPass::list($holder));
+      eval { FDPass::wait($p, FDPass::READABLE, 10) };
+    }
+    FDPass::close($_) for $p, $q;
+    is(scalar(my @none = FDPass::list($holder)), 0, 'gone after its lifetime');
+    is($stored->() - $empty, 0, 'descriptors left in the holder');
+    close $_ for $file, $r, $w;
+  };
+  # A client the holder refuses (another uid, no right) gets EACCES as any
+  # failure: an FDPass::Error. Root runs that client as nobody.
+  SKIP: {
+    skip 'a refused client needs root and setpriv', 1
+      unless $> == 0 && grep { -x "$_/setpriv" } split /:/, $ENV{PATH};
+    check 'a refused client: FDPass::Error EACCES' => sub {
+      my $name = "\@fdpass-perl-refused-$$";
+      my $refusing = $start_holder->($name);
+      my $script = "eval { FDPass::store(q{$name}, q{x}, [0], "
+        . '{ new => 1, timeout_ms => 5000 }) }; print ref $@, q{ }, $@->name';
+      open my $client, '-|', 'setpriv', '--reuid=65534', '--regid=65534',
+        '--clear-groups', $^X, '-MFDPass', '-e', $script or die "setpriv: $!";
+      my $got = do { local $/; <$client> };
+      close $client;
+      kill 'TERM', $refusing;
+      waitpid $refusing, 0;
+      is($got, 'FDPass::Error EACCES', 'the refused client\'s error');
+    };
+  }
   kill 'TERM', $pid;
   waitpid $pid, 0;
 }

@@ -145,6 +145,7 @@ static VALUE fdpass_rb_connect_io(VALUE self, VALUE path)
 struct fdpass_rb_store_call {
   int (*run)(struct fdpass_rb_store_call *call);
   int sock, timeout_ms, status;
+  int flags, lifetime_ms; /* a store's fdpass_store_with options */
   int ended[2]; /* the pipe: the call closes ended[1] when it is done */
   const char *name;
   int fds[FDPASS_MAX_FDS];
@@ -155,8 +156,8 @@ struct fdpass_rb_store_call {
 
 static int fdpass_rb_store_run(struct fdpass_rb_store_call *call)
 {
-  return fdpass_store(call->sock, call->name, call->fds, call->nfds,
-                      call->timeout_ms);
+  return fdpass_store_with(call->sock, call->name, call->fds, call->nfds,
+                           call->flags, call->lifetime_ms, call->timeout_ms);
 }
 
 static int fdpass_rb_remove_run(struct fdpass_rb_store_call *call)
@@ -255,17 +256,31 @@ static int fdpass_rb_timeout(int argc, VALUE *argv, int index)
   return argc > index ? fdpass_rb_int(argv[index]) : -1;
 }
 
-/* FDPass.store(holder, name, fds, timeout_ms = -1) -> nil */
+/* FDPass.store(holder, name, fds, timeout_ms = -1, new: false,
+ * lifetime_ms: 0, timeout_ms: -1) -> nil; the timeout is given one way
+ * or the other, not both. */
 static VALUE fdpass_rb_store(int argc, VALUE *argv, VALUE self)
 {
   struct fdpass_rb_store_call call = { .run = fdpass_rb_store_run };
+  VALUE holder, name, fds, timeout = Qnil, options = Qnil;
   (void)self;
-  rb_check_arity(argc, 3, 4);
-  call.name = StringValueCStr(argv[1]);
-  call.nfds = fdpass_rb_descriptors(argv[2], call.fds);
-  call.timeout_ms = fdpass_rb_timeout(argc, argv, 3);
-  fdpass_rb_store_call(argv[0], &call);
-  RB_GC_GUARD(argv[1]);
+  rb_scan_args(argc, argv, "31:", &holder, &name, &fds, &timeout, &options);
+  ID keys[3] = { rb_intern("new"), rb_intern("lifetime_ms"),
+                 rb_intern("timeout_ms") };
+  VALUE given[3] = { Qundef, Qundef, Qundef };
+  if (!NIL_P(options))
+    rb_get_kwargs(options, keys, 0, 3, given);
+  if (given[2] != Qundef && !NIL_P(timeout))
+    rb_raise(rb_eArgError, "timeout given twice (positional and timeout_ms:)");
+  call.name = StringValueCStr(name);
+  call.nfds = fdpass_rb_descriptors(fds, call.fds);
+  call.flags = given[0] != Qundef && RTEST(given[0]) ? FDPASS_STORE_NEW : 0;
+  call.lifetime_ms = given[1] != Qundef ? fdpass_rb_int(given[1]) : 0;
+  if (given[2] != Qundef)
+    timeout = given[2];
+  call.timeout_ms = NIL_P(timeout) ? -1 : fdpass_rb_int(timeout);
+  fdpass_rb_store_call(holder, &call);
+  RB_GC_GUARD(name);
   return Qnil;
 }
 

@@ -687,10 +687,11 @@ class FDPassTest < Minitest::Test
   end
   # --- The descriptor store, against `fdpass hold` (FDPASS, the command).
 
-  # A holder on a fresh path for the block; stopped after it.
+  # A holder on a fresh path (or an @abstract name) for the block; stopped
+  # after it.
   def with_holder(name = 'holder.sock')
     skip 'the store needs FDPASS, the fdpass command' unless ENV['FDPASS']
-    path = File.join(@dir, name)
+    path = name.start_with?('@') ? name : File.join(@dir, name)
     pid = Process.spawn(ENV['FDPASS'], 'hold', path, out: File::NULL,
                                                     err: File::NULL)
     deadline = Process.clock_gettime(Process::CLOCK_MONOTONIC) + 30
@@ -749,6 +750,53 @@ class FDPassTest < Minitest::Test
       w.close
       assert_nil r.read(1) # the holder closed its copies of the write end
       r.close
+    end
+  end
+
+  def test_store_new_only_and_lifetime
+    with_holder do |holder, pid|
+      empty = holder_fds(pid)
+      r, w = IO.pipe
+      File.open(File::NULL) do |null|
+        assert_nil FDPass.store(holder, 'kept', [w], new: true)
+        assert_fdpass_error('EADDRINUSE') do
+          FDPass.store(holder, 'kept', [null], new: true, timeout_ms: 5000)
+        end
+        copy = IO.for_fd(FDPass.fetch(holder, 'kept')[0][1])
+        copy.write('x') # the first store's pipe, still there
+        copy.close
+        assert_equal 'x', r.read(1)
+        FDPass.remove(holder, 'kept')
+        assert_fdpass_error('EINVAL') { FDPass.store(holder, 'x', [null], lifetime_ms: -1) }
+        assert_raises(ArgumentError) { FDPass.store(holder, 'x', [null], 5, timeout_ms: 5) }
+        assert_raises(ArgumentError) { FDPass.store(holder, 'x', [null], old: true) }
+        assert_nil FDPass.store(holder, 'brief', [null], 5000, lifetime_ms: 200)
+        assert_equal ['brief'], FDPass.list(holder)
+      end
+      wait_until('the name is gone after its 200 ms') do
+        FDPass.list(holder).empty? || (sleep(0.01) && false)
+      end
+      assert_equal 0, holder_fds(pid) - empty
+      w.close
+      r.close
+    end
+  end
+
+  # A client the holder refuses (another uid, no right) gets EACCES as any
+  # failure: an FDPass::Error that Errno::EACCES rescues. Root runs that
+  # client as nobody.
+  def test_a_refused_client_gets_errno_eacces
+    skip 'needs root, to run a client as another uid' unless Process.euid.zero?
+    setpriv = ENV['PATH'].split(':').map { |d| File.join(d, 'setpriv') }
+                         .find { |f| File.executable?(f) }
+    skip 'needs setpriv' unless setpriv
+    with_holder("@fdpass-ruby-refused-#{Process.pid}") do |name|
+      script = "require 'fdpass'; begin; FDPass.store('#{name}', 'x', " \
+               "[$stdin], new: true, timeout_ms: 5000); " \
+               "rescue Errno::EACCES => e; puts [e.class, e.name].join(' '); end"
+      out = IO.popen([setpriv, '--reuid=65534', '--regid=65534',
+                      '--clear-groups', RbConfig.ruby, '-e', script], &:read)
+      assert_equal "FDPass::Error EACCES\n", out
     end
   end
 

@@ -223,23 +223,67 @@ static Tcl_Obj *fdpass_tcl_names(const char *names, size_t count,
   return list;
 }
 
-/* fdpass::store holder name fds ?timeout_ms? */
+/* The leading options of fdpass::store, up to `--` or the first argument
+ * that is not one (a holder never starts with a dash and a letter; a path
+ * that does comes after `--`): -new and -lifetime ms. Returns how many
+ * arguments they took, or -1 after an error. */
+static int fdpass_tcl_store_options(Tcl_Interp *interp, int objc,
+                                    Tcl_Obj *const objv[], int *flags,
+                                    int *lifetime_ms)
+{
+  static const char *const options[] = { "--", "-lifetime", "-new", NULL };
+  int i = 1, option;
+  for (; i < objc; i++) {
+    const char *text = Tcl_GetString(objv[i]);
+    if (text[0] != '-' ||
+        !(text[1] == '-' || (text[1] >= 'a' && text[1] <= 'z') ||
+          (text[1] >= 'A' && text[1] <= 'Z')))
+      break;
+    if (Tcl_GetIndexFromObj(interp, objv[i], options, "option", 0,
+                            &option) != TCL_OK)
+      return -1;
+    if (option == 0)
+      return i;
+    if (option == 2) {
+      *flags |= FDPASS_STORE_NEW;
+    } else if (i + 1 == objc) {
+      fdpass_tcl_bad_value(interp, "OPTION", Tcl_NewStringObj(
+          "-lifetime needs milliseconds: -lifetime 200", -1));
+      return -1;
+    } else if (fdpass_tcl_int(interp, objv[++i], lifetime_ms) != TCL_OK) {
+      return -1;
+    }
+  }
+  return i - 1;
+}
+
+/* fdpass::store ?-new? ?-lifetime ms? ?--? holder name fds ?timeout_ms? */
 static int fdpass_tcl_store(ClientData unused, Tcl_Interp *interp, int objc,
                             Tcl_Obj *const objv[])
 {
   (void)unused;
   const char *path;
-  int sock = -1, timeout_ms, fds[FDPASS_MAX_FDS];
+  int sock = -1, timeout_ms, fds[FDPASS_MAX_FDS], flags = 0, lifetime_ms = 0;
   size_t nfds = 0;
-  if (fdpass_tcl_store_args(interp, objc, objv, 4,
-                            "holder name fds ?timeout_ms?", &path, &sock, 4,
-                            &timeout_ms) != TCL_OK ||
-      fdpass_tcl_descriptors(interp, objv[3], fds, &nfds) != TCL_OK)
+  int taken = fdpass_tcl_store_options(interp, objc, objv, &flags,
+                                       &lifetime_ms);
+  if (taken < 0)
+    return TCL_ERROR;
+  /* The arguments after the options, behind the command's name. */
+  Tcl_Obj *args[5] = { objv[0] };
+  int argc = objc - taken;
+  for (int i = 1; i < argc && i < 5; i++)
+    args[i] = objv[taken + i];
+  if (fdpass_tcl_store_args(interp, argc, args, 4,
+                            "?-new? ?-lifetime ms? ?--? holder name fds "
+                            "?timeout_ms?",
+                            &path, &sock, 4, &timeout_ms) != TCL_OK ||
+      fdpass_tcl_descriptors(interp, args[3], fds, &nfds) != TCL_OK)
     return TCL_ERROR;
   int status = fdpass_binding_holder(path, &sock);
   if (status == FDPASS_OK) {
-    status = fdpass_store(sock, Tcl_GetString(objv[2]), fds, nfds,
-                          timeout_ms);
+    status = fdpass_store_with(sock, Tcl_GetString(args[2]), fds, nfds, flags,
+                               lifetime_ms, timeout_ms);
     fdpass_binding_holder_done(path, sock);
   }
   return status == FDPASS_OK ? TCL_OK : fdpass_tcl_failure(interp, status);

@@ -589,9 +589,62 @@ fdtest store-errors {bad and missing names, wrong arguments} {
         [fdpass::list $::holder]
 } [list {FDPASS EINVAL} {FDPASS EINVAL} {FDPASS ENONAME} {FDPASS ENONAME} \
        {FDPASS EBADF} \
-       {wrong # args: should be "fdpass::store holder name fds ?timeout_ms?"} \
+       {wrong # args: should be "fdpass::store ?-new? ?-lifetime ms? ?--? holder name fds ?timeout_ms?"} \
        {wrong # args: should be "fdpass::fetch holder ?name? ?timeout_ms?"} \
        {TCL VALUE} {}]
+
+fdtest store-options {-new keeps what is stored; -lifetime ends it} {
+    set file [open [file join $::dir stored.txt]]
+    lassign [chan pipe] r w
+    set results [list [fdpass::store -new $::holder kept [list $file]]]
+    lappend results [lrange [errorcode {
+        fdpass::store -new -- $::holder kept [list $w] 5000}] 0 1]
+    set fetched [fdpass::fetch $::holder kept]
+    set copy [fdpass::channel [lindex [dict get $fetched kept] 0] r]
+    lappend results [read $copy] ;# the first store's file, still there
+    close $copy
+    fdpass::remove $::holder kept
+    lappend results \
+        [lrange [errorcode {fdpass::store -lifetime -1 $::holder x [list $w]}] 0 1] \
+        [lrange [errorcode {fdpass::store -lifetime soon $::holder x [list $w]}] 0 1] \
+        [lrange [errorcode {fdpass::store -lifetime}] 0 2] \
+        [message {fdpass::store -old $::holder x [list $w]}]
+    fdpass::store -lifetime 200 $::holder brief [list $w] 5000
+    lappend results [fdpass::list $::holder]
+    set deadline [expr {[clock milliseconds] + 5000}]
+    while {[llength [fdpass::list $::holder]] > 0 &&
+           [clock milliseconds] < $deadline} {
+        after 10
+    }
+    lappend results [fdpass::list $::holder] \
+        [expr {[holder_fds $::holder_pid] - $::holder_empty}]
+    close $file
+    close $r
+    close $w
+    return $results
+} [list {} {FDPASS EADDRINUSE} {stored bytes} {FDPASS EINVAL} {TCL VALUE} \
+       {TCL VALUE OPTION} \
+       {bad option "-old": must be --, -lifetime, or -new} brief {} 0]
+
+# A client the holder refuses (another uid, no right) gets EACCES as any
+# failure: -errorcode {FDPASS EACCES ...}. Root runs that client as
+# nobody.
+tcltest::testConstraint canDropPrivileges [expr {
+    [exec id -u] == 0 && [auto_execok setpriv] ne ""}]
+test store-refused {a refused client: {FDPASS EACCES ...}} \
+        -constraints canDropPrivileges -body {
+    set name @fdpass-tcl-refused-[pid]
+    set pid [start_holder $name]
+    set script [string map [list NAME $name] {
+        package require fdpass
+        catch {fdpass::store -new NAME x [list stdin] 5000} message options
+        puts [lrange [dict get $options -errorcode] 0 1]
+    }]
+    set got [exec setpriv --reuid=65534 --regid=65534 --clear-groups \
+        [info nameofexecutable] << $script 2>@ stderr]
+    exec kill -TERM $pid
+    return $got
+} -result {FDPASS EACCES}
 
 # (A request that timed out waits in the peer's socket: another request
 # there would read it as a reply, EPROTO. Hence a pair each.)
