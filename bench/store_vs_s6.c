@@ -6,9 +6,11 @@
  * temporary directory, in the same run (never a timed test):
  *  1. requests (a fetch of one held descriptor, the copy closed) per
  *     second with 1, 100 and 1000 client connections open, driven by up
- *     to 4 threads taking the connections in turn;
- *  2. store + fetch round trips on one connection (s6: store, then
- *     retrieve-and-delete, as s6 refuses to replace a held name);
+ *     to 4 threads taking the connections in turn (s6-fdholderd serves
+ *     at most 256);
+ *  2. store + fetch round trips on one connection, the only one open
+ *     (s6: store, then retrieve-and-delete, as s6 refuses to replace a
+ *     held name);
  *  3. each holder's resident memory (/proc/PID/status) before and after
  *     storing N more descriptors.
  * Results are medians of interleaved repetitions; the ratios fdpass/s6
@@ -307,14 +309,13 @@ int main(int argc, char **argv)
         die("a holder did not start");
       usleep(25000);
     }
-    int cap = h == S6_HOLDER ? S6_MAX_CONNECTIONS : most;
-    for (connected[h] = 1; connected[h] < cap; connected[h]++)
-      if (!connect_client(h, &clients[h][connected[h]]))
-        die("connect failed");
+    connected[h] = 1;
     store(h, &clients[h][0], 0, fd);
   }
 
-  /* (2) and (1), interleaved by repetition. */
+  /* (2) with one connection open, then (1) with ever more: a holder's cost
+   * may grow with the connections it watches. Repetitions interleave the
+   * holders. */
   static double trip_ns[NHOLDERS][MAX_REPS], rps[NHOLDERS][NCOUNTS][MAX_REPS];
   static double trip_ratio[MAX_REPS], rps_ratio[NCOUNTS][MAX_REPS];
   for (int r = 0; r < reps; r++) {
@@ -325,14 +326,24 @@ int main(int argc, char **argv)
         fetch(h, &clients[h][0], 1, 1);
       }
       trip_ns[h][r] = (now_ns() - start) / n;
-      for (int c = 0; c < NCOUNTS; c++)
-        if (client_counts[c] <= connected[h])
-          rps[h][c][r] = requests_per_second(h, clients[h], client_counts[c],
-                                             n);
     }
-    if (have_s6) {
+    if (have_s6)
       trip_ratio[r] = trip_ns[0][r] / trip_ns[1][r];
-      for (int c = 0; c < NCOUNTS; c++)
+  }
+  for (int c = 0; c < NCOUNTS; c++) {
+    for (int h = 0; h < nholders; h++) {
+      int cap = h == S6_HOLDER ? S6_MAX_CONNECTIONS : most;
+      for (; connected[h] < client_counts[c] && connected[h] < cap;
+           connected[h]++)
+        if (!connect_client(h, &clients[h][connected[h]]))
+          die("connect failed");
+    }
+    for (int r = 0; r < reps; r++) {
+      for (int h = 0; h < nholders; h++)
+        if (client_counts[c] <= connected[h])
+          rps[h][c][r] =
+              requests_per_second(h, clients[h], client_counts[c], n);
+      if (have_s6)
         rps_ratio[c][r] = rps[0][c][r] / (rps[1][c][r] ? rps[1][c][r] : 1);
     }
   }
