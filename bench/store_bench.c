@@ -21,6 +21,8 @@
 
 #include <fdpass.h>
 
+#include "measure.h"
+
 #include "holder.h"
 
 #include <fcntl.h>
@@ -34,31 +36,6 @@
 #include <unistd.h>
 
 enum { MAX_REPS = 101, MAX_COMMANDS = 8 };
-
-static double now_ns(void)
-{
-  struct timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  return t.tv_sec * 1e9 + t.tv_nsec;
-}
-
-_Noreturn static void die(const char *what)
-{
-  fprintf(stderr, "store_bench: %s\n", what);
-  exit(1);
-}
-
-static int compare(const void *a, const void *b)
-{
-  double x = *(const double *)a, y = *(const double *)b;
-  return (x > y) - (x < y);
-}
-
-static double median(double *v, int n)
-{
-  qsort(v, (size_t)n, sizeof *v, compare);
-  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
 
 /* A holder in a child process on an abstract name; its pid. */
 static pid_t start_holder(const char *path)
@@ -90,20 +67,6 @@ static pid_t start_holder(const char *path)
     die("the holder did not start");
   close(ready[0]);
   return pid;
-}
-
-static long rss_kib(pid_t pid)
-{
-  char path[64], line[128];
-  snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
-  FILE *f = fopen(path, "r");
-  long kib = -1;
-  while (f && fgets(line, sizeof line, f))
-    if (sscanf(line, "VmRSS: %ld", &kib) == 1)
-      break;
-  if (f)
-    fclose(f);
-  return kib;
 }
 
 /* One round trip: store `name` (replacing it), fetch it, close the copy. */
