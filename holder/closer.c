@@ -6,6 +6,7 @@
 
 #include "deadline.h"
 
+#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -25,6 +26,7 @@ struct closer {
   size_t head, n, cap;
   unsigned long long handed, closed; /* ever */
   int stopping;
+  int done_pipe[2]; /* a byte after each close: the loop's wake-up */
   long long busy_since; /* when the close in progress began; 0: none */
   struct sigaction old_action;
 };
@@ -52,6 +54,7 @@ static void *closing_thread(void *arg)
     pthread_mutex_lock(&c->lock);
     c->busy_since = 0;
     c->closed++;
+    (void)!write(c->done_pipe[1], "", 1); /* full: the loop wakes anyway */
   }
   pthread_mutex_unlock(&c->lock);
   return NULL;
@@ -62,6 +65,10 @@ struct closer *closer_start(void)
   struct closer *c = calloc(1, sizeof *c);
   if (c == NULL)
     return NULL;
+  if (pipe2(c->done_pipe, O_CLOEXEC | O_NONBLOCK) != 0) {
+    free(c);
+    return NULL;
+  }
   pthread_mutex_init(&c->lock, NULL);
   pthread_cond_init(&c->wake, NULL);
   /* No SA_RESTART: the interrupted close must return. */
@@ -81,6 +88,8 @@ struct closer *closer_start(void)
     sigaction(CLOSER_SIGNAL, &c->old_action, NULL);
     pthread_cond_destroy(&c->wake);
     pthread_mutex_destroy(&c->lock);
+    close(c->done_pipe[0]);
+    close(c->done_pipe[1]);
     free(c);
     return NULL;
   }
@@ -159,6 +168,18 @@ unsigned long long closer_ticket(struct closer *c)
   return ticket;
 }
 
+int closer_fd(struct closer *c)
+{
+  return c == NULL ? -1 : c->done_pipe[0];
+}
+
+void closer_drain(struct closer *c)
+{
+  char bytes[64];
+  while (c != NULL && read(c->done_pipe[0], bytes, sizeof bytes) > 0)
+    ;
+}
+
 int closer_done(struct closer *c, unsigned long long ticket)
 {
   if (c == NULL)
@@ -191,6 +212,8 @@ void closer_stop(struct closer *c)
   sigaction(CLOSER_SIGNAL, &c->old_action, NULL);
   pthread_cond_destroy(&c->wake);
   pthread_mutex_destroy(&c->lock);
+  close(c->done_pipe[0]);
+  close(c->done_pipe[1]);
   free(c->fds);
   free(c);
 }

@@ -33,6 +33,12 @@ size_t closer_backlog(struct closer *c);
 unsigned long long closer_ticket(struct closer *c);
 int closer_done(struct closer *c, unsigned long long ticket);
 
+/* Readable once a descriptor handed over was closed since the last
+ * closer_drain (-1 with `c` NULL): the loop polls it, instead of looking
+ * again and again, to learn that a ticket is done. */
+int closer_fd(struct closer *c);
+void closer_drain(struct closer *c);
+
 /* Cut short a close that has taken longer than the closer's patience; the
  * milliseconds until it should be looked at again (-1: nothing to watch). */
 int closer_watch(struct closer *c, long long now_ms);

@@ -156,9 +156,20 @@ static void log_line(struct loop *l, const char *format, ...)
 
 /* ---- output ---------------------------------------------------------- */
 
-static void free_frame(struct loop *l, struct out_frame *f)
+/* A frame's descriptors are copies of what the holder keeps (a fetch
+ * keeps its entries until its frames are gone, fetch_next), so closing
+ * them is never the last close of a file and cannot linger: the loop
+ * closes them itself, at no thread's pace. */
+static void close_copies(struct out_frame *f)
 {
-  closer_close(l->closer, f->fds, f->nfds);
+  for (size_t i = 0; i < f->nfds; i++)
+    close(f->fds[i]);
+  f->nfds = 0;
+}
+
+static void free_frame(struct out_frame *f)
+{
+  close_copies(f);
   free(f->fds);
   free(f);
 }
@@ -173,12 +184,12 @@ static void fetch_end(struct loop *l, struct client *c)
 
 static void drop_client(struct loop *l, struct client *c)
 {
-  fetch_end(l, c);
   closer_close(l->closer, c->fds, c->nfds);
   for (struct out_frame *f = c->out, *next; f; f = next) {
     next = f->next;
-    free_frame(l, f);
+    free_frame(f);
   }
+  fetch_end(l, c); /* after its frames' copies are closed */
   closer_close(l->closer, &c->sock, 1);
   free(c);
 }
@@ -192,7 +203,7 @@ static long long next_deadline(const struct client *c, long long now)
 
 /* Send what is queued, without blocking. FDPASS_OK also when some is left
  * (the client reads slowly); another status when the client is gone. */
-static int flush(struct loop *l, struct client *c)
+static int flush(struct client *c)
 {
   while (c->out) {
     struct out_frame *f = c->out;
@@ -203,16 +214,14 @@ static int flush(struct loop *l, struct client *c)
       return FDPASS_OK;
     if (status != FDPASS_OK)
       return status;
-    if (f->pos == 0) { /* the descriptors went with the first byte */
-      closer_close(l->closer, f->fds, f->nfds);
-      f->nfds = 0;
-    }
+    if (f->pos == 0) /* the descriptors went with the first byte */
+      close_copies(f);
     f->pos += len;
     c->deadline = fdp_now_ms() + REQUEST_MS; /* it reads: more time */
     if (f->pos < f->len)
       return FDPASS_OK;
     c->out = f->next;
-    free_frame(l, f);
+    free_frame(f);
   }
   c->out_last = NULL;
   c->deadline = next_deadline(c, fdp_now_ms());
@@ -292,6 +301,11 @@ static void append_names(char *out, size_t *len, const struct entry *e,
 static int fetch_next(struct loop *l, struct client *c)
 {
   struct fetch *fe = c->fetch;
+  if (fe->at == fe->n) { /* its last frame is out */
+    fetch_end(l, c);
+    c->deadline = next_deadline(c, fdp_now_ms());
+    return FDPASS_OK;
+  }
   char *names = malloc(FDPASS_MAX_FDS * (FDP_NAME_MAX + 1));
   int fds[FDPASS_MAX_FDS];
   size_t nfds = 0, len = 0;
@@ -310,7 +324,7 @@ static int fetch_next(struct loop *l, struct client *c)
                         more ? FDP_WIRE_MORE : 0, (uint32_t)len};
   int status = names ? queue(l, c, &f, names, fds, nfds) : FDPASS_ENOMEM;
   free(names);
-  if (status != FDPASS_OK || !more)
+  if (status != FDPASS_OK)
     fetch_end(l, c);
   /* Frames gone out already: the client closes all it got (protocol.md). */
   return status == FDPASS_OK ? FDPASS_OK
@@ -740,8 +754,6 @@ static long long next_wake(const struct client *c, long long now)
     wake = c->legacy_at;
   if (!c->started && c->legacy_sent && now + LEGACY_CHECK_MS < wake)
     wake = now + LEGACY_CHECK_MS;
-  if ((c->fetch && !c->out) || c->close_ticket)
-    wake = now + 1; /* the closer is still closing what it must first */
   return wake;
 }
 
@@ -750,7 +762,7 @@ static long long next_wake(const struct client *c, long long now)
 /* The poll slots: the stop pipe, the listener, then one per client. A new
  * input of the holder takes a slot before SLOT_CLIENTS and a handler
  * beside accept_client. */
-enum { SLOT_STOP, SLOT_LISTENER, SLOT_CLIENTS };
+enum { SLOT_STOP, SLOT_LISTENER, SLOT_CLOSER, SLOT_CLIENTS };
 
 /* May c's queued reply go out: is what its request closed closed? */
 static int reply_ready(struct loop *l, struct client *c)
@@ -770,18 +782,17 @@ static void serve_clients(struct loop *l, struct pollfd *polled,
     short ready = polled[SLOT_CLIENTS + i].revents;
     int ok = FDPASS_OK;
     if ((ready & POLLOUT) && reply_ready(l, c))
-      ok = flush(l, c);
+      ok = flush(c);
     if (ok == FDPASS_OK && (ready & (POLLIN | POLLHUP | POLLERR)) &&
         !c->out)
       ok = receive(l, c);
     if (ok == FDPASS_OK && c->out && reply_ready(l, c))
-      ok = flush(l, c); /* a reply usually goes out at once */
+      ok = flush(c); /* a reply usually goes out at once */
     /* The next frame once the last is out and its copies are closed. */
-    while (ok == FDPASS_OK && c->fetch && !c->out &&
-           closer_backlog(l->closer) == 0) {
+    while (ok == FDPASS_OK && c->fetch && !c->out) {
       ok = fetch_next(l, c);
       if (ok == FDPASS_OK)
-        ok = flush(l, c);
+        ok = flush(c);
     }
     int done = ok != FDPASS_OK || (c->closing && !c->out) || c->evicted ||
                tend(l, c, now);
@@ -812,6 +823,9 @@ static int serve(struct loop *l, struct pollfd *polled)
         .fd = l->lame_duck_until ? -1 : h->stop_fd, .events = POLLIN};
     polled[SLOT_LISTENER] = (struct pollfd){
         .fd = accepting ? h->listener : -1, .events = POLLIN};
+    /* A reply waits for the closer to close what its request dropped. */
+    polled[SLOT_CLOSER] = (struct pollfd){.fd = closer_fd(l->closer),
+                                          .events = POLLIN};
     if (!accepting && l->accept_paused_until < wake)
       wake = l->accept_paused_until;
     for (size_t i = 0; i < l->n; i++) {
@@ -839,6 +853,8 @@ static int serve(struct loop *l, struct pollfd *polled)
     if (poll(polled, SLOT_CLIENTS + l->n, timeout) < 0 && errno != EINTR)
       return errno == ENOMEM ? FDPASS_ENOMEM : FDPASS_EINVAL;
     now = fdp_now_ms();
+    if (polled[SLOT_CLOSER].revents)
+      closer_drain(l->closer);
     if (polled[SLOT_STOP].revents) {
       if (h->lame_duck_ms <= 0 || l->n == 0)
         return FDPASS_OK;
