@@ -130,16 +130,6 @@ void closer_close(struct closer *c, const int *fds, size_t n)
     close(fds[i]);
 }
 
-size_t closer_backlog(struct closer *c)
-{
-  if (c == NULL)
-    return 0;
-  pthread_mutex_lock(&c->lock);
-  size_t n = c->n - c->head + (c->busy_since != 0);
-  pthread_mutex_unlock(&c->lock);
-  return n;
-}
-
 int closer_watch(struct closer *c, long long now_ms)
 {
   if (c == NULL)

@@ -25,9 +25,6 @@ struct closer *closer_start(void);
  * memory, close them here. */
 void closer_close(struct closer *c, const int *fds, size_t n);
 
-/* How many descriptors handed over are not closed yet. */
-size_t closer_backlog(struct closer *c);
-
 /* They are closed in the order they came: a ticket taken after handing
  * some over is done once they are closed. */
 unsigned long long closer_ticket(struct closer *c);
