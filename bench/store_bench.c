@@ -75,7 +75,7 @@ static pid_t start_holder(const char *path)
     limit.rlim_cur = limit.rlim_max;
     setrlimit(RLIMIT_NOFILE, &limit);
     int stop[2];
-    struct fdp_holder h = {.legacy_ms = -1};
+    struct fdp_holder h = {.notify = -1, .legacy_ms = -1};
     if (pipe(stop) != 0 || fdpass_listen(path, &h.listener) != FDPASS_OK)
       _exit(1);
     h.stop_fd = stop[0];

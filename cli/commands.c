@@ -16,6 +16,7 @@
 #include "closer.h"
 #include "client.h"
 #include "holder.h"
+#include "notify.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -240,6 +241,9 @@ int command_hold(const struct options *o)
                  (size_t)o->write_gids.nuids, o->rules,
                  (size_t)o->nrules}};
   holder_socket = o->socket;
+  holder.notify = -1;
+  if (rc == 0 && o->notify)
+    rc = listen_notify(o->notify, o->mode, o->gid, &holder.notify);
   if (rc == 0 && !in_place)
     rc = listen_on(o->socket, o->mode, o->gid, &holder.listener);
   if (rc == 0) {
@@ -253,6 +257,8 @@ int command_hold(const struct options *o)
   } else if (listener >= 0) {
     close(listener);
   }
+  if (holder.notify >= 0)
+    stop_listening(holder.notify, o->notify);
   fdp_store_free(store);
   return rc;
 }

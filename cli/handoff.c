@@ -19,6 +19,7 @@
 #include <fdpass.h>
 
 #include "closer.h"     /* refused connections, closed off the way */
+#include "notify.h"     /* systemd's notification protocol (holder/) */
 #include "store_wire.h" /* names and the one-message handoff */
 
 #include <errno.h>
@@ -275,6 +276,48 @@ int listen_on(const char *path, int mode, long long gid, int *listener)
   if (rc != 0)
     close(*listener); /* the file there may not be ours: left alone */
   return rc;
+}
+
+int listen_notify(const char *path, int mode, long long gid, int *sock)
+{
+  int error = fdp_notify_bind(path, mode, gid, sock);
+  if (error == EADDRINUSE && is_regular_file(path))
+    return report(path, "not a socket but a file (left alone)");
+  return error == 0 ? 0 : report_errno(path, error);
+}
+
+int set_notify_socket(const char *path, const struct peers *trusted)
+{
+  /* A socket file belongs to whoever bound it; an abstract name has no
+   * owner to ask (docs/security.md). */
+  struct stat st;
+  int64_t uid = -1;
+  if (path[0] != '@' && lstat(path, &st) != 0)
+    return report_errno(path, errno);
+  if (path[0] != '@' && !S_ISSOCK(st.st_mode))
+    return report(path, "not a socket; refused");
+  if (path[0] != '@')
+    uid = st.st_uid;
+  if (path[0] != '@' && !trusted_uid(trusted, uid)) {
+    char text[200];
+    snprintf(text, sizeof text,
+             "refused: the socket here belongs to uid %lld, neither ours nor "
+             "root (--peer-uid %lld trusts it)",
+             (long long)uid, (long long)uid);
+    return report(path, text);
+  }
+  char absolute[PATH_MAX + 2] = "";
+  if (path[0] != '/' && path[0] != '@' &&
+      getcwd(absolute, sizeof absolute - 1) == NULL)
+    return report_errno("the working directory", errno);
+  if (absolute[0])
+    strcat(absolute, "/");
+  if (strlen(absolute) + strlen(path) >= sizeof absolute)
+    return report_errno(path, ENAMETOOLONG);
+  strcat(absolute, path);
+  if (setenv("NOTIFY_SOCKET", absolute, 1) != 0)
+    return report_errno("environment", errno);
+  return 0;
 }
 
 void stop_listening(int listener, const char *path)

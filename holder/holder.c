@@ -20,6 +20,7 @@
 
 #include "closer.h"
 #include "deadline.h"
+#include "notify.h"
 #include "store_wire.h"
 
 #include <errno.h>
@@ -51,6 +52,9 @@
 #define LOG_LINES 10
 /* How often to look whether a client read the one-message handoff. */
 #define LEGACY_CHECK_MS 10
+/* Notify datagrams read per round of the loop at most (a unix datagram
+ * socket queues 512 by default). */
+#define NOTIFY_BATCH 512
 
 #define RIGHT_READ (FDP_HOLDER_FETCH | FDP_HOLDER_LIST)
 #define RIGHT_WRITE (FDP_HOLDER_STORE | FDP_HOLDER_REMOVE)
@@ -367,21 +371,30 @@ static int list(struct loop *l, struct client *c, size_t names_size)
   return status;
 }
 
+/* May `uid` have `nfds` descriptors under `name`, replacing what is
+ * there, within its share? Logs why not. */
+static int within_share(struct loop *l, int64_t uid, const char *name,
+                        size_t len, size_t nfds)
+{
+  if (uid == 0 || uid == (int64_t)geteuid())
+    return 1;
+  const struct entry *old = store_find(l->store, name, len);
+  size_t mine = store_stored_by(l->store, uid);
+  if (old && old->owner == uid)
+    mine -= old->nfds; /* replaced */
+  if (mine + nfds <= l->max_stored)
+    return 1;
+  log_line(l, "uid %lld may store no more than %zu descriptors",
+           (long long)uid, l->max_stored);
+  return 0;
+}
+
 /* Store what the client sent under `name`, within its uid's share. */
 static int store(struct loop *l, struct client *c, const char *name,
                  size_t len, uint32_t lifetime_ms)
 {
-  if (!c->privileged) {
-    const struct entry *old = store_find(l->store, name, len);
-    size_t mine = store_stored_by(l->store, c->uid);
-    if (old && old->owner == c->uid)
-      mine -= old->nfds; /* replaced */
-    if (mine + c->nfds > l->max_stored) {
-      log_line(l, "uid %lld may store no more than %zu descriptors",
-               (long long)c->uid, l->max_stored);
-      return FDPASS_EMFILE;
-    }
-  }
+  if (!within_share(l, c->uid, name, len, c->nfds))
+    return FDPASS_EMFILE;
   long long expires = lifetime_ms ? fdp_now_ms() + lifetime_ms : 0;
   int status = store_put(l->store, c->uid, name, len, c->fds, c->nfds,
                          expires);
@@ -718,6 +731,48 @@ static int accept_client(struct loop *l)
   return FDPASS_OK;
 }
 
+/* One datagram of systemd's notification protocol (notify.h), carried
+ * out as a store or remove request of its sender would be, with its
+ * rights and share. What is not stored goes to the closer. FDPASS_EAGAIN
+ * when none was waiting. */
+static int serve_notify(struct loop *l)
+{
+  struct fdp_notify n;
+  const char *why;
+  int status = fdp_notify_receive(l->h->notify, &n, &why);
+  if (status == FDPASS_EAGAIN)
+    return status;
+  const struct fdp_notify_request *r = &n.request;
+  size_t stored = 0;
+  if (status == FDPASS_OK && (r->store || r->remove) &&
+      !(rights_of(&l->h->access, n.uid, n.gid) & RIGHT_WRITE)) {
+    status = FDPASS_EACCES;
+    why = "no right to write";
+  }
+  if (status == FDPASS_OK && r->remove) /* none there: so be it, as systemd */
+    (void)store_remove(l->store, r->name, r->name_len);
+  if (status == FDPASS_OK && r->store) {
+    size_t fresh = store_new_files(l->store, r->name, r->name_len, n.fds,
+                                   n.nfds);
+    const struct entry *old = store_find(l->store, r->name, r->name_len);
+    size_t total = (old ? old->nfds : 0) + fresh;
+    if (fresh > 0 && total > FDPASS_MAX_FDS)
+      why = "more than 253 descriptors under one name";
+    else if (fresh > 0 && !within_share(l, n.uid, r->name, r->name_len, total))
+      why = "over its uid's share";
+    else if (fresh > 0)
+      status = store_add(l->store, n.uid, r->name, r->name_len, n.fds, fresh);
+    stored = why || status != FDPASS_OK ? 0 : fresh;
+    status = why ? FDPASS_EINVAL : status;
+  }
+  if (status != FDPASS_OK)
+    log_line(l, "notify: dropped a datagram of process %lld of uid %lld: %s",
+             (long long)n.pid, (long long)n.uid,
+             why ? why : fdpass_strerror(status));
+  closer_close(l->closer, n.fds + stored, n.nfds - stored);
+  return FDPASS_OK;
+}
+
 /* What is due for a quiet client at `now`: 1 when it is done with. */
 static int tend(struct loop *l, struct client *c, long long now)
 {
@@ -747,10 +802,10 @@ static long long next_wake(const struct client *c, long long now)
 
 /* ---- the loop -------------------------------------------------------- */
 
-/* The poll slots: the stop pipe, the listener, then one per client. A new
- * input of the holder takes a slot before SLOT_CLIENTS and a handler
- * beside accept_client. */
-enum { SLOT_STOP, SLOT_LISTENER, SLOT_CLIENTS };
+/* The poll slots: the stop pipe, the listener, the notify socket, then
+ * one per client. A new input of the holder takes a slot before
+ * SLOT_CLIENTS and a handler beside accept_client. */
+enum { SLOT_STOP, SLOT_LISTENER, SLOT_NOTIFY, SLOT_CLIENTS };
 
 /* May c's queued reply go out: is what its request closed closed? */
 static int reply_ready(struct loop *l, struct client *c)
@@ -812,6 +867,7 @@ static int serve(struct loop *l, struct pollfd *polled)
         .fd = l->lame_duck_until ? -1 : h->stop_fd, .events = POLLIN};
     polled[SLOT_LISTENER] = (struct pollfd){
         .fd = accepting ? h->listener : -1, .events = POLLIN};
+    polled[SLOT_NOTIFY] = (struct pollfd){.fd = h->notify, .events = POLLIN};
     if (!accepting && l->accept_paused_until < wake)
       wake = l->accept_paused_until;
     for (size_t i = 0; i < l->n; i++) {
@@ -848,6 +904,12 @@ static int serve(struct loop *l, struct pollfd *polled)
     }
     log_catch_up(l, now);
     store_expire(l->store, now);
+    /* Every datagram queued before a request is applied before it (a
+     * daemon stores, exits, and the next one fetches), even one that came
+     * as poll returned; a flood waits its turn. */
+    for (int i = 0; h->notify >= 0 && i < NOTIFY_BATCH; i++)
+      if (serve_notify(l) == FDPASS_EAGAIN)
+        break;
     /* Serve the clients first: the array changes below. */
     serve_clients(l, polled, now);
     if (l->leaving && !l->successor->out) {

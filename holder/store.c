@@ -10,8 +10,11 @@
 #include "closer.h"
 #include "store_wire.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 const char *entry_name(const struct entry *e)
@@ -234,4 +237,47 @@ int store_remove(struct fdp_store *s, const char *name, size_t len)
   s->nentries--;
   discard(s, e);
   return FDPASS_OK;
+}
+
+size_t store_new_files(struct fdp_store *s, const char *name, size_t len,
+                       int *fds, size_t nfds)
+{
+  const struct entry *e = store_find(s, name, len);
+  size_t fresh = 0;
+  for (size_t i = 0; i < nfds; i++) {
+    struct stat a, b;
+    int known = 0;
+    for (size_t j = 0; e && !known && j < e->nfds; j++)
+      known = fstat(fds[i], &a) == 0 && fstat(e->fds[j], &b) == 0 &&
+              a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+    if (!known) { /* to the front */
+      int fd = fds[fresh];
+      fds[fresh++] = fds[i];
+      fds[i] = fd;
+    }
+  }
+  return fresh;
+}
+
+int store_add(struct fdp_store *s, int64_t owner, const char *name,
+              size_t len, const int *fds, size_t nfds)
+{
+  const struct entry *old = store_find(s, name, len);
+  size_t have = old ? old->nfds : 0;
+  if (have + nfds > FDPASS_MAX_FDS)
+    return FDPASS_EINVAL;
+  int all[FDPASS_MAX_FDS];
+  for (size_t i = 0; i < have; i++) /* the entry's go, their copies stay */
+    if ((all[i] = fcntl(old->fds[i], F_DUPFD_CLOEXEC, 0)) < 0) {
+      int code = errno == EMFILE || errno == ENFILE ? FDPASS_EMFILE
+                                                    : FDPASS_ENOMEM;
+      closer_close(s->closer, all, i);
+      return code;
+    }
+  memcpy(all + have, fds, nfds * sizeof *fds);
+  int status = store_put(s, owner, name, len, all, have + nfds,
+                         old ? old->expires : 0); /* a lifetime stays */
+  if (status != FDPASS_OK)
+    closer_close(s->closer, all, have);
+  return status;
 }

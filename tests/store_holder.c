@@ -47,7 +47,7 @@ int run_store_holder(const char *where, const char **args, int ready_fd)
   static int64_t ids[4][16];
   static struct fdp_holder_rule rules[8];
   size_t counts[4] = {0}, nrules = 0;
-  struct fdp_holder h = {.legacy_ms = -1, .log = print_log,
+  struct fdp_holder h = {.notify = -1, .legacy_ms = -1, .log = print_log,
                          .log_context = stderr};
   struct rlimit limit;
   if (getrlimit(RLIMIT_NOFILE, &limit) == 0) { /* as fdpass hold does */
