@@ -8,6 +8,9 @@
 #   run STATUS CMD...    run CMD with stdout in ./out and stderr in ./err
 #                        and check its exit status
 #   expect_err TEXT / expect_out TEXT   check ./err (one line) or ./out
+#   wait_socket PATH     wait (5 s at most) until a socket file is there
+#   wait_fds PID FDS     wait (5 s at most) until process PID has the
+#                        descriptors FDS (as fds_of prints them)
 #   fail MESSAGE
 set -eu
 : "${FDPASS:?}" "${PYTHON:?}" "${CLI_DIR:?}" "${CLI_TESTS:?}"
@@ -61,6 +64,22 @@ expect_out() {
 # The ordered list of open descriptors of process $1, as "0 1 2 3".
 fds_of() {
   ls "/proc/$1/fd" | sort -n | tr '\n' ' ' | sed 's/ $//'
+}
+
+wait_socket() {
+  for i in $(seq 100); do
+    [ -S "$1" ] && return 0
+    sleep 0.05
+  done
+  fail "no socket at $1 after 5 s"
+}
+
+wait_fds() {
+  for i in $(seq 50); do
+    [ "$(fds_of "$1")" = "$2" ] && return 0
+    sleep 0.1
+  done
+  fail "process $1 had descriptors $2, now $(fds_of "$1")"
 }
 
 passed() {

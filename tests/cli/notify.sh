@@ -1,0 +1,101 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# notify.sh: `fdpass hold --notify` against senders that lie, overflow or
+# have no right, with raw datagrams (notify-send.py): malformed, too long,
+# descriptors without FDSTORE=1, too many under one name, another uid's
+# (as root, with setpriv) store nothing, and the holder's descriptors
+# (/proc/PID/fd) stay what they were. Other assignments are accepted; a
+# missing FDNAME= is systemd's "stored". The socket file has --mode and
+# --group from the start, a file in the way is left alone, a live socket
+# is not taken and a stale one of ours is; `exec --notify` makes the path
+# absolute and refuses a socket of another uid.
+. "$CLI_TESTS/lib.sh"
+if [ "$(id -u)" -ne 0 ] || ! command -v setpriv > /dev/null; then
+  echo "cli:notify: skipped: needs root and setpriv to act as another user"
+  exit 77
+fi
+other=65534
+as_other() { setpriv --reuid=$other --regid=$other --clear-groups "$@"; }
+chmod 755 "$scratch" # the other user sends from here
+cp "$CLI_TESTS/notify-send.py" send.py
+send() { run 0 "$PYTHON" send.py "$@"; }
+# A request after datagrams is served after them: then they were applied.
+listed() { run 0 "$FDPASS" list h.sock; }
+
+printf 'keep\n' > n.file
+run 1 "$FDPASS" hold --notify n.file h.sock
+expect_err "n.file: not a socket but a file (left alone)"
+[ "$(cat n.file)" = keep ] || fail "the file in the way changed"
+
+start "$FDPASS" hold --mode 0666 --group $other --notify n.sock h.sock \
+  2> hold.err
+holder=$started
+wait_socket h.sock # serving, with no client yet
+before=$(fds_of "$holder")
+[ "$(stat -c '%a %g %U' n.sock)" = "666 $other root" ] ||
+  fail "the notify socket is $(stat -c '%a %g %U' n.sock)"
+ls -a | grep -q '^\.fdp' && fail "a private directory was left: $(ls -a)"
+run 1 "$FDPASS" hold --notify n.sock h2.sock
+expect_err "n.sock: address already in use"
+
+send n.sock 'READY=1\nSTATUS=up\nMAINPID=1\nWATCHDOG=1\nFDPOLL=0\nX'
+send n.sock 'FDSTORE=1\nFDNAME=nul\0byte' 3
+send n.sock 'FDSTORE=1\nFDNAME=bad:name' 3
+send n.sock 'FDSTORE=1\nFDNAME={256*x}' 2
+send n.sock 'FDSTORE=1\nFDNAME=long\nSTATUS={4100*x}' 3
+send n.sock 'READY=1\nFDNAME=no-store' 4
+send n.sock 'FDSTOREREMOVE=1' 0
+run 0 as_other "$PYTHON" send.py n.sock 'FDSTORE=1\nFDNAME=other' 2
+listed
+[ ! -s out ] || fail "a dropped datagram stored: $(cat out)"
+wait_fds "$holder" "$before"
+for why in "a NUL byte" "FDNAME= is not a valid name" \
+  "longer than 4096 bytes" "descriptors without FDSTORE=1" \
+  "FDSTOREREMOVE=1 without FDNAME=" "of uid $other: no right to write"; do
+  grep -q "notify: dropped a datagram of process [0-9]* .*$why" hold.err ||
+    fail "the holder did not log '$why': $(cat hold.err)"
+done
+[ "$(wc -l < hold.err)" -eq 7 ] || fail "the holder logged: $(cat hold.err)"
+
+send n.sock 'FDSTORE=1' 2
+send n.sock 'FDSTORE=1\nFDNAME=full' 253
+send n.sock 'FDSTORE=1\nFDNAME=full' 1 # one more than a name holds
+run 0 as_other "$PYTHON" send.py n.sock 'FDSTOREREMOVE=1\nFDNAME=stored'
+listed
+[ "$(grep -c '^stored$' out) $(grep -c '^full$' out)" = "2 253" ] ||
+  fail "after FDSTORE=1: $(sort out | uniq -c)"
+grep -q "more than 253 descriptors under one name" hold.err ||
+  fail "the holder did not log the name that was full: $(cat hold.err)"
+send n.sock 'FDSTOREREMOVE=1\nFDNAME=stored'
+send n.sock 'FDSTOREREMOVE=1\nFDNAME=full\nFDNAME=ignored'
+listed
+[ ! -s out ] || fail "FDSTOREREMOVE=1 left: $(cat out)"
+wait_fds "$holder" "$before"
+
+# exec --notify: NOTIFY_SOCKET absolute; a socket of another uid refused.
+run 0 "$FDPASS" exec --notify n.sock h.sock -- sh -c 'echo "$NOTIFY_SOCKET"'
+[ "$(cat out)" = "$scratch/n.sock" ] || fail "NOTIFY_SOCKET=$(cat out)"
+mkdir theirs
+chown $other theirs
+as_other "$PYTHON" -c 'import socket
+socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM).bind("theirs/n.sock")'
+run 1 "$FDPASS" exec --notify theirs/n.sock h.sock -- true
+expect_err "theirs/n.sock: refused: the socket here belongs to uid $other"
+run 1 "$FDPASS" exec --notify n.file h.sock -- true
+expect_err "n.file: not a socket; refused"
+
+# A holder killed leaves its socket file: the next one replaces it.
+kill -KILL "$holder"
+finish "$holder" 137
+[ -S n.sock ] || fail "no stale socket file to replace"
+start "$FDPASS" hold --write-uid $other --mode 0666 --notify n.sock h.sock \
+  2> hold.err
+holder=$started
+run 0 "$FDPASS" list --timeout 30 h.sock
+run 0 as_other "$PYTHON" send.py n.sock 'FDSTORE=1\nFDNAME=theirs' 1
+listed
+[ "$(cat out)" = theirs ] || fail "--write-uid $other: $(cat out)"
+kill -TERM "$holder"
+finish "$holder"
+[ ! -e n.sock ] || fail "the holder left its notify socket"
+passed "dropped datagrams store and leak nothing; rights, modes and files"
