@@ -24,9 +24,15 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
-/* What a verb does with the descriptors it received. */
+/* What a verb does with the descriptors it received. NOTIFY is checked
+ * only now: a holder that answered has bound it. */
 static int deliver(const struct options *o, struct handoff *h)
 {
+  int rc = o->notify ? set_notify_socket(o->notify, &o->trusted) : 0;
+  if (rc != 0) {
+    handoff_close(h);
+    return rc;
+  }
   return o->command ? launch(o->command, h) : print_handoff(h);
 }
 
