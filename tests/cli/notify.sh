@@ -3,8 +3,8 @@
 # notify.sh: `fdpass hold --notify` against senders that lie, overflow or
 # have no right, with raw datagrams (notify-send.py): malformed, too long,
 # descriptors without FDSTORE=1, too many under one name, another uid's
-# (as root, with setpriv) store nothing, and the holder's descriptors
-# (/proc/PID/fd) stay what they were. Other assignments are accepted; a
+# (as root, with setpriv), or over its share (--max-stored) store
+# nothing, and the holder's descriptors (/proc/PID/fd) stay what they were. Other assignments are accepted; a
 # missing FDNAME= is systemd's "stored". The socket file has --mode and
 # --group from the start, a file in the way is left alone, a live socket
 # is not taken and a stale one of ours is; `exec --notify` makes the path
@@ -88,13 +88,16 @@ expect_err "n.file: not a socket; refused"
 kill -KILL "$holder"
 finish "$holder" 137
 [ -S n.sock ] || fail "no stale socket file to replace"
-start "$FDPASS" hold --write-uid $other --mode 0666 --notify n.sock h.sock \
-  2> hold.err
+start "$FDPASS" hold --write-uid $other --max-stored 2 --mode 0666 \
+  --notify n.sock h.sock 2> hold.err
 holder=$started
 run 0 "$FDPASS" list --timeout 30 h.sock
 run 0 as_other "$PYTHON" send.py n.sock 'FDSTORE=1\nFDNAME=theirs' 1
+run 0 as_other "$PYTHON" send.py n.sock 'FDSTORE=1\nFDNAME=theirs' 2
 listed
 [ "$(cat out)" = theirs ] || fail "--write-uid $other: $(cat out)"
+grep -q "of uid $other: over its uid's share" hold.err ||
+  fail "no share for uid $other: $(cat hold.err)"
 kill -TERM "$holder"
 finish "$holder"
 [ ! -e n.sock ] || fail "the holder left its notify socket"
