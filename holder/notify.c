@@ -11,6 +11,8 @@
 #include "store_wire.h" /* fdp_name_is_valid */
 
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -169,37 +171,49 @@ static int fill_address(struct sockaddr_un *a, socklen_t *size,
 }
 
 /* Bind `sock` in a private directory beside `path`, give the file its
- * mode and group there, where nobody else can reach it, then link it to
- * `path`: link never replaces a file and never follows one. */
+ * mode and group there, then link it to `path`: link never replaces a file
+ * and never follows one. The directory is reached through its descriptor
+ * once it is known to be ours, never through its name again, so nobody
+ * who may write beside `path` can swap a link in under a chmod or chown. */
 static int bind_in_place(int sock, const char *path, int mode, long long gid)
 {
   const char *slash = strrchr(path, '/');
   int prefix = slash ? (int)(slash - path + 1) : 0;
-  char dir[sizeof ((struct sockaddr_un *)0)->sun_path], made[sizeof dir + 2];
-  if ((size_t)snprintf(dir, sizeof dir, "%.*s.fdpXXXXXX", prefix, path) >=
-          sizeof dir - 2)
+  char dir[PATH_MAX], bound[64];
+  if (snprintf(dir, sizeof dir, "%.*s.fdpXXXXXX", prefix, path) >=
+      (int)sizeof dir)
     return ENAMETOOLONG;
   if (mkdtemp(dir) == NULL)
     return errno;
-  snprintf(made, sizeof made, "%s/s", dir);
-  struct sockaddr_un a, at;
-  socklen_t size, at_size;
-  fill_address(&a, &size, made);
-  int rc = fill_address(&at, &at_size, path);
+  int at = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  struct stat st;
+  int rc = at < 0 ? errno : fstat(at, &st) != 0 ? errno : 0;
+  if (rc == 0 && (st.st_uid != geteuid() || (st.st_mode & 077)))
+    rc = EADDRINUSE; /* not the directory mkdtemp made: someone's swap */
+  struct sockaddr_un a, in_place;
+  socklen_t size, in_place_size;
+  snprintf(bound, sizeof bound, "/proc/self/fd/%d/s", at);
+  fill_address(&a, &size, bound);
+  if (rc == 0)
+    rc = fill_address(&in_place, &in_place_size, path);
   if (rc == 0 &&
       (bind(sock, (const struct sockaddr *)&a, size) != 0 ||
-       (gid >= 0 && chown(made, (uid_t)-1, (gid_t)gid) != 0) ||
-       chmod(made, (mode_t)mode) != 0))
+       (gid >= 0 &&
+        fchownat(at, "s", (uid_t)-1, (gid_t)gid, AT_SYMLINK_NOFOLLOW) != 0) ||
+       fchmodat(at, "s", (mode_t)mode, 0) != 0))
     rc = errno;
-  if (rc == 0 && link(made, path) != 0) {
+  if (rc == 0 && linkat(at, "s", AT_FDCWD, path, 0) != 0) {
     rc = errno;
-    if (rc == EEXIST && is_our_stale_socket(path, &at, at_size) &&
+    if (rc == EEXIST && is_our_stale_socket(path, &in_place, in_place_size) &&
         unlink(path) == 0)
-      rc = link(made, path) == 0 ? 0 : errno;
+      rc = linkat(at, "s", AT_FDCWD, path, 0) == 0 ? 0 : errno;
     if (rc == EEXIST)
       rc = EADDRINUSE;
   }
-  unlink(made);
+  if (at >= 0) {
+    unlinkat(at, "s", 0);
+    close(at);
+  }
   rmdir(dir);
   return rc;
 }
