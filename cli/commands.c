@@ -28,7 +28,8 @@
  * only now: a holder that answered has bound it. */
 static int deliver(const struct options *o, struct handoff *h)
 {
-  int rc = o->notify ? set_notify_socket(o->notify, &o->trusted) : 0;
+  int rc =
+      o->notify ? set_notify_socket(o->notify, o->socket, &o->trusted) : 0;
   if (rc != 0) {
     handoff_close(h);
     return rc;

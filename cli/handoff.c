@@ -22,6 +22,7 @@
 #include "notify.h"     /* systemd's notification protocol (holder/) */
 #include "store_wire.h" /* names and the one-message handoff */
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -286,24 +287,85 @@ int listen_notify(const char *path, int mode, long long gid, int *sock)
   return error == 0 ? 0 : report_errno(path, error);
 }
 
-int set_notify_socket(const char *path, const struct peers *trusted)
+/* Is the datagram socket bound to the abstract name `name` one of
+ * process `pid`'s descriptors? 1 yes, 0 no, -1 cannot tell (no /proc, or
+ * no right to look into `pid`). */
+static int bound_by(const char *name, int64_t pid)
 {
-  /* A socket file belongs to whoever bound it; an abstract name has no
-   * owner to ask (docs/security.md). */
+  FILE *f = fopen("/proc/net/unix", "re");
+  if (f == NULL)
+    return -1;
+  char line[PATH_MAX], want[64] = "";
+  while (!want[0] && fgets(line, sizeof line, f)) {
+    unsigned type;
+    unsigned long inode;
+    int at = 0;
+    line[strcspn(line, "\n")] = '\0';
+    if (sscanf(line, "%*s %*s %*s %*s %x %*s %lu %n", &type, &inode, &at) ==
+            2 && at > 0 && type == SOCK_DGRAM && !strcmp(line + at, name))
+      snprintf(want, sizeof want, "socket:[%lu]", inode);
+  }
+  fclose(f);
+  if (!want[0])
+    return 0;
+  char dir[64], link[64 + sizeof(struct dirent)], target[64];
+  snprintf(dir, sizeof dir, "/proc/%lld/fd", (long long)pid);
+  DIR *fds = opendir(dir);
+  if (fds == NULL)
+    return -1;
+  int owned = 0;
+  for (struct dirent *e; !owned && (e = readdir(fds)) != NULL;) {
+    snprintf(link, sizeof link, "%s/%s", dir, e->d_name);
+    ssize_t n = readlink(link, target, sizeof target);
+    owned = n == (ssize_t)strlen(want) && !memcmp(target, want, (size_t)n);
+  }
+  closedir(fds);
+  return owned;
+}
+
+/* An abstract name has no owner to ask: it must be the holder's own
+ * socket, the one that answers at `holder`. */
+static int abstract_is_holders(const char *path, const char *holder,
+                               const struct peers *trusted)
+{
+  int sock;
+  int rc = connect_trusted(holder, trusted, FDP_NO_DEADLINE, &sock);
+  if (rc != 0)
+    return rc;
+  int64_t pid = -1;
+  (void)fdpass_peer_credentials(sock, &pid, NULL, NULL);
+  close(sock);
+  int bound = pid > 0 ? bound_by(path, pid) : -1;
+  if (bound < 0)
+    return report(path, "cannot tell whether the holder binds it (another "
+                        "user's holder? use a path); refused");
+  if (bound)
+    return 0;
+  char text[PATH_MAX + 64];
+  snprintf(text, sizeof text, "the holder at %s does not bind it; refused",
+           holder);
+  return report(path, text);
+}
+
+int set_notify_socket(const char *path, const char *holder,
+                      const struct peers *trusted)
+{
+  /* A socket file belongs to whoever bound it. */
   struct stat st;
-  int64_t uid = -1;
-  if (path[0] != '@' && lstat(path, &st) != 0)
+  if (path[0] == '@') {
+    int rc = abstract_is_holders(path, holder, trusted);
+    if (rc != 0)
+      return rc;
+  } else if (lstat(path, &st) != 0) {
     return report_errno(path, errno);
-  if (path[0] != '@' && !S_ISSOCK(st.st_mode))
+  } else if (!S_ISSOCK(st.st_mode)) {
     return report(path, "not a socket; refused");
-  if (path[0] != '@')
-    uid = st.st_uid;
-  if (path[0] != '@' && !trusted_uid(trusted, uid)) {
+  } else if (!trusted_uid(trusted, st.st_uid)) {
     char text[200];
     snprintf(text, sizeof text,
              "refused: the socket here belongs to uid %lld, neither ours nor "
              "root (--peer-uid %lld trusts it)",
-             (long long)uid, (long long)uid);
+             (long long)st.st_uid, (long long)st.st_uid);
     return report(path, text);
   }
   char absolute[PATH_MAX + 2] = "";

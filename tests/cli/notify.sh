@@ -8,7 +8,8 @@
 # missing FDNAME= is systemd's "stored". The socket file has --mode and
 # --group from the start, a file in the way is left alone, a live socket
 # is not taken and a stale one of ours is; `exec --notify` makes the path
-# absolute and refuses a socket of another uid.
+# absolute and refuses a socket of another uid, or an abstract name that
+# the holder does not bind.
 . "$CLI_TESTS/lib.sh"
 if [ "$(id -u)" -ne 0 ] || ! command -v setpriv > /dev/null; then
   echo "cli:notify: skipped: needs root and setpriv to act as another user"
@@ -83,6 +84,17 @@ run 1 "$FDPASS" exec --notify theirs/n.sock h.sock -- true
 expect_err "theirs/n.sock: refused: the socket here belongs to uid $other"
 run 1 "$FDPASS" exec --notify n.file h.sock -- true
 expect_err "n.file: not a socket; refused"
+# An abstract name has no owner: it must be the holder's own socket.
+squat="@fdpass-cli-notify-squat-$$"
+start "$FDPASS" hold --notify "$squat" h2.sock
+squatter=$started
+wait_socket h2.sock
+run 1 "$FDPASS" exec --notify "$squat" h.sock -- true
+expect_err "$squat: the holder at h.sock does not bind it; refused"
+kill -TERM "$squatter"
+finish "$squatter"
+run 1 "$FDPASS" exec --notify "$squat" h.sock -- true
+expect_err "$squat: the holder at h.sock does not bind it; refused"
 
 # A holder killed leaves its socket file: the next one replaces it.
 kill -KILL "$holder"
