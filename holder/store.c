@@ -239,17 +239,24 @@ int store_remove(struct fdp_store *s, const char *name, size_t len)
   return FDPASS_OK;
 }
 
+static int same_file(int a, int b)
+{
+  struct stat x, y;
+  return fstat(a, &x) == 0 && fstat(b, &y) == 0 && x.st_dev == y.st_dev &&
+         x.st_ino == y.st_ino;
+}
+
 size_t store_new_files(struct fdp_store *s, const char *name, size_t len,
                        int *fds, size_t nfds)
 {
   const struct entry *e = store_find(s, name, len);
   size_t fresh = 0;
   for (size_t i = 0; i < nfds; i++) {
-    struct stat a, b;
     int known = 0;
     for (size_t j = 0; e && !known && j < e->nfds; j++)
-      known = fstat(fds[i], &a) == 0 && fstat(e->fds[j], &b) == 0 &&
-              a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+      known = same_file(fds[i], e->fds[j]);
+    for (size_t j = 0; !known && j < fresh; j++)
+      known = same_file(fds[i], fds[j]); /* twice in one batch */
     if (!known) { /* to the front */
       int fd = fds[fresh];
       fds[fresh++] = fds[i];

@@ -71,6 +71,16 @@ send n.sock 'FDSTOREREMOVE=1\nFDNAME=stored'
 send n.sock 'FDSTOREREMOVE=1\nFDNAME=full\nFDNAME=ignored'
 listed
 [ ! -s out ] || fail "FDSTOREREMOVE=1 left: $(cat out)"
+# As systemd: a file stored under the name already is not stored again,
+# and FDSTOREREMOVE=1 with FDSTORE=1 replaces.
+send n.sock 'FDSTORE=1\nFDNAME=dup' 0,0,1 'FDSTORE=1\nFDNAME=dup' 1,2 \
+  'FDSTORE=1\nFDNAME=new' 3 'FDSTOREREMOVE=1\nFDSTORE=1\nFDNAME=new' 1
+listed
+[ "$(cat out)" = "$(printf 'dup\ndup\ndup\nnew')" ] ||
+  fail "duplicates or a replacement: $(cat out)"
+send n.sock 'FDSTOREREMOVE=1\nFDNAME=dup' 0 'FDSTOREREMOVE=1\nFDNAME=new' 0
+listed
+[ ! -s out ] || fail "FDSTOREREMOVE=1 left: $(cat out)"
 wait_fds "$holder" "$before"
 
 # exec --notify: NOTIFY_SOCKET absolute; a socket of another uid refused.
