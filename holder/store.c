@@ -15,7 +15,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
+#ifdef __linux__
+#include <linux/kcmp.h> /* KCMP_FILE */
+#endif
 
 const char *entry_name(const struct entry *e)
 {
@@ -239,11 +243,21 @@ int store_remove(struct fdp_store *s, const char *name, size_t len)
   return FDPASS_OK;
 }
 
+/* The same open file, as systemd's store tells it: kcmp where it may be
+ * asked, else the same device, inode and access mode (a pipe's two ends
+ * share an inode, not a mode). */
 static int same_file(int a, int b)
 {
+#ifdef SYS_kcmp
+  long same = syscall(SYS_kcmp, (long)getpid(), (long)getpid(), KCMP_FILE,
+                      (long)a, (long)b);
+  if (same >= 0)
+    return same == 0;
+#endif
   struct stat x, y;
   return fstat(a, &x) == 0 && fstat(b, &y) == 0 && x.st_dev == y.st_dev &&
-         x.st_ino == y.st_ino;
+         x.st_ino == y.st_ino &&
+         (fcntl(a, F_GETFL) & O_ACCMODE) == (fcntl(b, F_GETFL) & O_ACCMODE);
 }
 
 size_t store_new_files(struct fdp_store *s, const char *name, size_t len,

@@ -66,9 +66,8 @@ int store_remove(struct fdp_store *s, const char *name, size_t len);
 void store_keep(struct entry *e);
 void store_release(struct fdp_store *s, struct entry *e);
 
-/* Move to the front of `fds` those whose file (device and inode: for a
- * socket, a pipe or a memfd, the very one) is neither stored under `name`
- * yet nor earlier in `fds`; how many. */
+/* Move to the front of `fds` those whose open file is neither stored
+ * under `name` yet nor earlier in `fds`; how many. */
 size_t store_new_files(struct fdp_store *s, const char *name, size_t len,
                        int *fds, size_t nfds);
 
