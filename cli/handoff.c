@@ -260,12 +260,21 @@ static int set_owner_and_mode(const char *path, int mode, long long gid)
   return rc;
 }
 
+/* --mode and --group mean a socket file: 0 when `path` has one or they
+ * are the defaults, else the usage error. */
+static int file_options_fit(const char *path, int mode, long long gid)
+{
+  if ((mode != 0600 || gid >= 0) && path[0] == '@')
+    return usage_error("--mode and --group need a socket file: '%s' is an "
+                       "abstract name, which anyone may connect to", path);
+  return 0;
+}
+
 int listen_on(const char *path, int mode, long long gid, int *listener)
 {
   int custom = mode != 0600 || gid >= 0;
-  if (custom && path[0] == '@')
-    return usage_error("--mode and --group need a socket file: '%s' is an "
-                       "abstract name, which anyone may connect to", path);
+  if (file_options_fit(path, mode, gid) != 0)
+    return EXIT_USAGE;
   /* 0600 until the group is right, so that no other group's member can
    * connect in between. */
   int status = fdpass_listen(path, listener);
@@ -281,6 +290,8 @@ int listen_on(const char *path, int mode, long long gid, int *listener)
 
 int listen_notify(const char *path, int mode, long long gid, int *sock)
 {
+  if (file_options_fit(path, mode, gid) != 0)
+    return EXIT_USAGE;
   int error = fdp_notify_bind(path, mode, gid, sock);
   if (error == EADDRINUSE && is_regular_file(path))
     return report(path, "not a socket but a file (left alone)");

@@ -27,6 +27,9 @@ printf 'keep\n' > n.file
 run 1 "$FDPASS" hold --notify n.file h.sock
 expect_err "n.file: not a socket but a file (left alone)"
 [ "$(cat n.file)" = keep ] || fail "the file in the way changed"
+run 2 "$FDPASS" hold --mode 0660 --notify @fdpass-cli-notify-mode-$$ h.sock
+expect_err "--mode and --group need a socket file"
+[ ! -e h.sock ] || fail "a refused holder left h.sock"
 
 start "$FDPASS" hold --mode 0666 --group $other --notify n.sock h.sock \
   2> hold.err
