@@ -8,6 +8,9 @@
 #   run STATUS CMD...    run CMD with stdout in ./out and stderr in ./err
 #                        and check its exit status
 #   expect_err TEXT / expect_out TEXT   check ./err (one line) or ./out
+#   as_another_user      skip the test (77) unless root with setpriv; then
+#                        $other is uid 65534 and `as_other CMD...` runs
+#                        CMD as it
 #   wait_socket PATH     wait (5 s at most) until a socket file is there
 #   wait_fds PID FDS     wait (5 s at most) until process PID has the
 #                        descriptors FDS (as fds_of prints them)
@@ -65,6 +68,17 @@ expect_out() {
 fds_of() {
   ls "/proc/$1/fd" | sort -n | tr '\n' ' ' | sed 's/ $//'
 }
+
+as_another_user() {
+  if [ "$(id -u)" -ne 0 ] || ! command -v setpriv > /dev/null; then
+    echo "cli:$test_name: skipped: needs root and setpriv to act as" \
+      "another user"
+    exit 77
+  fi
+  other=65534
+}
+
+as_other() { setpriv --reuid=$other --regid=$other --clear-groups "$@"; }
 
 wait_socket() {
   for i in $(seq 100); do

@@ -11,12 +11,7 @@
 # absolute and refuses a socket of another uid, or an abstract name that
 # the holder does not bind.
 . "$CLI_TESTS/lib.sh"
-if [ "$(id -u)" -ne 0 ] || ! command -v setpriv > /dev/null; then
-  echo "cli:notify: skipped: needs root and setpriv to act as another user"
-  exit 77
-fi
-other=65534
-as_other() { setpriv --reuid=$other --regid=$other --clear-groups "$@"; }
+as_another_user
 chmod 755 "$scratch" # the other user sends from here
 cp "$CLI_TESTS/notify-send.py" send.py
 send() { run 0 "$PYTHON" send.py "$@"; }
