@@ -298,10 +298,11 @@ int listen_notify(const char *path, int mode, long long gid, int *sock)
   return error == 0 ? 0 : report_errno(path, error);
 }
 
-/* Is the datagram socket bound to the abstract name `name` one of
- * process `pid`'s descriptors? 1 yes, 0 no, -1 cannot tell (no /proc, or
- * no right to look into `pid`). */
-static int bound_by(const char *name, int64_t pid)
+/* The uid of a process that holds the datagram socket bound to the
+ * abstract name `name`, as /proc shows it: 0 found, -1 not (none bound,
+ * or held only by processes we may not look into: those of other users,
+ * unless we are root). */
+static int abstract_owner(const char *name, int64_t *uid)
 {
   FILE *f = fopen("/proc/net/unix", "re");
   if (f == NULL)
@@ -317,66 +318,52 @@ static int bound_by(const char *name, int64_t pid)
       snprintf(want, sizeof want, "socket:[%lu]", inode);
   }
   fclose(f);
-  if (!want[0])
-    return 0;
-  char dir[64], link[64 + sizeof(struct dirent)], target[64];
-  snprintf(dir, sizeof dir, "/proc/%lld/fd", (long long)pid);
-  DIR *fds = opendir(dir);
-  if (fds == NULL)
-    return -1;
-  int owned = 0;
-  for (struct dirent *e; !owned && (e = readdir(fds)) != NULL;) {
-    snprintf(link, sizeof link, "%s/%s", dir, e->d_name);
-    ssize_t n = readlink(link, target, sizeof target);
-    owned = n == (ssize_t)strlen(want) && !memcmp(target, want, (size_t)n);
+  DIR *procs = want[0] ? opendir("/proc") : NULL;
+  int found = -1;
+  for (struct dirent *p; found && procs && (p = readdir(procs)) != NULL;) {
+    char dir[64 + sizeof p->d_name], link[sizeof dir + 256], to[64];
+    snprintf(dir, sizeof dir, "/proc/%s/fd", p->d_name);
+    DIR *fds = p->d_name[0] >= '1' && p->d_name[0] <= '9' ? opendir(dir)
+                                                          : NULL;
+    for (struct dirent *e; found && fds && (e = readdir(fds)) != NULL;) {
+      snprintf(link, sizeof link, "%s/%s", dir, e->d_name);
+      ssize_t n = readlink(link, to, sizeof to);
+      struct stat st;
+      if (n == (ssize_t)strlen(want) && !memcmp(to, want, (size_t)n) &&
+          stat(dir, &st) == 0) {
+        *uid = st.st_uid; /* the process's */
+        found = 0;
+      }
+    }
+    if (fds)
+      closedir(fds);
   }
-  closedir(fds);
-  return owned;
+  if (procs)
+    closedir(procs);
+  return found;
 }
 
-/* An abstract name has no owner to ask: it must be the holder's own
- * socket, the one that answers at `holder`. */
-static int abstract_is_holders(const char *path, const char *holder,
-                               const struct peers *trusted)
+int set_notify_socket(const char *path, const struct peers *trusted)
 {
-  int sock;
-  int rc = connect_trusted(holder, trusted, FDP_NO_DEADLINE, &sock);
-  if (rc != 0)
-    return rc;
-  int64_t pid = -1;
-  (void)fdpass_peer_credentials(sock, &pid, NULL, NULL);
-  close(sock);
-  int bound = pid > 0 ? bound_by(path, pid) : -1;
-  if (bound < 0)
-    return report(path, "cannot tell whether the holder binds it (another "
-                        "user's holder? use a path); refused");
-  if (bound)
-    return 0;
-  char text[PATH_MAX + 64];
-  snprintf(text, sizeof text, "the holder at %s does not bind it; refused",
-           holder);
-  return report(path, text);
-}
-
-int set_notify_socket(const char *path, const char *holder,
-                      const struct peers *trusted)
-{
-  /* A socket file belongs to whoever bound it. */
+  /* A socket file belongs to whoever bound it; an abstract name to the
+   * process that holds its socket. */
   struct stat st;
-  if (path[0] == '@') {
-    int rc = abstract_is_holders(path, holder, trusted);
-    if (rc != 0)
-      return rc;
-  } else if (lstat(path, &st) != 0) {
+  int64_t uid = -1;
+  if (path[0] == '@' && abstract_owner(path, &uid) != 0)
+    return report(path, "no process that this user may see binds it; "
+                        "refused");
+  if (path[0] != '@' && lstat(path, &st) != 0)
     return report_errno(path, errno);
-  } else if (!S_ISSOCK(st.st_mode)) {
+  if (path[0] != '@' && !S_ISSOCK(st.st_mode))
     return report(path, "not a socket; refused");
-  } else if (!trusted_uid(trusted, st.st_uid)) {
+  if (path[0] != '@')
+    uid = st.st_uid;
+  if (!trusted_uid(trusted, uid)) {
     char text[200];
     snprintf(text, sizeof text,
              "refused: the socket here belongs to uid %lld, neither ours nor "
              "root (--peer-uid %lld trusts it)",
-             (long long)st.st_uid, (long long)st.st_uid);
+             (long long)uid, (long long)uid);
     return report(path, text);
   }
   char absolute[PATH_MAX + 2] = "";

@@ -61,12 +61,11 @@ int listen_on(const char *path, int mode, long long gid, int *listener);
 int listen_notify(const char *path, int mode, long long gid, int *sock);
 
 /* Put NOTIFY_SOCKET=`path` (made absolute) in the environment: a command
- * sends its descriptors there. A path must be a socket file of our uid,
- * root or one of `trusted`; an abstract name, which has no owner, must be
- * bound by the very process that listens at `holder` (as /proc shows it,
- * to its user or root). */
-int set_notify_socket(const char *path, const char *holder,
-                      const struct peers *trusted);
+ * sends its descriptors there. It must belong to our uid, root or one of
+ * `trusted`: a path as a socket file, an abstract name as the process
+ * holding its socket (/proc, which shows other users' processes to root
+ * alone). */
+int set_notify_socket(const char *path, const struct peers *trusted);
 
 /* Remove the socket file we listened on; an abstract name has none. */
 void stop_listening(int listener, const char *path);

@@ -435,8 +435,11 @@ static int hand_over(struct loop *l, struct client *c)
   l->successor = c;
   log_line(l, "uid %lld takes over: handing it the listener and %zu "
            "descriptors", (long long)c->uid, l->store->nfds);
-  struct fdp_frame f = {FDP_OP_HAND_OVER, FDPASS_OK, 1, 0, 0};
-  return queue(l, c, &f, "", &l->h->listener, 1);
+  /* The notify socket too: datagrams wait in it for the successor. */
+  int sockets[2] = {l->h->listener, l->h->notify};
+  size_t n = l->h->notify >= 0 ? 2 : 1;
+  struct fdp_frame f = {FDP_OP_HAND_OVER, FDPASS_OK, (unsigned)n, 0, 0};
+  return queue(l, c, &f, "", sockets, n);
 }
 
 static int carry_out(struct loop *l, struct client *c, const char *name,
@@ -867,7 +870,10 @@ static int serve(struct loop *l, struct pollfd *polled)
         .fd = l->lame_duck_until ? -1 : h->stop_fd, .events = POLLIN};
     polled[SLOT_LISTENER] = (struct pollfd){
         .fd = accepting ? h->listener : -1, .events = POLLIN};
-    polled[SLOT_NOTIFY] = (struct pollfd){.fd = h->notify, .events = POLLIN};
+    /* Once a successor took it, datagrams are its to read. */
+    int notifying = h->notify >= 0 && !l->successor;
+    polled[SLOT_NOTIFY] = (struct pollfd){.fd = notifying ? h->notify : -1,
+                                          .events = POLLIN};
     if (!accepting && l->accept_paused_until < wake)
       wake = l->accept_paused_until;
     for (size_t i = 0; i < l->n; i++) {
@@ -907,7 +913,7 @@ static int serve(struct loop *l, struct pollfd *polled)
     /* Every datagram queued before a request is applied before it (a
      * daemon stores, exits, and the next one fetches), even one that came
      * as poll returned; a flood waits its turn. */
-    for (int i = 0; h->notify >= 0 && i < NOTIFY_BATCH; i++)
+    for (int i = 0; notifying && i < NOTIFY_BATCH; i++)
       if (serve_notify(l) == FDPASS_EAGAIN)
         break;
     /* Serve the clients first: the array changes below. */

@@ -8,7 +8,9 @@
 # second run gets it by name (LISTEN_FDNAMES) and reads the bytes back; a
 # second store under the name adds to it, as systemd's store does;
 # FDSTOREREMOVE=1 removes it and the holder is back to its descriptors of
-# before. On a path and on an abstract name. Skipped (77) where the
+# before; an upgrade in place (hold --from SOCK SOCK) takes the notify
+# socket over, so that the daemon stores on. On a path and on an abstract
+# name. Skipped (77) where the
 # library or the module is missing.
 . "$CLI_TESTS/lib.sh"
 test_name=notify-$1
@@ -47,9 +49,23 @@ for notify in n.sock "@fdpass-cli-notify-$test_name-$$"; do
   [ ! -s out ] || fail "$notify: FDSTOREREMOVE=1 left: $(cat out)"
   wait_fds "$holder" "$before" # once it has dropped the last client
   run 3 "$FDPASS" exec --notify "$notify" h.sock -- "$@" read web
-  kill -TERM "$holder"
-  finish "$holder"
-  [ ! -s hold.err ] || fail "$notify: the holder said: $(cat hold.err)"
+  # An upgrade in place hands the notify socket over with the listener.
+  run 0 "$FDPASS" exec --notify "$notify" h.sock -- "$@" store web before
+  start "$FDPASS" hold --from h.sock --notify "$notify" h.sock 2> new.err
+  new=$started
+  finish "$holder" # the old holder, once it handed everything over
+  run 0 "$FDPASS" exec --notify "$notify" h.sock -- "$@" store web after
+  run 0 "$FDPASS" list h.sock
+  [ "$(cat out)" = "$(printf 'web\nweb')" ] ||
+    fail "$notify: stored before and after an upgrade in place: $(cat out)"
+  run 0 "$FDPASS" exec --notify "$notify" h.sock -- "$@" read web
+  [ "$(cat out)" = before ] || fail "$notify: after an upgrade: $(cat out)"
+  grep -v "takes over\|handed over" hold.err > old.err || true
+  [ ! -s old.err ] || fail "$notify: the old holder said: $(cat old.err)"
+  kill -TERM "$new"
+  finish "$new"
+  grep -v "are dropped" new.err > new-only.err || true
+  [ ! -s new-only.err ] || fail "$notify: the holder said: $(cat new.err)"
   [ ! -e "$notify" ] || fail "the holder left $notify behind"
 done
 passed "a daemon on $1 alone stores, gets back and removes a memfd"

@@ -8,8 +8,8 @@
 # missing FDNAME= is systemd's "stored". The socket file has --mode and
 # --group from the start, a file in the way is left alone, a live socket
 # is not taken and a stale one of ours is; `exec --notify` makes the path
-# absolute and refuses a socket of another uid, or an abstract name that
-# the holder does not bind.
+# absolute and refuses a socket of another uid, on a path or an abstract
+# name.
 . "$CLI_TESTS/lib.sh"
 as_another_user
 chmod 755 "$scratch" # the other user sends from here
@@ -92,17 +92,23 @@ run 1 "$FDPASS" exec --notify theirs/n.sock h.sock -- true
 expect_err "theirs/n.sock: refused: the socket here belongs to uid $other"
 run 1 "$FDPASS" exec --notify n.file h.sock -- true
 expect_err "n.file: not a socket; refused"
-# An abstract name has no owner: it must be the holder's own socket.
+# An abstract name belongs to the process that holds its socket.
+cp "$FDPASS" fdpass
+chmod 755 fdpass
 squat="@fdpass-cli-notify-squat-$$"
-start "$FDPASS" hold --notify "$squat" h2.sock
+start setpriv --reuid=$other --regid=$other --clear-groups ./fdpass hold \
+  --notify "$squat" "$squat-holder"
 squatter=$started
-wait_socket h2.sock
+for i in $(seq 100); do
+  grep -q " ${squat}\$" /proc/net/unix && break
+  sleep 0.05
+done
 run 1 "$FDPASS" exec --notify "$squat" h.sock -- true
-expect_err "$squat: the holder at h.sock does not bind it; refused"
+expect_err "$squat: refused: the socket here belongs to uid $other"
 kill -TERM "$squatter"
 finish "$squatter"
 run 1 "$FDPASS" exec --notify "$squat" h.sock -- true
-expect_err "$squat: the holder at h.sock does not bind it; refused"
+expect_err "$squat: no process that this user may see binds it; refused"
 
 # A holder killed leaves its socket file: the next one replaces it.
 kill -KILL "$holder"
