@@ -11,9 +11,9 @@
 #   as_another_user      skip the test (77) unless root with setpriv; then
 #                        $other is uid 65534 and `as_other CMD...` runs
 #                        CMD as it
-#   wait_socket PATH     wait (5 s at most) until a socket file is there
-#   wait_fds PID FDS     wait (5 s at most) until process PID has the
-#                        descriptors FDS (as fds_of prints them)
+#   fds_on PID PREFIX    how many descriptors of process PID are open on
+#                        what /proc names PREFIX... ("pipe:", "/memfd:")
+#   wait_fds_on PID PREFIX N   wait (5 s at most) until fds_on says N
 #   fail MESSAGE
 set -eu
 : "${FDPASS:?}" "${PYTHON:?}" "${CLI_DIR:?}" "${CLI_TESTS:?}"
@@ -80,20 +80,20 @@ as_another_user() {
 
 as_other() { setpriv --reuid=$other --regid=$other --clear-groups "$@"; }
 
-wait_socket() {
-  for i in $(seq 100); do
-    [ -S "$1" ] && return 0
-    sleep 0.05
+fds_on() {
+  count=0
+  for fd in /proc/"$1"/fd/*; do
+    case $(readlink "$fd" 2> /dev/null) in "$2"*) count=$((count + 1)) ;; esac
   done
-  fail "no socket at $1 after 5 s"
+  echo $count
 }
 
-wait_fds() {
+wait_fds_on() {
   for i in $(seq 50); do
-    [ "$(fds_of "$1")" = "$2" ] && return 0
+    [ "$(fds_on "$1" "$2")" -eq "$3" ] && return 0
     sleep 0.1
   done
-  fail "process $1 had descriptors $2, now $(fds_of "$1")"
+  fail "process $1 has $(fds_on "$1" "$2") descriptors on $2..., not $3"
 }
 
 passed() {

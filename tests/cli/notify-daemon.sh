@@ -33,8 +33,7 @@ esac
 for notify in n.sock "@fdpass-cli-notify-$test_name-$$"; do
   start "$FDPASS" hold --notify "$notify" h.sock 2> hold.err
   holder=$started
-  wait_socket h.sock # serving, with no client yet
-  before=$(fds_of "$holder")
+  run 0 "$FDPASS" list --timeout 30 h.sock # serving
   run 0 "$FDPASS" exec --notify "$notify" h.sock -- "$@" store web 'first run'
   run 0 "$FDPASS" list h.sock
   [ "$(cat out)" = web ] || fail "$notify: list after a store: $(cat out)"
@@ -47,7 +46,7 @@ for notify in n.sock "@fdpass-cli-notify-$test_name-$$"; do
   run 0 "$FDPASS" exec --notify "$notify" h.sock -- "$@" remove web
   run 0 "$FDPASS" list h.sock
   [ ! -s out ] || fail "$notify: FDSTOREREMOVE=1 left: $(cat out)"
-  wait_fds "$holder" "$before" # once it has dropped the last client
+  wait_fds_on "$holder" /memfd: 0 # the stored ones closed
   run 3 "$FDPASS" exec --notify "$notify" h.sock -- "$@" read web
   # An upgrade in place hands the notify socket over with the listener.
   run 0 "$FDPASS" exec --notify "$notify" h.sock -- "$@" store web before

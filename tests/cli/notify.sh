@@ -29,8 +29,8 @@ expect_err "--mode and --group need a socket file"
 start "$FDPASS" hold --mode 0666 --group $other --notify n.sock h.sock \
   2> hold.err
 holder=$started
-wait_socket h.sock # serving, with no client yet
-before=$(fds_of "$holder")
+run 0 "$FDPASS" list --timeout 30 h.sock # serving
+pipes=$(fds_on "$holder" pipe:) # its signal pipe: what comes are pipes
 [ "$(stat -c '%a %g %U' n.sock)" = "666 $other root" ] ||
   fail "the notify socket is $(stat -c '%a %g %U' n.sock)"
 ls -a | grep -q '^\.fdp' && fail "a private directory was left: $(ls -a)"
@@ -47,7 +47,7 @@ send n.sock 'FDSTOREREMOVE=1' 0
 run 0 as_other "$PYTHON" send.py n.sock 'FDSTORE=1\nFDNAME=other' 2
 listed
 [ ! -s out ] || fail "a dropped datagram stored: $(cat out)"
-wait_fds "$holder" "$before"
+wait_fds_on "$holder" pipe: "$pipes"
 for why in "a NUL byte" "FDNAME= is not a valid name" \
   "longer than 4096 bytes" "descriptors without FDSTORE=1" \
   "FDSTOREREMOVE=1 without FDNAME=" "of uid $other: no right to write"; do
@@ -79,7 +79,7 @@ listed
 send n.sock 'FDSTOREREMOVE=1\nFDNAME=dup' 0 'FDSTOREREMOVE=1\nFDNAME=new' 0
 listed
 [ ! -s out ] || fail "FDSTOREREMOVE=1 left: $(cat out)"
-wait_fds "$holder" "$before"
+wait_fds_on "$holder" pipe: "$pipes"
 
 # exec --notify: NOTIFY_SOCKET absolute; a socket of another uid refused.
 run 0 "$FDPASS" exec --notify n.sock h.sock -- sh -c 'echo "$NOTIFY_SOCKET"'
