@@ -406,13 +406,20 @@ static int store(struct loop *l, struct client *c, const char *name,
 static unsigned rules_of(const struct fdp_holder_access *a, int64_t uid,
                          int64_t gid, const char *name, size_t len);
 
-/* May `c` do `op` on `name` (`len` bytes; 0: the whole store)? */
+/* May `uid` and `gid`, with `rights` on every name, do `op` on `name`
+ * (`len` bytes; 0: the whole store)? */
+static int may_as(const struct loop *l, unsigned rights, int64_t uid,
+                  int64_t gid, unsigned op, const char *name, size_t len)
+{
+  return (rights & op) ||
+         (rules_of(&l->h->access, uid, gid, name,
+                   op == FDP_HOLDER_LIST ? (size_t)-1 : len) & op);
+}
+
 static int may(const struct loop *l, const struct client *c, unsigned op,
                const char *name, size_t len)
 {
-  return (c->rights & op) ||
-         (rules_of(&l->h->access, c->uid, c->gid, name,
-                   op == FDP_HOLDER_LIST ? (size_t)-1 : len) & op);
+  return may_as(l, c->rights, c->uid, c->gid, op, name, len);
 }
 
 /* An upgrade in place (client.h). The first request of a client of the
@@ -747,10 +754,14 @@ static int serve_notify(struct loop *l)
     return status;
   const struct fdp_notify_request *r = &n.request;
   size_t stored = 0;
-  if (status == FDPASS_OK && (r->store || r->remove) &&
-      !(rights_of(&l->h->access, n.uid, n.gid) & RIGHT_WRITE)) {
+  unsigned rights = rights_of(&l->h->access, n.uid, n.gid);
+  if (status == FDPASS_OK &&
+      ((r->store && !may_as(l, rights, n.uid, n.gid, FDP_HOLDER_STORE,
+                            r->name, r->name_len)) ||
+       (r->remove && !may_as(l, rights, n.uid, n.gid, FDP_HOLDER_REMOVE,
+                             r->name, r->name_len)))) {
     status = FDPASS_EACCES;
-    why = "no right to write";
+    why = "no right to store or remove that name";
   }
   if (status == FDPASS_OK && r->remove) /* none there: so be it, as systemd */
     (void)store_remove(l->store, r->name, r->name_len);

@@ -3,8 +3,8 @@
 # notify.sh: `fdpass hold --notify` against senders that lie, overflow or
 # have no right, with raw datagrams (notify-send.py): malformed, too long,
 # descriptors without FDSTORE=1, too many under one name, another uid's
-# (as root, with setpriv), or over its share (--max-stored) store
-# nothing, and the holder's descriptors (/proc/PID/fd) stay what they were. Other assignments are accepted; a
+# (as root, with setpriv), without a rule for the name (--rule) or over
+# its share (--max-stored) store nothing, and the holder's descriptors (/proc/PID/fd) stay what they were. Other assignments are accepted; a
 # missing FDNAME= is systemd's "stored". The socket file has --mode and
 # --group from the start, a file in the way is left alone, a live socket
 # is not taken and a stale one of ours is; `exec --notify` makes the path
@@ -50,7 +50,8 @@ listed
 wait_fds_on "$holder" pipe: "$pipes"
 for why in "a NUL byte" "FDNAME= is not a valid name" \
   "longer than 4096 bytes" "descriptors without FDSTORE=1" \
-  "FDSTOREREMOVE=1 without FDNAME=" "of uid $other: no right to write"; do
+  "FDSTOREREMOVE=1 without FDNAME=" \
+  "of uid $other: no right to store or remove that name"; do
   grep -q "notify: dropped a datagram of process [0-9]* .*$why" hold.err ||
     fail "the holder did not log '$why': $(cat hold.err)"
 done
@@ -127,4 +128,16 @@ grep -q "of uid $other: over its uid's share" hold.err ||
 kill -TERM "$holder"
 finish "$holder"
 [ ! -e n.sock ] || fail "the holder left its notify socket"
+
+# Rules per name hold for datagrams as for requests.
+start "$FDPASS" hold --rule uid=$other:s:web- --mode 0666 --notify n.sock \
+  h.sock 2> hold.err
+holder=$started
+run 0 "$FDPASS" list --timeout 30 h.sock
+run 0 as_other "$PYTHON" send.py n.sock 'FDSTORE=1\nFDNAME=web-1' 1 \
+  'FDSTORE=1\nFDNAME=db' 1 'FDSTOREREMOVE=1\nFDNAME=web-1' 0
+listed
+[ "$(cat out)" = web-1 ] || fail "--rule uid=$other:s:web-: $(cat out)"
+kill -TERM "$holder"
+finish "$holder"
 passed "dropped datagrams store and leak nothing; rights, modes and files"
