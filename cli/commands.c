@@ -16,6 +16,7 @@
 #include "closer.h"
 #include "client.h"
 #include "holder.h"
+#include "notify.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -23,9 +24,15 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
-/* What a verb does with the descriptors it received. */
+/* What a verb does with the descriptors it received. NOTIFY is checked
+ * only now: a holder that answered has bound it. */
 static int deliver(const struct options *o, struct handoff *h)
 {
+  int rc = o->notify ? set_notify_socket(o->notify, &o->trusted) : 0;
+  if (rc != 0) {
+    handoff_close(h);
+    return rc;
+  }
   return o->command ? launch(o->command, h) : print_handoff(h);
 }
 
@@ -186,11 +193,12 @@ static void log_to_stderr(void *context, const char *text)
 }
 
 /* Upgrade in place: take the listening socket of the holder connected as
- * `sock` (client.h), which then serves no one else. */
+ * `sock` (client.h), and its notify socket if it serves one (-1), which
+ * then serves no one else. */
 static int take_listener(int sock, const char *path, long long deadline,
-                         int *listener)
+                         int *listener, int *notify)
 {
-  int status = fdp_hand_over(sock, listener, deadline);
+  int status = fdp_hand_over(sock, listener, notify, deadline);
   return status == FDPASS_OK ? 0 : report_status(path, status);
 }
 
@@ -206,11 +214,11 @@ int command_hold(const struct options *o)
     return report_errno(o->socket, ENOMEM);
   struct handoff h = {0};
   long long deadline = fdp_deadline_after(o->timeout_ms);
-  int rc = 0, from = -1, listener = -1, handed_over = 0;
+  int rc = 0, from = -1, listener = -1, handed_over = 0, notify = -1;
   if (o->from)
     rc = connect_trusted(o->from, &o->trusted, deadline, &from);
   if (rc == 0 && in_place)
-    rc = take_listener(from, o->from, deadline, &listener);
+    rc = take_listener(from, o->from, deadline, &listener, &notify);
   if (rc == 0 && o->from)
     rc = fetch_all(from, o->from, deadline, &h);
   if (rc == 0)
@@ -240,9 +248,19 @@ int command_hold(const struct options *o)
                  (size_t)o->write_gids.nuids, o->rules,
                  (size_t)o->nrules}};
   holder_socket = o->socket;
+  /* An upgrade in place serves the old holder's notify socket on, with
+   * the datagrams waiting in it; without --notify it is closed. */
+  holder.notify = o->notify ? notify : -1;
+  if (notify >= 0 && !o->notify)
+    close(notify);
+  int bound_here = 0, serving = 0;
+  if (rc == 0 && o->notify && holder.notify < 0)
+    bound_here = (rc = listen_notify(o->notify, o->mode, o->gid,
+                                     &holder.notify)) == 0;
   if (rc == 0 && !in_place)
     rc = listen_on(o->socket, o->mode, o->gid, &holder.listener);
   if (rc == 0) {
+    serving = 1;
     status = fdp_holder_serve(&holder);
     if (handed_over) /* the socket file is the new holder's */
       close(holder.listener);
@@ -253,6 +271,13 @@ int command_hold(const struct options *o)
   } else if (listener >= 0) {
     close(listener);
   }
+  /* Its file goes with the holder that serves it last, or that made it in
+   * vain; a successor's, or an old holder's that serves on, stays. */
+  if (holder.notify >= 0 && ((serving && !handed_over) ||
+                             (!serving && bound_here)))
+    stop_listening(holder.notify, o->notify);
+  else if (holder.notify >= 0)
+    close(holder.notify);
   fdp_store_free(store);
   return rc;
 }

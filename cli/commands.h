@@ -31,6 +31,7 @@ struct options {
   long lame_duck_ms; /* --lame-duck (hold); 0: none */
   int store_new;    /* --new (store) */
   long lifetime_ms; /* --lifetime (store); 0: none */
+  const char *notify;  /* --notify NOTIFY (hold, exec) */
   const char *names[MAX_NAMES]; /* --name (exec) */
   int nnames;
 };

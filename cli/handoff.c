@@ -19,8 +19,10 @@
 #include <fdpass.h>
 
 #include "closer.h"     /* refused connections, closed off the way */
+#include "notify.h"     /* systemd's notification protocol (holder/) */
 #include "store_wire.h" /* names and the one-message handoff */
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -258,12 +260,21 @@ static int set_owner_and_mode(const char *path, int mode, long long gid)
   return rc;
 }
 
+/* --mode and --group mean a socket file: 0 when `path` has one or they
+ * are the defaults, else the usage error. */
+static int file_options_fit(const char *path, int mode, long long gid)
+{
+  if ((mode != 0600 || gid >= 0) && path[0] == '@')
+    return usage_error("--mode and --group need a socket file: '%s' is an "
+                       "abstract name, which anyone may connect to", path);
+  return 0;
+}
+
 int listen_on(const char *path, int mode, long long gid, int *listener)
 {
   int custom = mode != 0600 || gid >= 0;
-  if (custom && path[0] == '@')
-    return usage_error("--mode and --group need a socket file: '%s' is an "
-                       "abstract name, which anyone may connect to", path);
+  if (file_options_fit(path, mode, gid) != 0)
+    return EXIT_USAGE;
   /* 0600 until the group is right, so that no other group's member can
    * connect in between. */
   int status = fdpass_listen(path, listener);
@@ -275,6 +286,98 @@ int listen_on(const char *path, int mode, long long gid, int *listener)
   if (rc != 0)
     close(*listener); /* the file there may not be ours: left alone */
   return rc;
+}
+
+int listen_notify(const char *path, int mode, long long gid, int *sock)
+{
+  if (file_options_fit(path, mode, gid) != 0)
+    return EXIT_USAGE;
+  int error = fdp_notify_bind(path, mode, gid, sock);
+  if (error == EADDRINUSE && is_regular_file(path))
+    return report(path, "not a socket but a file (left alone)");
+  return error == 0 ? 0 : report_errno(path, error);
+}
+
+/* The uid of a process that holds the datagram socket bound to the
+ * abstract name `name`, as /proc shows it: 0 found, -1 not (none bound,
+ * or held only by processes we may not look into: those of other users,
+ * unless we are root). */
+static int abstract_owner(const char *name, int64_t *uid)
+{
+  FILE *f = fopen("/proc/net/unix", "re");
+  if (f == NULL)
+    return -1;
+  char line[PATH_MAX], want[64] = "";
+  while (!want[0] && fgets(line, sizeof line, f)) {
+    unsigned type;
+    unsigned long inode;
+    int at = 0;
+    line[strcspn(line, "\n")] = '\0';
+    if (sscanf(line, "%*s %*s %*s %*s %x %*s %lu %n", &type, &inode, &at) ==
+            2 && at > 0 && type == SOCK_DGRAM && !strcmp(line + at, name))
+      snprintf(want, sizeof want, "socket:[%lu]", inode);
+  }
+  fclose(f);
+  DIR *procs = want[0] ? opendir("/proc") : NULL;
+  int found = -1;
+  for (struct dirent *p; found && procs && (p = readdir(procs)) != NULL;) {
+    char dir[64 + sizeof p->d_name], link[sizeof dir + 256], to[64];
+    snprintf(dir, sizeof dir, "/proc/%s/fd", p->d_name);
+    DIR *fds = p->d_name[0] >= '1' && p->d_name[0] <= '9' ? opendir(dir)
+                                                          : NULL;
+    for (struct dirent *e; found && fds && (e = readdir(fds)) != NULL;) {
+      snprintf(link, sizeof link, "%s/%s", dir, e->d_name);
+      ssize_t n = readlink(link, to, sizeof to);
+      struct stat st;
+      if (n == (ssize_t)strlen(want) && !memcmp(to, want, (size_t)n) &&
+          stat(dir, &st) == 0) {
+        *uid = st.st_uid; /* the process's */
+        found = 0;
+      }
+    }
+    if (fds)
+      closedir(fds);
+  }
+  if (procs)
+    closedir(procs);
+  return found;
+}
+
+int set_notify_socket(const char *path, const struct peers *trusted)
+{
+  /* A socket file belongs to whoever bound it; an abstract name to the
+   * process that holds its socket. */
+  struct stat st;
+  int64_t uid = -1;
+  if (path[0] == '@' && abstract_owner(path, &uid) != 0)
+    return report(path, "no process that this user may see binds it; "
+                        "refused");
+  if (path[0] != '@' && lstat(path, &st) != 0)
+    return report_errno(path, errno);
+  if (path[0] != '@' && !S_ISSOCK(st.st_mode))
+    return report(path, "not a socket; refused");
+  if (path[0] != '@')
+    uid = st.st_uid;
+  if (!trusted_uid(trusted, uid)) {
+    char text[200];
+    snprintf(text, sizeof text,
+             "refused: the socket here belongs to uid %lld, neither ours nor "
+             "root (--peer-uid %lld trusts it)",
+             (long long)uid, (long long)uid);
+    return report(path, text);
+  }
+  char absolute[PATH_MAX + 2] = "";
+  if (path[0] != '/' && path[0] != '@' &&
+      getcwd(absolute, sizeof absolute - 1) == NULL)
+    return report_errno("the working directory", errno);
+  if (absolute[0])
+    strcat(absolute, "/");
+  if (strlen(absolute) + strlen(path) >= sizeof absolute)
+    return report_errno(path, ENAMETOOLONG);
+  strcat(absolute, path);
+  if (setenv("NOTIFY_SOCKET", absolute, 1) != 0)
+    return report_errno("environment", errno);
+  return 0;
 }
 
 void stop_listening(int listener, const char *path)

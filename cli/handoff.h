@@ -56,6 +56,17 @@ int connect_trusted(const char *path, const struct peers *trusted,
 /* Listen on `path` with file mode `mode` and group `gid` (-1: ours). */
 int listen_on(const char *path, int mode, long long gid, int *listener);
 
+/* Serve systemd's notification protocol on the datagram socket `path`
+ * (notify.h), its file with `mode` and group `gid` as listen_on's. */
+int listen_notify(const char *path, int mode, long long gid, int *sock);
+
+/* Put NOTIFY_SOCKET=`path` (made absolute) in the environment: a command
+ * sends its descriptors there. It must belong to our uid, root or one of
+ * `trusted`: a path as a socket file, an abstract name as the process
+ * holding its socket (/proc, which shows other users' processes to root
+ * alone). */
+int set_notify_socket(const char *path, const struct peers *trusted);
+
 /* Remove the socket file we listened on; an abstract name has none. */
 void stop_listening(int listener, const char *path);
 

@@ -125,9 +125,16 @@ int launch(char **command, struct handoff *h)
   char count[24], pid[24];
   snprintf(count, sizeof count, "%zu", h->nfds);
   snprintf(pid, sizeof pid, "%ld", (long)getpid()); /* exec keeps the pid */
-  if (setenv("LISTEN_FDS", count, 1) != 0 ||
-      setenv("LISTEN_PID", pid, 1) != 0 ||
-      setenv("LISTEN_FDNAMES", h->names ? h->names : "", 1) != 0)
+  /* None: no variable at all, as from systemd; sd_listen_fds(3) takes
+   * LISTEN_FDS=0 for an error. */
+  if (h->nfds == 0 && (unsetenv("LISTEN_FDS") != 0 ||
+                       unsetenv("LISTEN_PID") != 0 ||
+                       unsetenv("LISTEN_FDNAMES") != 0))
+    rc = report_errno("environment", errno);
+  else if (h->nfds > 0 && (setenv("LISTEN_FDS", count, 1) != 0 ||
+                           setenv("LISTEN_PID", pid, 1) != 0 ||
+                           setenv("LISTEN_FDNAMES", h->names ? h->names : "",
+                                  1) != 0))
     rc = report_errno("environment", errno);
   else {
     execvp(command[0], command);

@@ -9,7 +9,8 @@
 struct handoff;
 
 /* Exec `command` with the descriptors of `h` as 3, 4, ... and LISTEN_FDS,
- * LISTEN_PID, LISTEN_FDNAMES set; every other descriptor above 2 is
+ * LISTEN_PID, LISTEN_FDNAMES set (unset when there are none, as systemd
+ * does); every other descriptor above 2 is
  * closed by the exec. Returns only on failure: EXIT_NOT_FOUND (127) when
  * COMMAND is not found, EXIT_CANNOT_RUN (126) when it cannot be run. */
 int launch(char **command, struct handoff *h);

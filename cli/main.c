@@ -29,9 +29,9 @@ static const char help[] =
   "                   [--read-gid GID]... [--write-gid GID]... [--mode MODE]\n"
   "                   [--group GROUP] [--max-connections N] [--max-stored N]\n"
   "                   [--rule uid|gid=ID:OPS:PREFIX]... [--lame-duck SECONDS]\n"
-  "                   [--from OLD] SOCKET [SPEC...]\n"
+  "                   [--from OLD] [--notify NOTIFY] SOCKET [SPEC...]\n"
   "       fdpass exec [--timeout SECONDS] [--peer-uid UID]... [--name NAME]...\n"
-  "                   SOCKET [-- COMMAND [ARG...]]\n"
+  "                   [--notify NOTIFY] SOCKET [-- COMMAND [ARG...]]\n"
   "       fdpass store [--timeout SECONDS] [--peer-uid UID]... [--new]\n"
   "                    [--lifetime SECONDS] SOCKET NAME=SPEC...\n"
   "       fdpass list [--timeout SECONDS] [--peer-uid UID]... SOCKET\n"
@@ -87,6 +87,10 @@ static const char help[] =
   "  --name NAME        (exec) only the descriptors stored under NAME\n"
   "  --new              (store) refuse to replace what a NAME holds\n"
   "  --lifetime SECONDS (store) the holder closes and forgets them after that\n"
+"  --notify NOTIFY    (hold) also serve systemd's notification protocol on\n"
+"                     the datagram socket NOTIFY: FDSTORE=1 stores,\n"
+"                     FDSTOREREMOVE=1 removes; (exec) set NOTIFY_SOCKET\n"
+"                     for COMMAND\n"
   "\n"
   "Exit status: 0 done, 1 failure, 2 usage error, 126 COMMAND cannot run,\n"
   "127 COMMAND not found. See fdpass(1).\n";
@@ -116,7 +120,7 @@ static const struct verb {
 enum { OPT_TIMEOUT = 256, OPT_PEER_UID, OPT_ALLOW_UID, OPT_READ_UID,
        OPT_WRITE_UID, OPT_READ_GID, OPT_WRITE_GID, OPT_MODE, OPT_GROUP,
        OPT_FROM, OPT_NAME, OPT_MAX_CONNECTIONS, OPT_MAX_STORED, OPT_NEW,
-       OPT_LIFETIME, OPT_RULE, OPT_LAME_DUCK };
+       OPT_LIFETIME, OPT_RULE, OPT_LAME_DUCK, OPT_NOTIFY };
 
 static const struct option long_options[] = {
   {"help", no_argument, NULL, 'h'},
@@ -137,6 +141,7 @@ static const struct option long_options[] = {
   {"lifetime", required_argument, NULL, OPT_LIFETIME},
   {"rule", required_argument, NULL, OPT_RULE},
   {"lame-duck", required_argument, NULL, OPT_LAME_DUCK},
+  {"notify", required_argument, NULL, OPT_NOTIFY},
   {NULL, 0, NULL, 0},
 };
 
@@ -144,7 +149,7 @@ static const struct option long_options[] = {
 static const int option_verbs[] = {
   ~0, SEND | RECV | EXEC | STORE | LIST | REMOVE | HOLD, CONNECTS | HOLD,
   RECV | HOLD, HOLD, HOLD, HOLD, HOLD, RECV | HOLD, RECV | HOLD, HOLD, EXEC,
-  HOLD, HOLD, STORE, STORE, HOLD, HOLD,
+  HOLD, HOLD, STORE, STORE, HOLD, HOLD, HOLD | EXEC,
 };
 
 static int parse_timeout(const char *text, long *ms)
@@ -293,6 +298,11 @@ static int parse_option(int opt, const char *value, struct options *o)
     if (o->lifetime_ms == 0 || o->lifetime_ms > 0x7fffffff)
       return usage_error("bad --lifetime '%s': expected seconds, more than "
                          "0 and at most 24 days", value);
+    return 0;
+  case OPT_NOTIFY:
+    if (value[0] == '\0')
+      return usage_error("bad --notify '': expected a path or @NAME");
+    o->notify = value;
     return 0;
   default: /* OPT_NAME */
     if (!fdp_name_is_valid(value, strlen(value)))

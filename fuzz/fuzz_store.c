@@ -200,7 +200,8 @@ static void hostile_client(struct input *in)
   check(fdpass_listen(holder_path, &listener) == FDPASS_OK, "listen");
   int moved = 0; /* the client took over (an upgrade in place) */
   struct fdp_holder h = {.listener = listener, .stop_fd = stop[0],
-                         .store = fdp_store_new(), .legacy_ms = -1,
+                         .notify = -1, .store = fdp_store_new(),
+                         .legacy_ms = -1,
                          .handed_over = &moved};
   check(h.store != NULL, "no memory");
   pthread_t thread;

@@ -20,6 +20,7 @@
 
 #include "closer.h"
 #include "deadline.h"
+#include "notify.h"
 #include "store_wire.h"
 
 #include <errno.h>
@@ -51,6 +52,9 @@
 #define LOG_LINES 10
 /* How often to look whether a client read the one-message handoff. */
 #define LEGACY_CHECK_MS 10
+/* Notify datagrams read per round of the loop at most (a unix datagram
+ * socket queues 512 by default). */
+#define NOTIFY_BATCH 512
 
 #define RIGHT_READ (FDP_HOLDER_FETCH | FDP_HOLDER_LIST)
 #define RIGHT_WRITE (FDP_HOLDER_STORE | FDP_HOLDER_REMOVE)
@@ -381,21 +385,30 @@ static int list(struct loop *l, struct client *c, size_t names_size)
   return status;
 }
 
+/* May `uid` have `nfds` descriptors under `name`, replacing what is
+ * there, within its share? Logs why not. */
+static int within_share(struct loop *l, int64_t uid, const char *name,
+                        size_t len, size_t nfds)
+{
+  if (uid == 0 || uid == (int64_t)geteuid())
+    return 1;
+  const struct entry *old = store_find(l->store, name, len);
+  size_t mine = store_stored_by(l->store, uid);
+  if (old && old->owner == uid)
+    mine -= old->nfds; /* replaced */
+  if (mine + nfds <= l->max_stored)
+    return 1;
+  log_line(l, "uid %lld may store no more than %zu descriptors",
+           (long long)uid, l->max_stored);
+  return 0;
+}
+
 /* Store what the client sent under `name`, within its uid's share. */
 static int store(struct loop *l, struct client *c, const char *name,
                  size_t len, uint32_t lifetime_ms)
 {
-  if (!c->privileged) {
-    const struct entry *old = store_find(l->store, name, len);
-    size_t mine = store_stored_by(l->store, c->uid);
-    if (old && old->owner == c->uid)
-      mine -= old->nfds; /* replaced */
-    if (mine + c->nfds > l->max_stored) {
-      log_line(l, "uid %lld may store no more than %zu descriptors",
-               (long long)c->uid, l->max_stored);
-      return FDPASS_EMFILE;
-    }
-  }
+  if (!within_share(l, c->uid, name, len, c->nfds))
+    return FDPASS_EMFILE;
   long long expires = lifetime_ms ? fdp_now_ms() + lifetime_ms : 0;
   int status = store_put(l->store, c->uid, name, len, c->fds, c->nfds,
                          expires);
@@ -407,13 +420,20 @@ static int store(struct loop *l, struct client *c, const char *name,
 static unsigned rules_of(const struct fdp_holder_access *a, int64_t uid,
                          int64_t gid, const char *name, size_t len);
 
-/* May `c` do `op` on `name` (`len` bytes; 0: the whole store)? */
+/* May `uid` and `gid`, with `rights` on every name, do `op` on `name`
+ * (`len` bytes; 0: the whole store)? */
+static int may_as(const struct loop *l, unsigned rights, int64_t uid,
+                  int64_t gid, unsigned op, const char *name, size_t len)
+{
+  return (rights & op) ||
+         (rules_of(&l->h->access, uid, gid, name,
+                   op == FDP_HOLDER_LIST ? (size_t)-1 : len) & op);
+}
+
 static int may(const struct loop *l, const struct client *c, unsigned op,
                const char *name, size_t len)
 {
-  return (c->rights & op) ||
-         (rules_of(&l->h->access, c->uid, c->gid, name,
-                   op == FDP_HOLDER_LIST ? (size_t)-1 : len) & op);
+  return may_as(l, c->rights, c->uid, c->gid, op, name, len);
 }
 
 /* An upgrade in place (client.h). The first request of a client of the
@@ -436,8 +456,11 @@ static int hand_over(struct loop *l, struct client *c)
   l->successor = c;
   log_line(l, "uid %lld takes over: handing it the listener and %zu "
            "descriptors", (long long)c->uid, l->store->nfds);
-  struct fdp_frame f = {FDP_OP_HAND_OVER, FDPASS_OK, 1, 0, 0};
-  return queue(l, c, &f, "", &l->h->listener, 1);
+  /* The notify socket too: datagrams wait in it for the successor. */
+  int sockets[2] = {l->h->listener, l->h->notify};
+  size_t n = l->h->notify >= 0 ? 2 : 1;
+  struct fdp_frame f = {FDP_OP_HAND_OVER, FDPASS_OK, (unsigned)n, 0, 0};
+  return queue(l, c, &f, "", sockets, n);
 }
 
 static int carry_out(struct loop *l, struct client *c, const char *name,
@@ -732,6 +755,52 @@ static int accept_client(struct loop *l)
   return FDPASS_OK;
 }
 
+/* One datagram of systemd's notification protocol (notify.h), carried
+ * out as a store or remove request of its sender would be, with its
+ * rights and share. What is not stored goes to the closer. FDPASS_EAGAIN
+ * when none was waiting. */
+static int serve_notify(struct loop *l)
+{
+  struct fdp_notify n;
+  const char *why;
+  int status = fdp_notify_receive(l->h->notify, &n, &why);
+  if (status == FDPASS_EAGAIN)
+    return status;
+  const struct fdp_notify_request *r = &n.request;
+  size_t stored = 0;
+  unsigned rights = rights_of(&l->h->access, n.uid, n.gid);
+  if (status == FDPASS_OK &&
+      ((r->store && !may_as(l, rights, n.uid, n.gid, FDP_HOLDER_STORE,
+                            r->name, r->name_len)) ||
+       (r->remove && !may_as(l, rights, n.uid, n.gid, FDP_HOLDER_REMOVE,
+                             r->name, r->name_len)))) {
+    status = FDPASS_EACCES;
+    why = "no right to store or remove that name";
+  }
+  if (status == FDPASS_OK && r->remove) /* none there: so be it, as systemd */
+    (void)store_remove(l->store, r->name, r->name_len);
+  if (status == FDPASS_OK && r->store) {
+    size_t fresh = store_new_files(l->store, r->name, r->name_len, n.fds,
+                                   n.nfds);
+    const struct entry *old = store_find(l->store, r->name, r->name_len);
+    size_t total = (old ? old->nfds : 0) + fresh;
+    if (fresh > 0 && total > FDPASS_MAX_FDS)
+      why = "more than 253 descriptors under one name";
+    else if (fresh > 0 && !within_share(l, n.uid, r->name, r->name_len, total))
+      why = "over its uid's share";
+    else if (fresh > 0)
+      status = store_add(l->store, n.uid, r->name, r->name_len, n.fds, fresh);
+    stored = why || status != FDPASS_OK ? 0 : fresh;
+    status = why ? FDPASS_EINVAL : status;
+  }
+  if (status != FDPASS_OK)
+    log_line(l, "notify: dropped a datagram of process %lld of uid %lld: %s",
+             (long long)n.pid, (long long)n.uid,
+             why ? why : fdpass_strerror(status));
+  closer_close(l->closer, n.fds + stored, n.nfds - stored);
+  return FDPASS_OK;
+}
+
 /* What is due for a quiet client at `now`: 1 when it is done with. */
 static int tend(struct loop *l, struct client *c, long long now)
 {
@@ -759,10 +828,10 @@ static long long next_wake(const struct client *c, long long now)
 
 /* ---- the loop -------------------------------------------------------- */
 
-/* The poll slots: the stop pipe, the listener, then one per client. A new
- * input of the holder takes a slot before SLOT_CLIENTS and a handler
- * beside accept_client. */
-enum { SLOT_STOP, SLOT_LISTENER, SLOT_CLOSER, SLOT_CLIENTS };
+/* The poll slots: the stop pipe, the listener, the closer's pipe, the
+ * notify socket, then one per client. A new input of the holder takes a
+ * slot before SLOT_CLIENTS and a handler beside accept_client. */
+enum { SLOT_STOP, SLOT_LISTENER, SLOT_CLOSER, SLOT_NOTIFY, SLOT_CLIENTS };
 
 /* May c's queued reply go out: is what its request closed closed? */
 static int reply_ready(struct loop *l, struct client *c)
@@ -826,6 +895,10 @@ static int serve(struct loop *l, struct pollfd *polled)
     /* A reply waits for the closer to close what its request dropped. */
     polled[SLOT_CLOSER] = (struct pollfd){.fd = closer_fd(l->closer),
                                           .events = POLLIN};
+    /* Once a successor took it, datagrams are its to read. */
+    int notifying = h->notify >= 0 && !l->successor;
+    polled[SLOT_NOTIFY] = (struct pollfd){.fd = notifying ? h->notify : -1,
+                                          .events = POLLIN};
     if (!accepting && l->accept_paused_until < wake)
       wake = l->accept_paused_until;
     for (size_t i = 0; i < l->n; i++) {
@@ -864,6 +937,12 @@ static int serve(struct loop *l, struct pollfd *polled)
     }
     log_catch_up(l, now);
     store_expire(l->store, now);
+    /* Every datagram queued before a request is applied before it (a
+     * daemon stores, exits, and the next one fetches), even one that came
+     * as poll returned; a flood waits its turn. */
+    for (int i = 0; notifying && i < NOTIFY_BATCH; i++)
+      if (serve_notify(l) == FDPASS_EAGAIN)
+        break;
     /* Serve the clients first: the array changes below. */
     serve_clients(l, polled, now);
     if (l->leaving && !l->successor->out) {

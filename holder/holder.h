@@ -64,6 +64,10 @@ struct fdp_holder {
    * but serve the clients connected until they hang up (0: stop at once,
    * hanging up on them). */
   int lame_duck_ms;
+  /* A socket of fdp_notify_bind (notify.h): systemd's notification
+   * protocol, whose FDSTORE=1 and FDSTOREREMOVE=1 store and remove as
+   * their sender would with a request (-1: none). */
+  int notify;
   struct fdp_store *store;
   struct fdp_holder_access access;
   /* A client that sends nothing at all (not even a hello) within this

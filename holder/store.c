@@ -10,9 +10,16 @@
 #include "closer.h"
 #include "store_wire.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
+#ifdef __linux__
+#include <linux/kcmp.h> /* KCMP_FILE */
+#endif
 
 const char *entry_name(const struct entry *e)
 {
@@ -234,4 +241,64 @@ int store_remove(struct fdp_store *s, const char *name, size_t len)
   s->nentries--;
   discard(s, e);
   return FDPASS_OK;
+}
+
+/* The same open file, as systemd's store tells it: kcmp where it may be
+ * asked, else the same device, inode and access mode (a pipe's two ends
+ * share an inode, not a mode). */
+static int same_file(int a, int b)
+{
+#ifdef SYS_kcmp
+  long same = syscall(SYS_kcmp, (long)getpid(), (long)getpid(), KCMP_FILE,
+                      (long)a, (long)b);
+  if (same >= 0)
+    return same == 0;
+#endif
+  struct stat x, y;
+  return fstat(a, &x) == 0 && fstat(b, &y) == 0 && x.st_dev == y.st_dev &&
+         x.st_ino == y.st_ino &&
+         (fcntl(a, F_GETFL) & O_ACCMODE) == (fcntl(b, F_GETFL) & O_ACCMODE);
+}
+
+size_t store_new_files(struct fdp_store *s, const char *name, size_t len,
+                       int *fds, size_t nfds)
+{
+  const struct entry *e = store_find(s, name, len);
+  size_t fresh = 0;
+  for (size_t i = 0; i < nfds; i++) {
+    int known = 0;
+    for (size_t j = 0; e && !known && j < e->nfds; j++)
+      known = same_file(fds[i], e->fds[j]);
+    for (size_t j = 0; !known && j < fresh; j++)
+      known = same_file(fds[i], fds[j]); /* twice in one batch */
+    if (!known) { /* to the front */
+      int fd = fds[fresh];
+      fds[fresh++] = fds[i];
+      fds[i] = fd;
+    }
+  }
+  return fresh;
+}
+
+int store_add(struct fdp_store *s, int64_t owner, const char *name,
+              size_t len, const int *fds, size_t nfds)
+{
+  const struct entry *old = store_find(s, name, len);
+  size_t have = old ? old->nfds : 0;
+  if (have + nfds > FDPASS_MAX_FDS)
+    return FDPASS_EINVAL;
+  int all[FDPASS_MAX_FDS];
+  for (size_t i = 0; i < have; i++) /* the entry's go, their copies stay */
+    if ((all[i] = fcntl(old->fds[i], F_DUPFD_CLOEXEC, 0)) < 0) {
+      int code = errno == EMFILE || errno == ENFILE ? FDPASS_EMFILE
+                                                    : FDPASS_ENOMEM;
+      closer_close(s->closer, all, i);
+      return code;
+    }
+  memcpy(all + have, fds, nfds * sizeof *fds);
+  int status = store_put(s, owner, name, len, all, have + nfds,
+                         old ? old->expires : 0); /* a lifetime stays */
+  if (status != FDPASS_OK)
+    closer_close(s->closer, all, have);
+  return status;
 }

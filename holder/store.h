@@ -66,6 +66,18 @@ int store_remove(struct fdp_store *s, const char *name, size_t len);
 void store_keep(struct entry *e);
 void store_release(struct fdp_store *s, struct entry *e);
 
+/* Move to the front of `fds` those whose open file is neither stored
+ * under `name` yet nor earlier in `fds`; how many. */
+size_t store_new_files(struct fdp_store *s, const char *name, size_t len,
+                       int *fds, size_t nfds);
+
+/* Add `fds` after the descriptors stored under `name`, as systemd's store
+ * does (store_put of all of them for `owner`): FDPASS_OK (the store owns
+ * `fds`), FDPASS_EINVAL (more than FDPASS_MAX_FDS in all), FDPASS_EMFILE,
+ * FDPASS_ENOMEM (the caller still owns `fds`). */
+int store_add(struct fdp_store *s, int64_t owner, const char *name,
+              size_t len, const int *fds, size_t nfds);
+
 /* How many descriptors `uid` has stored. */
 size_t store_stored_by(const struct fdp_store *s, int64_t uid);
 

@@ -12,12 +12,14 @@
  *   -n N     RLIMIT_NOFILE N (to run out of descriptors)
  *   -e FILE  the log goes to FILE instead of stderr
  *   -d MS    a lame duck of MS once stopped
+ *   -N NOTIFY  serve systemd's notification protocol on NOTIFY too
  */
 #define _GNU_SOURCE
 
 #include "store_holder.h"
 
 #include "holder.h"
+#include "notify.h"
 
 #include <fdpass.h>
 
@@ -47,7 +49,8 @@ int run_store_holder(const char *where, const char **args, int ready_fd)
   static int64_t ids[4][16];
   static struct fdp_holder_rule rules[8];
   size_t counts[4] = {0}, nrules = 0;
-  struct fdp_holder h = {.legacy_ms = -1, .log = print_log,
+  const char *notify = NULL;
+  struct fdp_holder h = {.notify = -1, .legacy_ms = -1, .log = print_log,
                          .log_context = stderr};
   struct rlimit limit;
   if (getrlimit(RLIMIT_NOFILE, &limit) == 0) { /* as fdpass hold does */
@@ -77,6 +80,8 @@ int run_store_holder(const char *where, const char **args, int ready_fd)
       h.log_context = fopen(value, "w");
       if (h.log_context == NULL)
         return 1;
+    } else if (!strcmp(opt, "-N")) {
+      notify = value;
     } else if (!strcmp(opt, "-n")) {
       limit.rlim_cur = limit.rlim_max = (rlim_t)atoi(value);
       setrlimit(RLIMIT_NOFILE, &limit);
@@ -88,7 +93,8 @@ int run_store_holder(const char *where, const char **args, int ready_fd)
   h.access = (struct fdp_holder_access){ids[0], ids[1], ids[2], ids[3],
                                         counts[0], counts[1], counts[2],
                                         counts[3], rules, nrules};
-  if (pipe(stop_pipe) != 0 || fdpass_listen(where, &h.listener) != 0)
+  if (pipe(stop_pipe) != 0 || fdpass_listen(where, &h.listener) != 0 ||
+      (notify && fdp_notify_bind(notify, 0600, -1, &h.notify) != 0))
     return 1;
   signal(SIGTERM, on_term);
   signal(SIGPIPE, SIG_IGN);
@@ -99,6 +105,8 @@ int run_store_holder(const char *where, const char **args, int ready_fd)
   int status = fdp_holder_serve(&h);
   fdp_store_free(h.store);
   close(h.listener);
+  if (h.notify >= 0)
+    close(h.notify);
   close(stop_pipe[0]);
   close(stop_pipe[1]);
   if (h.log_context != stderr)

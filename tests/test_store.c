@@ -3,8 +3,9 @@
  * test_store.c - the descriptor store: fdpass_connect_holder, fdpass_store,
  * fdpass_fetch, fdpass_list and fdpass_remove against the holder (holder/)
  * running as a real process (store_holder), and against hostile holders
- * and clients. Descriptor counts are checked in this process (FD_TEST) and
- * in the holder's (/proc/PID/fd).
+ * and clients, and systemd's notification protocol on the holder's notify
+ * socket (holder/notify.c). Descriptor counts are checked in this process
+ * (FD_TEST) and in the holder's (/proc/PID/fd).
  */
 #define _GNU_SOURCE
 
@@ -19,6 +20,7 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
@@ -934,4 +936,138 @@ FD_TEST(store, a_lame_duck_serves_its_clients_then_stops)
   wait_child_ok(holder); /* as soon as its last client is gone */
   cr_assert_lt(ms_now() - start, 4000, "the lame duck outlived its clients");
   close(null);
+}
+
+/* ---- systemd's notification protocol (holder/notify.c) -------------- */
+
+/* The holder's notify socket, an abstract name. */
+static char notify[64];
+
+static pid_t start_notify_holder(const char *more)
+{
+  snprintf(notify, sizeof notify, "@fdpass-store-notify-%d", (int)getpid());
+  const char *args[] = {"-N", notify, more ? "-w" : NULL, more, NULL};
+  return start_holder(args);
+}
+
+/* One datagram `text` with `fds`, as a daemon's sd_pid_notify_with_fds
+ * sends it: the kernel adds the credentials. */
+static void notify_send(const char *text, const int *fds, size_t nfds)
+{
+  struct sockaddr_un a = {.sun_family = AF_UNIX};
+  size_t n = strlen(notify);
+  memcpy(a.sun_path + 1, notify + 1, n - 1);
+  int sock = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  cr_assert(sock >= 0);
+  cr_assert_eq(connect(sock, (struct sockaddr *)&a,
+                       (socklen_t)(offsetof(struct sockaddr_un, sun_path) +
+                                   n)),
+               0, "connect to %s: %s", notify, strerror(errno));
+  size_t len = strlen(text);
+  assert_ok(fdpass_send_fds(sock, text, &len, fds, nfds, 0));
+  close(sock);
+}
+
+FD_TEST(store, notify_adds_once_and_removes_as_systemd)
+{
+  pid_t holder = start_notify_holder(NULL);
+  int holder_fds = fds_of(holder);
+  int sock = connect_holder();
+  int ends[4], *p = ends, *q = ends + 2; /* two pipes */
+  make_pipe(p);
+  make_pipe(q);
+  int twice[] = {p[0], p[0]};
+  notify_send("READY=1\nSTATUS=up\nFDPOLL=0\nFDSTORE=1\nFDNAME=web", twice,
+              2);
+  notify_send("FDSTORE=1\nFDNAME=web", &q[0], 1); /* added after */
+  notify_send("FDSTORE=1\nFDNAME=web", &p[0], 1); /* there already */
+  notify_send("FDSTORE=1", &q[1], 1);              /* systemd's default */
+  int got[4];
+  size_t n = 4;
+  char names[64];
+  assert_ok(fdpass_fetch(sock, NULL, got, &n, names, sizeof names, 5000));
+  cr_assert_eq(n, 3);
+  cr_assert_str_eq(names, "web:web:stored");
+  cr_assert(same_file(got[0], p[0]) && same_file(got[1], q[0]) &&
+            same_file(got[2], q[1]));
+  cr_assert(is_cloexec(got[0]));
+  write_all(p[1], "x", 1); /* the stored one really is the pipe */
+  char byte;
+  read_exact(got[0], &byte, 1);
+  for (size_t i = 0; i < n; i++)
+    close(got[i]);
+  assert_holder_fds(holder, holder_fds + 1 + 3, "the holder keeps 3");
+
+  notify_send("FDSTOREREMOVE=1\nFDNAME=web", NULL, 0);
+  notify_send("FDSTOREREMOVE=1\nFDSTORE=1\nFDNAME=stored", &p[1], 1);
+  n = 4;
+  assert_ok(fdpass_fetch(sock, NULL, got, &n, names, sizeof names, 5000));
+  cr_assert_eq(n, 1);
+  cr_assert_str_eq(names, "stored");
+  cr_assert(same_file(got[0], p[1]), "FDSTOREREMOVE=1 then FDSTORE=1");
+  close(got[0]);
+  assert_holder_fds(holder, holder_fds + 1 + 1, "replaced");
+  close(sock);
+  for (int i = 0; i < 4; i++)
+    close(ends[i]);
+  stop_holder(holder);
+}
+
+FD_TEST(store, notify_drops_what_it_does_not_store)
+{
+  pid_t holder = start_notify_holder(NULL);
+  int holder_fds = fds_of(holder);
+  int p[2];
+  make_pipe(p);
+  int three[] = {p[0], p[1], p[0]};
+  static char too_long[5000];
+  memset(too_long, 'x', sizeof too_long - 1);
+  memcpy(too_long, "FDSTORE=1\nSTATUS=", 17);
+  const char *dropped[] = {"READY=1\nFDNAME=no-store",
+                           "FDSTORE=1\nFDNAME=a:b",
+                           "FDSTORE=1\nFDNAME=",
+                           too_long};
+  for (size_t i = 0; i < sizeof dropped / sizeof *dropped; i++)
+    notify_send(dropped[i], three, 3);
+  int sock = connect_holder();
+  char names[64];
+  assert_ok(fdpass_list(sock, names, sizeof names, 5000));
+  cr_assert_str_eq(names, "", "stored: %s", names);
+  close(sock);
+  assert_holder_fds(holder, holder_fds, "every dropped descriptor closed");
+  close(p[0]);
+  close(p[1]);
+  stop_holder(holder);
+}
+
+/* The sender is who the kernel says, with the rights of that uid. */
+FD_TEST(store, notify_needs_the_write_right)
+{
+  if (geteuid() != 0)
+    cr_skip_test("needs root to act as another uid");
+  enum { OTHER = 65534 };
+  for (int granted = 0; granted < 2; granted++) {
+    pid_t holder = start_notify_holder(granted ? "65534" : NULL);
+    int holder_fds = fds_of(holder);
+    pid_t child = fork();
+    cr_assert(child >= 0);
+    if (child == 0) {
+      int p[2];
+      if (setresuid(OTHER, OTHER, OTHER) != 0 || pipe(p) != 0)
+        _exit(10);
+      notify_send("FDSTORE=1\nFDNAME=theirs", p, 2);
+      _exit(0);
+    }
+    wait_child_ok(child);
+    int sock = connect_holder();
+    char names[64];
+    assert_ok(fdpass_list(sock, names, sizeof names, 5000));
+    cr_assert_str_eq(names, granted ? "theirs:theirs" : "",
+                     "--write-uid %d %s: %s", OTHER,
+                     granted ? "given" : "not given", names);
+    close(sock);
+    assert_holder_fds(holder, holder_fds + (granted ? 2 : 0),
+                      "what came was stored or closed");
+    stop_holder(holder);
+  }
 }

@@ -465,34 +465,43 @@ int fdpass_list(int sock, char *names, size_t names_size, int timeout_ms)
 }
 
 /* One step of an upgrade in place (client.h): a request without
- * payload, whose reply carries `nfds` (0 or 1) descriptors. */
-static int hand_over_step(int sock, int *fd, size_t nfds, long long deadline)
+ * payload, whose reply carries `min` to `max` (at most 2) descriptors,
+ * `*n` of them put in `fds`. */
+static int hand_over_step(int sock, int *fds, size_t min, size_t max,
+                          size_t *n, long long deadline)
 {
   int status = send_request(sock, FDP_OP_HAND_OVER, "", 0, NULL, 0,
                             deadline);
   struct fdp_frame f;
-  int got[1];
-  size_t n = 0;
+  int got[2];
+  *n = 0;
   if (status == FDPASS_OK)
-    status = recv_header(sock, FDP_OP_HAND_OVER, &f, got, &n, nfds,
-                         deadline);
+    status = recv_header(sock, FDP_OP_HAND_OVER, &f, got, n, max, deadline);
   if (status == FDPASS_OK)
     status = reply_status(FDP_OP_HAND_OVER, f.status);
-  if (status == FDPASS_OK && (f.length || f.flags || n != nfds))
+  if (status == FDPASS_OK && (f.length || f.flags || *n < min))
     status = FDPASS_EPROTO;
-  if (status == FDPASS_OK && nfds)
-    *fd = got[0];
-  else
-    close_all(got, n);
+  if (status == FDPASS_OK && *n > 0)
+    memcpy(fds, got, *n * sizeof *got);
+  else if (status != FDPASS_OK)
+    close_all(got, *n);
   return status;
 }
 
-int fdp_hand_over(int sock, int *listener, long long deadline)
+int fdp_hand_over(int sock, int *listener, int *notify, long long deadline)
 {
-  return hand_over_step(sock, listener, 1, deadline);
+  int fds[2];
+  size_t n;
+  int status = hand_over_step(sock, fds, 1, 2, &n, deadline);
+  if (status == FDPASS_OK) {
+    *listener = fds[0];
+    *notify = n == 2 ? fds[1] : -1;
+  }
+  return status;
 }
 
 int fdp_hand_over_done(int sock, long long deadline)
 {
-  return hand_over_step(sock, NULL, 0, deadline);
+  size_t n;
+  return hand_over_step(sock, NULL, 0, 0, &n, deadline);
 }

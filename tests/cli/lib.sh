@@ -8,6 +8,12 @@
 #   run STATUS CMD...    run CMD with stdout in ./out and stderr in ./err
 #                        and check its exit status
 #   expect_err TEXT / expect_out TEXT   check ./err (one line) or ./out
+#   as_another_user      skip the test (77) unless root with setpriv; then
+#                        $other is uid 65534 and `as_other CMD...` runs
+#                        CMD as it
+#   fds_on PID PREFIX    how many descriptors of process PID are open on
+#                        what /proc names PREFIX... ("pipe:", "/memfd:")
+#   wait_fds_on PID PREFIX N   wait (5 s at most) until fds_on says N
 #   fail MESSAGE
 set -eu
 : "${FDPASS:?}" "${PYTHON:?}" "${CLI_DIR:?}" "${CLI_TESTS:?}"
@@ -61,6 +67,33 @@ expect_out() {
 # The ordered list of open descriptors of process $1, as "0 1 2 3".
 fds_of() {
   ls "/proc/$1/fd" | sort -n | tr '\n' ' ' | sed 's/ $//'
+}
+
+as_another_user() {
+  if [ "$(id -u)" -ne 0 ] || ! command -v setpriv > /dev/null; then
+    echo "cli:$test_name: skipped: needs root and setpriv to act as" \
+      "another user"
+    exit 77
+  fi
+  other=65534
+}
+
+as_other() { setpriv --reuid=$other --regid=$other --clear-groups "$@"; }
+
+fds_on() {
+  count=0
+  for fd in /proc/"$1"/fd/*; do
+    case $(readlink "$fd" 2> /dev/null) in "$2"*) count=$((count + 1)) ;; esac
+  done
+  echo $count
+}
+
+wait_fds_on() {
+  for i in $(seq 50); do
+    [ "$(fds_on "$1" "$2")" -eq "$3" ] && return 0
+    sleep 0.1
+  done
+  fail "process $1 has $(fds_on "$1" "$2") descriptors on $2..., not $3"
 }
 
 passed() {

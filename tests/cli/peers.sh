@@ -9,12 +9,7 @@
 # abstract sockets (no file permissions in the way); elsewhere it is
 # skipped.
 . "$CLI_TESTS/lib.sh"
-if [ "$(id -u)" -ne 0 ] || ! command -v setpriv > /dev/null; then
-  echo "cli:peers: skipped: needs root and setpriv to act as another user"
-  exit 77
-fi
-other=65534
-as_other() { setpriv --reuid=$other --regid=$other --clear-groups "$@"; }
+as_another_user
 # A copy of the command and a file that the other user can use.
 chmod 755 "$scratch"
 cp "$FDPASS" fdpass
