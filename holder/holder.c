@@ -980,6 +980,8 @@ int fdp_holder_serve(const struct fdp_holder *h)
   l->max_connections =
       h->max_connections ? h->max_connections : FDP_HOLDER_CONNECTIONS;
   l->max_stored = h->max_stored ? h->max_stored : FDP_HOLDER_STORED;
+  if (h->serving)
+    h->serving(h->serving_context);
   int status = serve(l, polled);
   for (size_t i = 0; i < l->n; i++)
     drop_client(l, l->clients[i]);

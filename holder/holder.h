@@ -88,6 +88,11 @@ struct fdp_holder {
    * second with a count of the lines left out (may be NULL). */
   void (*log)(void *context, const char *text);
   void *log_context;
+  /* Called once the holder serves, its closer thread and descriptors in
+   * place, before it waits for its first client (may be NULL): a parent
+   * that counts its descriptors from then on sees all of them. */
+  void (*serving)(void *context);
+  void *serving_context;
 };
 
 #define FDP_HOLDER_CONNECTIONS 64

@@ -3,7 +3,8 @@
  * store_holder.c - the holder (holder/) as a process of its own, for
  * test_store, which forks and calls run_store_holder in the child: no
  * exec, so that a holder of another uid runs wherever the build tree is.
- * It listens on WHERE, writes "ready" on `ready_fd`, and serves until
+ * It listens on WHERE, writes "ready" on `ready_fd` once the holder serves
+ * (its closer and its descriptors in place), and serves until
  * SIGTERM (then returns 0). Options, in `args`:
  *   -l MS    legacy handoff after MS (default -1: never)
  *   -r UID / -w UID / -R GID / -W GID   read or write rights
@@ -42,6 +43,14 @@ static void print_log(void *context, const char *text)
 {
   fprintf(context, "store_holder: %s\n", text);
   fflush(context);
+}
+
+/* Once the holder serves, with every descriptor of its own open. */
+static void say_ready(void *context)
+{
+  int *ready_fd = context;
+  (void)!write(*ready_fd, "ready\n", 6);
+  close(*ready_fd);
 }
 
 int run_store_holder(const char *where, const char **args, int ready_fd)
@@ -100,8 +109,8 @@ int run_store_holder(const char *where, const char **args, int ready_fd)
   signal(SIGPIPE, SIG_IGN);
   h.stop_fd = stop_pipe[0];
   h.store = fdp_store_new();
-  (void)!write(ready_fd, "ready\n", 6);
-  close(ready_fd);
+  h.serving = say_ready;
+  h.serving_context = &ready_fd;
   int status = fdp_holder_serve(&h);
   fdp_store_free(h.store);
   close(h.listener);
