@@ -143,6 +143,9 @@ static void log_catch_up(struct loop *l, long long now)
 }
 
 static void log_line(struct loop *l, const char *format, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void log_line(struct loop *l, const char *format, ...)
 {
   log_catch_up(l, fdp_now_ms());
   if (l->log_lines >= LOG_LINES) {
