@@ -70,13 +70,6 @@ static pid_t spawn(char *const *argv)
   return pid;
 }
 
-static void write_file(const char *path, const char *text)
-{
-  FILE *f = fopen(path, "w");
-  if (f == NULL || fputs(text, f) < 0 || fclose(f) != 0)
-    die("cannot write the s6 access rules");
-}
-
 /* A connection to either holder. */
 struct client {
   int sock;
@@ -85,13 +78,20 @@ struct client {
 #endif
 };
 
+#ifdef HAVE_S6
+static void write_file(const char *path, const char *text)
+{
+  FILE *f = fopen(path, "w");
+  if (f == NULL || fputs(text, f) < 0 || fclose(f) != 0)
+    die("cannot write the s6 access rules");
+}
+
 static const char *s6_id(char *buf, size_t size, int i)
 {
   snprintf(buf, size, "unix:/n%d", i);
   return buf;
 }
 
-#ifdef HAVE_S6
 static void s6_deadline(tain *deadline, tain *stamp)
 {
   tain_now(stamp);
