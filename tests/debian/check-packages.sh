@@ -52,7 +52,7 @@ env -i PATH=/usr/bin:/bin lua5.4 -e 'local f = require "fdpass"; assert(f.socket
 env -i PATH=/usr/bin:/bin ruby -rfdpass -e 'FDPass.socketpair' || fail "ruby -rfdpass"
 echo 'puts [package require fdpass]' | env -i PATH=/usr/bin:/bin tclsh |
   grep -q . || fail "package require fdpass"
-env -i PATH=/usr/bin:/bin perl -MFDPass -e 'FDPass::socketpair()' ||
+env -i PATH=/usr/bin:/bin perl -MFDPass -e 'my @p = FDPass::socketpair()' ||
   fail "perl -MFDPass"
 env -i PATH=/usr/bin:/bin fdpass --version | grep -q "$version" ||
   fail "fdpass --version"
