@@ -10,11 +10,16 @@
  *     at most 256);
  *  2. store + fetch round trips on one connection, the only one open
  *     (s6: store, then retrieve-and-delete, as s6 refuses to replace a
- *     held name);
+ *     held name): storing the same socket each time, as a daemon stores
+ *     again the socket it fetched, and two sockets in turn, so that each
+ *     store replaces another open file;
  *  3. each holder's resident memory (/proc/PID/status) before and after
  *     storing N more descriptors.
- * Results are medians of interleaved repetitions; the ratios fdpass/s6
- * (time, or memory: below 1 is better for fdpass) are the result.
+ * What is stored is a socket, as daemons store. Results are medians of
+ * interleaved repetitions; the ratios fdpass/s6 (time, or memory: below 1
+ * is better for fdpass) are the result. Run it under `taskset -c 0` too:
+ * on one CPU, no wake-up waits for another CPU, and what remains is the
+ * work each holder does per request.
  *
  *   store_vs_s6 FDPASS [-n ROUNDTRIPS] [-r REPS] [-m N]
  *
@@ -28,7 +33,6 @@
 #include "measure.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -36,6 +40,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -298,7 +303,12 @@ int main(int argc, char **argv)
   int most = client_counts[NCOUNTS - 1];
   struct client *clients[NHOLDERS];
   int connected[NHOLDERS] = {0};
-  int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+  /* What daemons store: sockets (two, for stores that replace another). */
+  int pair[2], pair2[2];
+  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) != 0 ||
+      socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair2) != 0)
+    die("socketpair");
+  int fd = pair[0], fd2 = pair2[0];
   for (int h = 0; h < nholders; h++) {
     clients[h] = calloc((size_t)most, sizeof **clients);
     if (clients[h] == NULL)
@@ -316,20 +326,25 @@ int main(int argc, char **argv)
   /* (2) with one connection open, then (1) with ever more: a holder's cost
    * may grow with the connections it watches. Repetitions interleave the
    * holders. */
-  static double trip_ns[NHOLDERS][MAX_REPS], rps[NHOLDERS][NCOUNTS][MAX_REPS];
-  static double trip_ratio[MAX_REPS], rps_ratio[NCOUNTS][MAX_REPS];
-  for (int r = 0; r < reps; r++) {
-    for (int h = 0; h < nholders; h++) {
-      double start = now_ns();
-      for (int i = 0; i < n; i++) {
-        store(h, &clients[h][0], 1, fd);
-        fetch(h, &clients[h][0], 1, 1);
+  enum { SAME, ANOTHER, NTRIPS };
+  static const char *const trip_names[NTRIPS] = {
+      "round trip, same socket, us", "round trip, another socket, us"};
+  static double trip_ns[NTRIPS][NHOLDERS][MAX_REPS],
+      rps[NHOLDERS][NCOUNTS][MAX_REPS];
+  static double trip_ratio[NTRIPS][MAX_REPS], rps_ratio[NCOUNTS][MAX_REPS];
+  for (int r = 0; r < reps; r++)
+    for (int t = 0; t < NTRIPS; t++) {
+      for (int h = 0; h < nholders; h++) {
+        double start = now_ns();
+        for (int i = 0; i < n; i++) {
+          store(h, &clients[h][0], 1, t == ANOTHER && i % 2 ? fd2 : fd);
+          fetch(h, &clients[h][0], 1, 1);
+        }
+        trip_ns[t][h][r] = (now_ns() - start) / n;
       }
-      trip_ns[h][r] = (now_ns() - start) / n;
+      if (have_s6)
+        trip_ratio[t][r] = trip_ns[t][0][r] / trip_ns[t][1][r];
     }
-    if (have_s6)
-      trip_ratio[r] = trip_ns[0][r] / trip_ns[1][r];
-  }
   for (int c = 0; c < NCOUNTS; c++) {
     for (int h = 0; h < nholders; h++) {
       int cap = h == S6_HOLDER ? S6_MAX_CONNECTIONS : most;
@@ -361,12 +376,15 @@ int main(int argc, char **argv)
          "repetitions; ratios fdpass/s6)\n",
          n, reps);
   printf("%-32s %12s %12s %10s\n", "measure", "fdpass", "s6", "ratio");
-  double f = median(trip_ns[0], reps) / 1000;
-  if (have_s6)
-    printf("%-32s %12.2f %12.2f %9.3fx\n", "store+fetch round trip, us", f,
-           median(trip_ns[1], reps) / 1000, median(trip_ratio, reps));
-  else
-    printf("%-32s %12.2f %12s\n", "store+fetch round trip, us", f, "-");
+  for (int t = 0; t < NTRIPS; t++) {
+    double f = median(trip_ns[t][0], reps) / 1000;
+    if (have_s6)
+      printf("%-32s %12.2f %12.2f %9.3fx\n", trip_names[t], f,
+             median(trip_ns[t][1], reps) / 1000,
+             median(trip_ratio[t], reps));
+    else
+      printf("%-32s %12.2f %12s\n", trip_names[t], f, "-");
+  }
   for (int c = 0; c < NCOUNTS; c++) {
     char what[64];
     snprintf(what, sizeof what, "fetches/s, %d clients", client_counts[c]);
@@ -400,7 +418,10 @@ int main(int argc, char **argv)
     kill(pids[h], SIGTERM);
     waitpid(pids[h], NULL, 0);
   }
-  close(fd);
+  for (int i = 0; i < 2; i++) {
+    close(pair[i]);
+    close(pair2[i]);
+  }
   char command[128];
   snprintf(command, sizeof command, "rm -rf '%s'", dir);
   return system(command) == 0 ? 0 : 1;

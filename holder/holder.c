@@ -4,12 +4,13 @@
  * (store.c) to many clients at once. Every socket call is non-blocking,
  * every client has a deadline for what it owes (the rest of a request,
  * reading its reply), and nothing that came from a client is closed here
- * (closer.c), so no client can hold up another.
+ * (closer.c) unless its close cannot wait (store.c), so no client can
+ * hold up another.
  *
  * A request takes effect only once its frame is complete and checked: a
  * client that dies or stalls mid-request leaves nothing half-stored. A
- * reply that cannot go out at once is queued with duplicates of its
- * descriptors, so that a later store or remove cannot close them under it.
+ * reply that cannot go out at once is queued; the descriptors it carries
+ * stay open until it is out (queue), so no later request changes it.
  */
 #define _GNU_SOURCE
 
@@ -59,11 +60,12 @@
 #define RIGHT_READ (FDP_HOLDER_FETCH | FDP_HOLDER_LIST)
 #define RIGHT_WRITE (FDP_HOLDER_STORE | FDP_HOLDER_REMOVE)
 
-/* A frame waiting to go out, with duplicates of its descriptors. */
+/* A frame waiting to go out, with the descriptors its first byte carries
+ * (borrowed, see queue). */
 struct out_frame {
   struct out_frame *next;
   size_t len, pos, nfds;
-  int *fds;
+  int fds[FDPASS_MAX_FDS];
   unsigned char bytes[];
 };
 
@@ -113,6 +115,7 @@ struct loop {
   long long lame_duck_until; /* stopping: when at the latest (0: not) */
   struct client *successor; /* a new holder taking over, or NULL */
   int leaving;              /* the successor has everything */
+  char names[FDPASS_MAX_FDS * (FDP_NAME_MAX + 1)]; /* a fetch frame's */
   long long log_window; /* when the current second of logging began */
   unsigned log_lines;   /* lines logged in it */
   unsigned long log_suppressed;
@@ -163,21 +166,13 @@ static void log_line(struct loop *l, const char *format, ...)
 
 /* ---- output ---------------------------------------------------------- */
 
-/* A frame's descriptors are copies of what the holder keeps (a fetch
- * keeps its entries until its frames are gone, fetch_next), so closing
- * them is never the last close of a file and cannot linger: the loop
- * closes them itself, at no thread's pace. */
-static void close_copies(struct out_frame *f)
-{
-  for (size_t i = 0; i < f->nfds; i++)
-    close(f->fds[i]);
-  f->nfds = 0;
-}
-
+/* A frame's descriptors are borrowed, never duplicated: a fetch's frames
+ * send what its entries hold, and a fetch keeps its entries (store_keep)
+ * until its last frame is out or its client is dropped; a hand-over's are
+ * the holder's own listener and notify socket. So nothing can close them
+ * under a queued frame, and a reply costs no dup and no close. */
 static void free_frame(struct out_frame *f)
 {
-  close_copies(f);
-  free(f->fds);
   free(f);
 }
 
@@ -196,7 +191,7 @@ static void drop_client(struct loop *l, struct client *c)
     next = f->next;
     free_frame(f);
   }
-  fetch_end(l, c); /* after its frames' copies are closed */
+  fetch_end(l, c); /* after its frames are gone */
   closer_close(l->closer, &c->sock, 1);
   free(c);
 }
@@ -221,8 +216,7 @@ static int flush(struct client *c)
       return FDPASS_OK;
     if (status != FDPASS_OK)
       return status;
-    if (f->pos == 0) /* the descriptors went with the first byte */
-      close_copies(f);
+    f->nfds = 0; /* the descriptors went with the first byte */
     f->pos += len;
     c->deadline = fdp_now_ms() + REQUEST_MS; /* it reads: more time */
     if (f->pos < f->len)
@@ -235,36 +229,22 @@ static int flush(struct client *c)
   return FDPASS_OK;
 }
 
-/* Queue one frame: `header`, then `payload`, with `fds` (borrowed:
- * duplicated). FDPASS_ENOMEM or FDPASS_EMFILE when it cannot be. */
-static int queue(struct loop *l, struct client *c,
-                 const struct fdp_frame *header, const void *payload,
-                 const int *fds, size_t nfds)
+/* Queue one frame: `header`, then `payload`, with `fds` (borrowed: see
+ * above). FDPASS_ENOMEM when it cannot be. */
+static int queue(struct client *c, const struct fdp_frame *header,
+                 const void *payload, const int *fds, size_t nfds)
 {
   size_t len = FDP_WIRE_HEADER + header->length;
   struct out_frame *f = malloc(sizeof *f + len);
-  int *dups = nfds ? malloc(nfds * sizeof *dups) : NULL;
-  if (f == NULL || (nfds && dups == NULL)) {
-    free(f);
-    free(dups);
+  if (f == NULL)
     return FDPASS_ENOMEM;
-  }
-  for (size_t i = 0; i < nfds; i++)
-    if ((dups[i] = fcntl(fds[i], F_DUPFD_CLOEXEC, 0)) < 0) {
-      int code = errno == EMFILE || errno == ENFILE ? FDPASS_EMFILE
-                                                    : FDPASS_ENOMEM;
-      closer_close(l->closer, dups, i);
-      free(dups);
-      free(f);
-      return code;
-    }
   fdp_wire_encode(header, f->bytes);
   memcpy(f->bytes + FDP_WIRE_HEADER, payload, header->length);
   f->next = NULL;
   f->len = len;
   f->pos = 0;
   f->nfds = nfds;
-  f->fds = dups;
+  memcpy(f->fds, fds, nfds * sizeof *fds);
   *(c->out_last ? &c->out_last->next : &c->out) = f;
   c->out_last = f;
   c->deadline = fdp_now_ms() + REQUEST_MS;
@@ -273,7 +253,7 @@ static int queue(struct loop *l, struct client *c,
 
 /* A reply without descriptors or payload, or an FDPASS_ETRUNC reply with
  * the count and the size the names need. */
-static int reply(struct loop *l, struct client *c, unsigned op, int status,
+static int reply(struct client *c, unsigned op, int status,
                  size_t count, size_t names_size)
 {
   struct fdp_frame f = {op, status, 0, 0, 0};
@@ -283,7 +263,7 @@ static int reply(struct loop *l, struct client *c, unsigned op, int status,
     fdp_wire_put32(sizes + 4, (uint32_t)names_size);
     f.length = sizeof sizes;
   }
-  return queue(l, c, &f, sizes, NULL, 0);
+  return queue(c, &f, sizes, NULL, 0);
 }
 
 /* ---- requests -------------------------------------------------------- */
@@ -302,9 +282,9 @@ static void append_names(char *out, size_t *len, const struct entry *e,
 
 /* Queue the next frame of the client's fetch: up to FDPASS_MAX_FDS of its
  * descriptors with their names. The frames go out one after the other, so
- * that the holder duplicates no more than one frame's descriptors at a
- * time, whatever the store's size; the fetch keeps its entries (store.h),
- * so that a store or remove meanwhile changes none of what it sends. */
+ * that a fetch of the whole store holds one frame in memory at a time; the
+ * fetch keeps its entries (store.h), so that a store or remove meanwhile
+ * changes none of what it sends. */
 static int fetch_next(struct loop *l, struct client *c)
 {
   struct fetch *fe = c->fetch;
@@ -313,10 +293,10 @@ static int fetch_next(struct loop *l, struct client *c)
     c->deadline = next_deadline(c, fdp_now_ms());
     return FDPASS_OK;
   }
-  char *names = malloc(FDPASS_MAX_FDS * (FDP_NAME_MAX + 1));
+  char *names = l->names;
   int fds[FDPASS_MAX_FDS];
   size_t nfds = 0, len = 0;
-  while (names && fe->at < fe->n && nfds < FDPASS_MAX_FDS) {
+  while (fe->at < fe->n && nfds < FDPASS_MAX_FDS) {
     const struct entry *e = fe->entries[fe->at];
     append_names(names, &len, e, 1);
     fds[nfds++] = e->fds[fe->fd];
@@ -329,13 +309,12 @@ static int fetch_next(struct loop *l, struct client *c)
   int more = fe->at < fe->n;
   struct fdp_frame f = {FDP_OP_FETCH, FDPASS_OK, (unsigned)nfds,
                         more ? FDP_WIRE_MORE : 0, (uint32_t)len};
-  int status = names ? queue(l, c, &f, names, fds, nfds) : FDPASS_ENOMEM;
-  free(names);
+  int status = queue(c, &f, names, fds, nfds);
   if (status != FDPASS_OK)
     fetch_end(l, c);
   /* Frames gone out already: the client closes all it got (protocol.md). */
   return status == FDPASS_OK ? FDPASS_OK
-                             : reply(l, c, FDP_OP_FETCH, status, 0, 0);
+                             : reply(c, FDP_OP_FETCH, status, 0, 0);
 }
 
 /* Fetch: the descriptors of one name, or the whole store when `len` is
@@ -348,20 +327,20 @@ static int fetch(struct loop *l, struct client *c, const char *name,
   if (len > 0) {
     only = store_find(s, name, len);
     if (only == NULL)
-      return reply(l, c, FDP_OP_FETCH, FDPASS_ENONAME, 0, 0);
+      return reply(c, FDP_OP_FETCH, FDPASS_ENONAME, 0, 0);
   }
   size_t count = only ? only->nfds : s->nfds;
   size_t needed = only ? entry_names_bytes(only) : s->names_bytes;
   if (needed == 0)
     needed = 1;
   if (count > cap || needed > names_size)
-    return reply(l, c, FDP_OP_FETCH, FDPASS_ETRUNC, count, needed);
+    return reply(c, FDP_OP_FETCH, FDPASS_ETRUNC, count, needed);
   if (count == 0)
-    return reply(l, c, FDP_OP_FETCH, FDPASS_OK, 0, 0);
+    return reply(c, FDP_OP_FETCH, FDPASS_OK, 0, 0);
   size_t n = only ? 1 : s->nentries;
   struct fetch *fe = calloc(1, sizeof *fe + n * sizeof fe->entries[0]);
   if (fe == NULL)
-    return reply(l, c, FDP_OP_FETCH, FDPASS_ENOMEM, 0, 0);
+    return reply(c, FDP_OP_FETCH, FDPASS_ENOMEM, 0, 0);
   for (struct entry *e = only ? only : s->first; fe->n < n; e = e->next) {
     store_keep(e);
     fe->entries[fe->n++] = e;
@@ -375,15 +354,15 @@ static int list(struct loop *l, struct client *c, size_t names_size)
   struct fdp_store *s = l->store;
   size_t needed = s->names_bytes ? s->names_bytes : 1;
   if (needed > names_size)
-    return reply(l, c, FDP_OP_LIST, FDPASS_ETRUNC, s->nfds, needed);
+    return reply(c, FDP_OP_LIST, FDPASS_ETRUNC, s->nfds, needed);
   char *names = malloc(needed);
   if (names == NULL)
-    return reply(l, c, FDP_OP_LIST, FDPASS_ENOMEM, 0, 0);
+    return reply(c, FDP_OP_LIST, FDPASS_ENOMEM, 0, 0);
   size_t len = 0;
   for (struct entry *e = s->first; e; e = e->next)
     append_names(names, &len, e, e->nfds);
   struct fdp_frame f = {FDP_OP_LIST, FDPASS_OK, 0, 0, (uint32_t)len};
-  int status = queue(l, c, &f, names, NULL, 0);
+  int status = queue(c, &f, names, NULL, 0);
   free(names);
   return status;
 }
@@ -449,10 +428,10 @@ static int may(const struct loop *l, const struct client *c, unsigned op,
 static int hand_over(struct loop *l, struct client *c)
 {
   if (!c->privileged)
-    return reply(l, c, FDP_OP_HAND_OVER, FDPASS_EACCES, 0, 0);
+    return reply(c, FDP_OP_HAND_OVER, FDPASS_EACCES, 0, 0);
   if (l->successor == c) {
     l->leaving = 1;
-    return reply(l, c, FDP_OP_HAND_OVER, FDPASS_OK, 0, 0);
+    return reply(c, FDP_OP_HAND_OVER, FDPASS_OK, 0, 0);
   }
   for (size_t i = 0; i < l->n; i++)
     l->clients[i]->evicted = l->clients[i] != c;
@@ -463,7 +442,7 @@ static int hand_over(struct loop *l, struct client *c)
   int sockets[2] = {l->h->listener, l->h->notify};
   size_t n = l->h->notify >= 0 ? 2 : 1;
   struct fdp_frame f = {FDP_OP_HAND_OVER, FDPASS_OK, (unsigned)n, 0, 0};
-  return queue(l, c, &f, "", sockets, n);
+  return queue(c, &f, "", sockets, n);
 }
 
 static int carry_out(struct loop *l, struct client *c, const char *name,
@@ -510,7 +489,7 @@ static int serve_request(struct loop *l, struct client *c)
   if (status == FDPASS_EPROTO)
     c->closing = 1;
   if (status != FDPASS_OK)
-    return reply(l, c, f->op, status, 0, 0);
+    return reply(c, f->op, status, 0, 0);
 
   unsigned long long ticket = closer_ticket(l->closer);
   status = carry_out(l, c, name, len, lifetime, payload);
@@ -528,13 +507,13 @@ static int carry_out(struct loop *l, struct client *c, const char *name,
   switch (f->op) {
   case FDP_OP_STORE:
     if ((f->flags & FDP_WIRE_NEW) && store_find(l->store, name, len))
-      return reply(l, c, f->op, FDPASS_EADDRINUSE, 0, 0);
-    return reply(l, c, f->op,
+      return reply(c, f->op, FDPASS_EADDRINUSE, 0, 0);
+    return reply(c, f->op,
                  store(l, c, name, len,
                        lifetime ? fdp_wire_get32(payload) : 0),
                  0, 0);
   case FDP_OP_REMOVE:
-    return reply(l, c, f->op, store_remove(l->store, name, len), 0, 0);
+    return reply(c, f->op, store_remove(l->store, name, len), 0, 0);
   case FDP_OP_HAND_OVER:
     return hand_over(l, c);
   case FDP_OP_FETCH:
@@ -581,7 +560,7 @@ static int receive(struct loop *l, struct client *c)
           c->frame.length > FDP_WIRE_MAX_REQUEST) {
         log_line(l, "a client does not speak the protocol (dropped)");
         c->closing = 1;
-        return reply(l, c, FDP_OP_STORE, FDPASS_EPROTO, 0, 0);
+        return reply(c, FDP_OP_STORE, FDPASS_EPROTO, 0, 0);
       }
       continue;
     }
@@ -860,7 +839,7 @@ static void serve_clients(struct loop *l, struct pollfd *polled,
       ok = receive(l, c);
     if (ok == FDPASS_OK && c->out && reply_ready(l, c))
       ok = flush(c); /* a reply usually goes out at once */
-    /* The next frame once the last is out and its copies are closed. */
+    /* The next frame once the last is out. */
     while (ok == FDPASS_OK && c->fetch && !c->out) {
       ok = fetch_next(l, c);
       if (ok == FDPASS_OK)

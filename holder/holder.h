@@ -102,7 +102,9 @@ struct fdp_holder {
  * until h->stop_fd becomes readable: FDPASS_OK then. Each client has
  * deadlines, so one that stalls delays no other, and no descriptor that
  * came from a client is closed on the loop (closer.h: a thread does it;
- * this installs a handler for SIGURG meanwhile). A failure of one client
+ * this installs a handler for SIGURG meanwhile), but for a socket the
+ * holder keeps open through another descriptor (store.c), whose close
+ * cannot wait. A failure of one client
  * ends that client only; the listener failing returns its status. Root
  * and the holder's own uid are served even when other uids fill the
  * table. */

@@ -14,6 +14,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -130,18 +131,53 @@ static void account(struct fdp_store *s, const struct entry *e, int sign)
     *u = s->usage[--s->nusage];
 }
 
+/* May `fd` be closed on the loop, because it cannot wait? Only when
+ * `keeper` holds the same open file, so that this close is not its last
+ * (kcmp tells, without calling into any file system), and that file is a
+ * socket: a close other than the last calls a file's flush operation,
+ * which for a FUSE or NFS file can wait on a server, and sockets have
+ * none. The common case it serves: a daemon storing again the socket it
+ * fetched. */
+static int close_is_quick(int fd, const struct entry *keeper)
+{
+#ifdef SYS_kcmp
+  int type;
+  socklen_t size = sizeof type;
+  if (keeper == NULL ||
+      getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &size) != 0)
+    return 0;
+  long self = (long)getpid();
+  for (size_t i = 0; i < keeper->nfds; i++)
+    if (syscall(SYS_kcmp, self, self, KCMP_FILE, (long)fd,
+                (long)keeper->fds[i]) == 0)
+      return 1;
+#else
+  (void)fd;
+  (void)keeper;
+#endif
+  return 0;
+}
+
 /* Take `e` out of the counts; close its descriptors unless a fetch still
- * streams them. */
-static void discard(struct fdp_store *s, struct entry *e)
+ * streams them: here those that `keeper` (what replaces `e`, or NULL)
+ * proves quick to close, the others on the closer's thread. */
+static void discard(struct fdp_store *s, struct entry *e,
+                    const struct entry *keeper)
 {
   s->nfds -= e->nfds;
   s->names_bytes -= entry_names_bytes(e);
   account(s, e, -1);
   e->gone = 1;
-  if (e->refs == 0) {
-    closer_close(s->closer, e->fds, e->nfds);
-    free(e);
-  }
+  if (e->refs > 0)
+    return;
+  size_t slow = 0;
+  for (size_t i = 0; i < e->nfds; i++)
+    if (close_is_quick(e->fds[i], keeper))
+      close(e->fds[i]);
+    else
+      e->fds[slow++] = e->fds[i];
+  closer_close(s->closer, e->fds, slow);
+  free(e);
 }
 
 void store_keep(struct entry *e)
@@ -194,7 +230,7 @@ int store_put(struct fdp_store *s, int64_t owner, const char *name,
   if (old) { /* the new descriptors take the old ones' place */
     e->prev = old->prev;
     e->next = old->next;
-    discard(s, old);
+    discard(s, old, e);
   } else {
     e->prev = s->last;
     e->next = NULL;
@@ -239,7 +275,7 @@ int store_remove(struct fdp_store *s, const char *name, size_t len)
   *(e->prev ? &e->prev->next : &s->first) = e->next;
   *(e->next ? &e->next->prev : &s->last) = e->prev;
   s->nentries--;
-  discard(s, e);
+  discard(s, e, NULL);
   return FDPASS_OK;
 }
 

@@ -403,16 +403,25 @@ FD_TEST(store, silent_holder_times_out)
   close(b);
 }
 
-FD_TEST(store, holder_out_of_descriptors_refuses_the_store_and_serves_on)
+/* A holder with a descriptor limit of `limit`, a connection to it, and
+ * `n` descriptors to store. */
+static pid_t start_holder_with_limit(const char *limit, int *sock, int *fds,
+                                     int n)
 {
   if (under_valgrind())
     cr_skip_test("valgrind virtualises the descriptor limit");
-  const char *args[] = {"-n", "24", NULL};
+  const char *args[] = {"-n", limit, NULL};
   pid_t holder = start_holder(args);
-  int sock = connect_holder();
-  int fds[FDPASS_MAX_FDS];
-  for (int i = 0; i < 40; i++)
+  *sock = connect_holder();
+  for (int i = 0; i < n; i++)
     fds[i] = open("/dev/null", O_RDONLY | O_CLOEXEC);
+  return holder;
+}
+
+FD_TEST(store, holder_out_of_descriptors_refuses_the_store_and_serves_on)
+{
+  int sock, fds[40];
+  pid_t holder = start_holder_with_limit("24", &sock, fds, 40);
   assert_status(fdpass_store(sock, "many", fds, 40, 5000), FDPASS_EMFILE);
   /* What came of "many" is closed on the holder's closing thread: its
    * slots are free again soon (2 s at most), not at once. */
@@ -547,7 +556,10 @@ static int lingering_socket(int *peer)
 }
 
 /* Removing a stored socket whose close lingers: the holder answers at
- * once and serves another client meanwhile. */
+ * once and serves another client meanwhile. Before that, a daemon stores
+ * again the socket it fetched: the holder closes the copy it replaces on
+ * its loop (the same open file stays, so that close is not the last and
+ * cannot linger) and keeps the socket intact. */
 FD_TEST(store, a_lingering_close_stalls_nobody)
 {
   if (under_valgrind())
@@ -556,6 +568,20 @@ FD_TEST(store, a_lingering_close_stalls_nobody)
   int peer, lingering = lingering_socket(&peer);
   int sock = connect_holder();
   assert_ok(fdpass_store(sock, "linger", &lingering, 1, 5000));
+  int before = fds_of(holder);
+  for (int i = 0; i < 3; i++) {
+    int copy;
+    size_t n = 1;
+    assert_ok(fdpass_fetch(sock, "linger", &copy, &n, NULL, 0, 5000));
+    assert_ok(fdpass_store(sock, "linger", &copy, 1, 5000));
+    close(copy);
+    /* Counted at the reply, not later: the old copy is closed by then. */
+    cr_assert_eq(fds_of(holder), before, "store %d: %d descriptors, not %d",
+                 i, fds_of(holder), before);
+  }
+  /* Still connected: nothing the holder closed was the socket's last. */
+  char byte;
+  cr_assert_eq(recv(peer, &byte, 1, MSG_PEEK | MSG_DONTWAIT), 1);
   close(lingering); /* the holder's copy is the last */
   assert_ok(fdpass_remove(sock, "linger", 3000)); /* it closes it now */
   int other = connect_holder();
@@ -564,6 +590,32 @@ FD_TEST(store, a_lingering_close_stalls_nobody)
   cr_assert_str_eq(names, "");
   close(peer);
   close(other);
+  close(sock);
+  stop_holder(holder);
+}
+
+/* A fetch takes no descriptor slot in the holder: its frames carry what
+ * the holder keeps (1.3.0 duplicated them, and said EMFILE here). */
+FD_TEST(store, a_holder_with_a_full_table_still_serves_fetches)
+{
+  int sock, fds[32];
+  pid_t holder = start_holder_with_limit("32", &sock, fds, 32);
+  assert_ok(fdpass_store(sock, "few", fds, 2, 5000));
+  /* Fill every slot the holder has left. */
+  size_t room = (size_t)(32 - fds_of(holder));
+  cr_assert_gt(room, 0);
+  assert_ok(fdpass_store(sock, "filler", fds, room, 5000));
+  cr_assert_eq(fds_of(holder), 32);
+  int got[2];
+  size_t n = 2;
+  char names[16];
+  assert_ok(fdpass_fetch(sock, "few", got, &n, names, sizeof names, 5000));
+  cr_assert_eq(n, 2);
+  cr_assert_str_eq(names, "few:few");
+  close(got[0]);
+  close(got[1]);
+  for (int i = 0; i < 32; i++)
+    close(fds[i]);
   close(sock);
   stop_holder(holder);
 }

@@ -19,6 +19,8 @@
 
 #include "fdpass.h"
 
+#include <stddef.h>
+
 /* FDP_FLATTEN marks the public functions on the hot path (message.c):
  * every call they make is inlined into them, across source files too when
  * the library is built with link-time optimisation (core/CMakeLists.txt).
@@ -40,5 +42,11 @@ int fdp_fail_os(int os_error);
 /* Record the OS error `os_error` and return `code`, for a failure whose
  * status is decided by the library but whose cause the OS told. */
 int fdp_fail_with(int code, int os_error);
+
+/* fdpass_recv_fds on a socket checked earlier in the same call (store.c:
+ * its request went out, so it passes descriptors): without the check, a
+ * system call, that a message without descriptors otherwise costs. */
+int fdp_recv_fds_checked(int sock, void *buf, size_t *len, int *fds,
+                         size_t *nfds, int flags);
 
 #endif

@@ -156,9 +156,11 @@ int fdpass_send_fds(int sock, const void *data, size_t *len, const int *fds,
                       len);
 }
 
-FDP_FLATTEN
-int fdpass_recv_fds(int sock, void *buf, size_t *len, int *fds, size_t *nfds,
-                    int flags)
+/* fdpass_recv_fds; `checked`: the caller saw this socket take descriptors
+ * in the same call (a request sent), so the socket check, a system call,
+ * is not made again for a message without descriptors. */
+static inline int recv_fds(int sock, void *buf, size_t *len, int *fds,
+                           size_t *nfds, int flags, int checked)
 {
   if (buf == NULL || len == NULL || nfds == NULL || *len == 0 ||
       (*nfds > 0 && fds == NULL) || (flags & ~KNOWN_FLAGS))
@@ -179,7 +181,22 @@ int fdpass_recv_fds(int sock, void *buf, size_t *len, int *fds, size_t *nfds,
    * message came without descriptors (delivered all the same). Only the
    * check's verdict counts: a failure of the check itself says nothing
    * about the message, which was delivered. */
-  if (got.nfds == 0 && fdp_os_check_passable(sock) == FDPASS_ENOTSUP)
+  if (got.nfds == 0 && !checked &&
+      fdp_os_check_passable(sock) == FDPASS_ENOTSUP)
     return FDPASS_ENOTSUP;
   return FDPASS_OK;
+}
+
+FDP_FLATTEN
+int fdpass_recv_fds(int sock, void *buf, size_t *len, int *fds, size_t *nfds,
+                    int flags)
+{
+  return recv_fds(sock, buf, len, fds, nfds, flags, 0);
+}
+
+FDP_FLATTEN
+int fdp_recv_fds_checked(int sock, void *buf, size_t *len, int *fds,
+                         size_t *nfds, int flags)
+{
+  return recv_fds(sock, buf, len, fds, nfds, flags, 1);
 }

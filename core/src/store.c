@@ -84,7 +84,8 @@ static int lost_fds(int sock)
 
 /* Read at least one of `len` bytes into `buf` (NULL: discard up to `len`),
  * *got of them. Descriptors are taken into fds[*nfds..cap); beyond `cap`
- * the rest were closed: FDPASS_ETRUNC, with the bytes. */
+ * the rest were closed: FDPASS_ETRUNC, with the bytes. Only after a
+ * request went out, so the socket is known to pass descriptors. */
 static int recv_some(int sock, void *buf, size_t len, size_t *got,
                      int *fds, size_t *nfds, size_t cap, long long deadline)
 {
@@ -92,8 +93,8 @@ static int recv_some(int sock, void *buf, size_t len, size_t *got,
   for (;;) {
     *got = buf ? len : len < sizeof scratch ? len : sizeof scratch;
     size_t n = cap - *nfds;
-    int status = fdpass_recv_fds(sock, buf ? buf : scratch, got,
-                                 fds + *nfds, &n, FDPASS_NONBLOCK);
+    int status = fdp_recv_fds_checked(sock, buf ? buf : scratch, got,
+                                      fds + *nfds, &n, FDPASS_NONBLOCK);
     if (status == FDPASS_EAGAIN) {
       status = fdpass_wait(sock, FDPASS_READABLE,
                            fdp_remaining_ms(deadline));
@@ -135,6 +136,11 @@ static int recv_header(int sock, unsigned op, struct fdp_frame *f, int *fds,
   unsigned char header[FDP_WIRE_HEADER];
   size_t have = 0, before = *nfds;
   int skipping = 0;
+  /* A reply is not there the moment its request went out: wait first,
+   * rather than ask, find nothing and wait (a system call saved). */
+  int ready = fdpass_wait(sock, FDPASS_READABLE, fdp_remaining_ms(deadline));
+  if (ready != FDPASS_OK)
+    return ready;
   while (have < sizeof header) {
     size_t got = 0;
     int status = recv_some(sock, header + have, sizeof header - have, &got,
