@@ -23,6 +23,7 @@
 #include "deadline.h"
 #include "notify.h"
 #include "store_wire.h"
+#include "waiter.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -108,6 +109,7 @@ struct loop {
   const struct fdp_holder *h;
   struct fdp_store *store;
   struct closer *closer;
+  struct waiter *waiter;
   struct client *clients[MAX_CLIENTS];
   size_t n;
   size_t max_connections, max_stored;
@@ -192,6 +194,7 @@ static void drop_client(struct loop *l, struct client *c)
     free_frame(f);
   }
   fetch_end(l, c); /* after its frames are gone */
+  waiter_forget(l->waiter, c->sock);
   closer_close(l->closer, &c->sock, 1);
   free(c);
 }
@@ -905,7 +908,8 @@ static int serve(struct loop *l, struct pollfd *polled)
     if (l->store->next_expiry && l->store->next_expiry < wake)
       wake = l->store->next_expiry;
     int timeout = wake <= now ? 0 : (int)(wake - now);
-    if (poll(polled, SLOT_CLIENTS + l->n, timeout) < 0 && errno != EINTR)
+    if (waiter_wait(l->waiter, polled, SLOT_CLIENTS + l->n, timeout) < 0 &&
+        errno != EINTR)
       return errno == ENOMEM ? FDPASS_ENOMEM : FDPASS_EINVAL;
     now = fdp_now_ms();
     if (polled[SLOT_CLOSER].revents)
@@ -957,6 +961,12 @@ int fdp_holder_serve(const struct fdp_holder *h)
   }
   l->h = h;
   l->store = h->store;
+  l->waiter = waiter_new();
+  if (l->waiter == NULL) {
+    free(l);
+    free(polled);
+    return FDPASS_ENOMEM;
+  }
   l->closer = closer_start();
   l->store->closer = l->closer;
   l->max_connections =
@@ -976,6 +986,7 @@ int fdp_holder_serve(const struct fdp_holder *h)
   log_catch_up(l, fdp_now_ms());
   l->store->closer = NULL;
   closer_stop(l->closer);
+  waiter_free(l->waiter);
   free(polled);
   free(l);
   return status;

@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "store_holder.h"
+#include "waiter.h"
 #include "store_wire.h"
 
 static char dir[64], path[128];
@@ -592,6 +593,37 @@ FD_TEST(store, a_lingering_close_stalls_nobody)
   close(other);
   close(sock);
   stop_holder(holder);
+}
+
+/* The holder's wait (holder/waiter.c: epoll on Linux) is told before a
+ * descriptor it watched is closed; the number, given to another file next,
+ * is then watched afresh (epoll dropped the old file when it closed, so
+ * without being told the waiter would think the new one registered). */
+FD_TEST(store, the_holders_wait_takes_a_reused_number_for_a_new_file)
+{
+  struct waiter *w = waiter_new();
+  cr_assert_not_null(w);
+  int old[2], fresh[2];
+  cr_assert_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, old), 0);
+  struct pollfd p = {.fd = old[0], .events = POLLIN};
+  cr_assert_eq(waiter_wait(w, &p, 1, 0), 0);
+  int number = old[0];
+  waiter_forget(w, number);
+  close(old[0]);
+  close(old[1]);
+  cr_assert_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fresh),
+               0);
+  cr_assert_eq(fresh[0], number, "the lowest free number comes back");
+  write_all(fresh[1], "x", 1);
+  p = (struct pollfd){.fd = number, .events = POLLIN};
+  cr_assert_eq(waiter_wait(w, &p, 1, 2000), 1, "the new file not watched");
+  cr_assert(p.revents & POLLIN);
+  /* No longer asked for: left out, and nothing is told of it. */
+  p.fd = -1;
+  cr_assert_eq(waiter_wait(w, &p, 1, 0), 0);
+  close(fresh[0]);
+  close(fresh[1]);
+  waiter_free(w);
 }
 
 /* A fetch takes no descriptor slot in the holder: its frames carry what
