@@ -579,8 +579,10 @@ static int receive(struct loop *l, struct client *c)
     c->fds_bad = 0;
     c->in_len = 0;
     c->deadline = next_deadline(c, fdp_now_ms());
-    if (status != FDPASS_OK)
-      return status;
+    /* One request a pass: the next one (behind a hello, never answered)
+     * may have come after this pass read the notify socket, and a
+     * datagram sent before a request is applied before it (serve). */
+    return status;
   }
   return FDPASS_OK;
 }

@@ -20,6 +20,7 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <netinet/in.h>
@@ -1027,11 +1028,17 @@ FD_TEST(store, a_lame_duck_serves_its_clients_then_stops)
 /* The holder's notify socket, an abstract name. */
 static char notify[64];
 
-static pid_t start_notify_holder(const char *more)
+/* With one more option `opt` and its `value`, if `value` is not NULL. */
+static pid_t start_notify_holder_with(const char *opt, const char *value)
 {
   snprintf(notify, sizeof notify, "@fdpass-store-notify-%d", (int)getpid());
-  const char *args[] = {"-N", notify, more ? "-w" : NULL, more, NULL};
+  const char *args[] = {"-N", notify, value ? opt : NULL, value, NULL};
   return start_holder(args);
+}
+
+static pid_t start_notify_holder(const char *write_uid)
+{
+  return start_notify_holder_with("-w", write_uid);
 }
 
 /* One datagram `text` with `fds`, as a daemon's sd_pid_notify_with_fds
@@ -1154,4 +1161,101 @@ FD_TEST(store, notify_needs_the_write_right)
                       "what came was stored or closed");
     stop_holder(holder);
   }
+}
+
+/* Where the holder's main thread sleeps in the kernel (/proc/PID/wchan):
+ * "0" while it runs, "" where the kernel does not tell. */
+static void holder_sleeps_in(pid_t pid, char *where, size_t size)
+{
+  char wchan[64];
+  snprintf(wchan, sizeof wchan, "/proc/%d/wchan", (int)pid);
+  FILE *f = fopen(wchan, "r");
+  where[0] = '\0';
+  if (f && !fgets(where, (int)size, f))
+    where[0] = '\0';
+  if (f)
+    fclose(f);
+}
+
+/* A datagram sent before a request is applied before it, also when the
+ * request comes behind a hello (never answered) and reaches the holder
+ * after it read the notify socket, in the pass that reads the hello. The
+ * holder is held there on its log, a full FIFO; under qemu-user it is
+ * slow enough to be there by itself, now and then. */
+FD_TEST(store, a_datagram_before_a_request_behind_a_hello_comes_first)
+{
+  char log[160], where[64] = "";
+  snprintf(log, sizeof log, "%s/holder.log", dir);
+  cr_assert_eq(mkfifo(log, 0600), 0);
+  int log_in = open(log, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  int log_out = open(log, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+  cr_assert(log_in >= 0 && log_out >= 0);
+  pid_t holder = start_notify_holder_with("-e", log);
+  int holder_fds = fds_of(holder);
+  /* Idle, it sleeps in poll: a name, unless the kernel tells nothing. */
+  for (int i = 0; i < 200 && (!where[0] || !strcmp(where, "0")); i++) {
+    usleep(10000);
+    holder_sleeps_in(holder, where, sizeof where);
+  }
+  if (!where[0] || !strcmp(where, "0")) {
+    stop_holder(holder);
+    close(log_in);
+    close(log_out);
+    cr_skip_test("the kernel does not tell where a process sleeps (wchan)");
+  }
+  int first, second; /* served in this order in a pass */
+  assert_ok(fdpass_connect(path, &first));
+  assert_holder_fds(holder, holder_fds + 1, "the first client accepted");
+  assert_ok(fdpass_connect(path, &second));
+  assert_holder_fds(holder, holder_fds + 2, "the second client accepted");
+  static char filler[4096];
+  while (write(log_out, filler, sizeof filler) > 0)
+    ;
+  while (write(log_out, filler, 1) > 0)
+    ;
+  /* One pass finds both: the first client's garbage, whose log line
+   * holds the holder, and the second's hello. */
+  int stopped;
+  cr_assert_eq(kill(holder, SIGSTOP), 0);
+  cr_assert_eq(waitpid(holder, &stopped, WUNTRACED), holder);
+  cr_assert(WIFSTOPPED(stopped));
+  unsigned char hello[FDP_WIRE_HEADER], list[FDP_WIRE_HEADER + 8] = {0};
+  struct fdp_frame f = {FDP_OP_HELLO, 0, 0, 0, 0};
+  fdp_wire_encode(&f, hello);
+  write_all(second, hello, sizeof hello);
+  write_all(first, "garbage garbage!", 16);
+  cr_assert_eq(kill(holder, SIGCONT), 0);
+  for (int i = 0; i < 1000 && !strstr(where, "pipe_write"); i++) {
+    usleep(10000);
+    holder_sleeps_in(holder, where, sizeof where);
+  }
+  cr_assert(strstr(where, "pipe_write"), "the holder never logged (%s)",
+            where);
+  /* Now the datagram, then the request: it must see what was stored. */
+  int p[2];
+  make_pipe(p);
+  notify_send("FDSTORE=1\nFDNAME=late", &p[0], 1);
+  f = (struct fdp_frame){FDP_OP_LIST, 0, 0, 0, 8};
+  fdp_wire_encode(&f, list);
+  fdp_wire_put32(list + FDP_WIRE_HEADER + 4, 64); /* names capacity */
+  write_all(second, list, sizeof list);
+  while (read(log_in, filler, sizeof filler) > 0)
+    ;
+  unsigned char reply[FDP_WIRE_HEADER];
+  char names[64] = "";
+  read_exact(second, reply, sizeof reply);
+  assert_ok(fdp_wire_decode(reply, &f));
+  assert_ok(f.status);
+  cr_assert_lt(f.length, sizeof names);
+  read_exact(second, names, f.length);
+  cr_assert_str_eq(names, "late", "the list came before the datagram: %s",
+                   names);
+  close(first);
+  close(second);
+  assert_holder_fds(holder, holder_fds + 1, "the holder keeps the pipe");
+  stop_holder(holder);
+  close(p[0]);
+  close(p[1]);
+  close(log_in);
+  close(log_out);
 }

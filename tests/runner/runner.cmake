@@ -31,10 +31,4 @@ if(CMAKE_CROSSCOMPILING_EMULATOR)
       listen/a_symbolic_link_swapped_in_before_the_mode_changes=${_no_diag})
     list(APPEND _runner_args --skip "${_skip}")
   endforeach()
-  # Seen once under qemu-s390x only (aarch64 passes): the holder stored a
-  # file twice under one name, as if kcmp could not tell it was there
-  # already. Not yet understood; docs/testing.md.
-  if(CMAKE_SYSTEM_PROCESSOR MATCHES "s390")
-    list(APPEND _runner_args --skip "store/notify_adds_once_and_removes_as_systemd=under qemu-s390x the holder's kcmp check of a file already stored failed (not yet understood)")
-  endif()
 endif()
