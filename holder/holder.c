@@ -247,7 +247,8 @@ static int queue(struct client *c, const struct fdp_frame *header,
   f->len = len;
   f->pos = 0;
   f->nfds = nfds;
-  memcpy(f->fds, fds, nfds * sizeof *fds);
+  if (nfds > 0) /* fds may be NULL then */
+    memcpy(f->fds, fds, nfds * sizeof *fds);
   *(c->out_last ? &c->out_last->next : &c->out) = f;
   c->out_last = f;
   c->deadline = fdp_now_ms() + REQUEST_MS;
