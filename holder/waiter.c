@@ -9,7 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#ifdef __linux__
+#if defined(__linux__) && !defined(FDP_WAITER_POLL)
 #include <sys/epoll.h>
 
 /* What the waiter knows of one descriptor number. */
@@ -171,7 +171,7 @@ int waiter_wait(struct waiter *w, struct pollfd *fds, size_t n,
   return got < 0 ? -1 : ready;
 }
 
-#else /* poll itself */
+#else /* poll itself (FDPASS_HOLDER_POLL tests it on Linux) */
 
 struct waiter {
   char unused;
