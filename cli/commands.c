@@ -7,6 +7,7 @@
 #define _GNU_SOURCE
 
 #include "commands.h"
+#include "holder_log.h"
 #include "launch.h"
 #include "report.h"
 #include "spec.h"
@@ -184,14 +185,6 @@ static void raise_descriptor_limit(void)
   }
 }
 
-static const char *holder_socket;
-
-static void log_to_stderr(void *context, const char *text)
-{
-  (void)context;
-  report(holder_socket, text);
-}
-
 /* Upgrade in place: take the listening socket of the holder connected as
  * `sock` (client.h), and its notify socket if it serves one (-1), which
  * then serves no one else. */
@@ -241,13 +234,13 @@ int command_hold(const struct options *o)
       .stop_fd = stop_fd(), .store = store, .legacy_ms = 250,
       .max_connections = o->max_connections, .max_stored = o->max_stored,
       .lame_duck_ms = (int)o->lame_duck_ms,
-      .log = log_to_stderr,
+      .log = holder_log_line,
       .access = {o->read_uids.uids, o->write_uids.uids, o->read_gids.uids,
                  o->write_gids.uids, (size_t)o->read_uids.nuids,
                  (size_t)o->write_uids.nuids, (size_t)o->read_gids.nuids,
                  (size_t)o->write_gids.nuids, o->rules,
                  (size_t)o->nrules}};
-  holder_socket = o->socket;
+
   /* An upgrade in place serves the old holder's notify socket on, with
    * the datagrams waiting in it; without --notify it is closed. */
   holder.notify = o->notify ? notify : -1;
@@ -261,7 +254,9 @@ int command_hold(const struct options *o)
     rc = listen_on(o->socket, o->mode, o->gid, &holder.listener);
   if (rc == 0) {
     serving = 1;
+    holder_log_start(o->socket);
     status = fdp_holder_serve(&holder);
+    holder_log_stop();
     if (handed_over) /* the socket file is the new holder's */
       close(holder.listener);
     else

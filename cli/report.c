@@ -24,10 +24,24 @@ static void print_prefix(void)
           verb_name ? verb_name : "");
 }
 
+size_t report_format(char *line, size_t size, const char *what,
+                     const char *text)
+{
+  int n = snprintf(line, size, "fdpass%s%s: %s: %s\n", verb_name ? " " : "",
+                   verb_name ? verb_name : "", what, text);
+  if (n < 0)
+    n = 0;
+  if ((size_t)n >= size && size > 0) { /* cut short, still a line */
+    n = (int)size - 1;
+    line[n - 1] = '\n';
+  }
+  return (size_t)n;
+}
+
 int report(const char *what, const char *text)
 {
-  print_prefix();
-  fprintf(stderr, "%s: %s\n", what, text);
+  char line[8192];
+  fwrite(line, 1, report_format(line, sizeof line, what, text), stderr);
   return EXIT_FAILURE;
 }
 

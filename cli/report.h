@@ -12,6 +12,7 @@
 #ifndef FDPASS_CLI_REPORT_H
 #define FDPASS_CLI_REPORT_H
 
+#include <stddef.h>
 #include <stdlib.h> /* EXIT_FAILURE */
 
 #define EXIT_USAGE 2
@@ -23,6 +24,11 @@ void report_set_verb(const char *verb);
 
 /* "fdpass VERB: WHAT: TEXT" on stderr; returns EXIT_FAILURE. */
 int report(const char *what, const char *text);
+
+/* The line report() writes, in `line` (`size` bytes, cut short if need
+ * be, still ending in a newline); its length, without a NUL. */
+size_t report_format(char *line, size_t size, const char *what,
+                     const char *text);
 
 /* report() with the text of library status `status`. */
 int report_status(const char *what, int status);

@@ -85,7 +85,9 @@ struct fdp_holder {
    * client.h): the socket file is the new holder's then. */
   int *handed_over;
   /* What the holder refuses and why, one line each, at most a few per
-   * second with a count of the lines left out (may be NULL). */
+   * second with a count of the lines left out (may be NULL). Called on
+   * the loop, so it must not wait: `fdpass hold` hands each line to a
+   * thread that writes stderr (cli/holder_log.c). */
   void (*log)(void *context, const char *text);
   void *log_context;
   /* Called once the holder serves, its closer thread and descriptors in

@@ -4,7 +4,8 @@
 # socket's directory: --mode and --group change the socket file they bound
 # and nothing else, never the file a symlink swapped in points to; both
 # are refused on an abstract name, which has no file; recv takes them too.
-# Then an upgrade in place of a holder under a steady stream of stores.
+# Then an upgrade in place of a holder under a steady stream of stores, and
+# a holder whose stderr nobody reads.
 . "$CLI_TESTS/lib.sh"
 
 # A world-writable directory without the sticky bit: anyone may rename a
@@ -91,4 +92,9 @@ finish "$new"
 # An upgrade in place keeps the socket file as it is.
 run 2 "$FDPASS" hold --mode 0660 --from up.sock up.sock
 expect_err "an upgrade in place keeps the socket file"
-passed "--mode and --group only on the bound socket file; upgrade in place"
+
+# Clients make the holder log while nobody reads its stderr: it serves on.
+"$PYTHON" "$CLI_TESTS/log-stall.py" "$FDPASS" "$scratch/stall.sock" ||
+  fail "a holder whose stderr is not read"
+passed "--mode and --group only on the bound socket file; upgrade in place; \
+a stderr nobody reads"
