@@ -8,6 +8,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <limits.h>
 #include <netinet/in.h>
 #include <stdint.h>
@@ -52,18 +53,55 @@ void empty_table(struct full_table *t)
 }
 
 char scratch_dir[64];
+static pid_t scratch_owner; /* the process that made scratch_dir */
+
+static int remove_entry(const char *path, const struct stat *st, int type,
+                        struct FTW *ftw)
+{
+  (void)st;
+  (void)type;
+  (void)ftw;
+  return remove(path);
+}
+
+/* Remove scratch_dir and everything in it, once; 0 on success. */
+static int remove_scratch(void)
+{
+  if (scratch_dir[0] == '\0')
+    return 0;
+  int status = nftw(scratch_dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+  scratch_dir[0] = '\0';
+  return status;
+}
+
+static void remove_scratch_at_exit(void)
+{
+  if (getpid() == scratch_owner) /* never a forked child's exit */
+    (void)remove_scratch();
+}
 
 void scratch_make(void)
 {
-  strcpy(scratch_dir, "/tmp/fdpass-test-XXXXXX");
-  cr_assert_not_null(mkdtemp(scratch_dir));
+  const char *base = getenv("FDPASS_TEST_TMPDIR");
+  if (base == NULL || base[0] == '\0')
+    base = "/tmp";
+  int len = snprintf(scratch_dir, sizeof scratch_dir, "%s/fdpass-test-XXXXXX",
+                     base);
+  cr_assert(len > 0 && (size_t)len < sizeof scratch_dir,
+            "FDPASS_TEST_TMPDIR %s is too long for socket paths", base);
+  cr_assert_not_null(mkdtemp(scratch_dir), "mkdtemp in %s: %s", base,
+                     strerror(errno));
+  if (scratch_owner != getpid())
+    cr_assert_eq(atexit(remove_scratch_at_exit), 0, "atexit failed");
+  scratch_owner = getpid();
 }
 
 void scratch_remove(void)
 {
-  char command[128];
-  snprintf(command, sizeof command, "rm -rf '%s'", scratch_dir);
-  cr_assert_eq(system(command), 0);
+  char removing[sizeof scratch_dir];
+  strcpy(removing, scratch_dir);
+  cr_assert_eq(remove_scratch(), 0, "removing %s: %s", removing,
+               strerror(errno));
 }
 
 const char *in_dir(const char *name)

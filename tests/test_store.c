@@ -30,23 +30,15 @@
 #include "store_holder.h"
 #include "store_wire.h"
 
-static char dir[64], path[128];
+static char path[128];
 
 static void make_dir(void)
 {
-  strcpy(dir, "/tmp/fdpass-store-XXXXXX");
-  cr_assert_not_null(mkdtemp(dir));
-  snprintf(path, sizeof path, "%s/holder.sock", dir);
+  scratch_make();
+  snprintf(path, sizeof path, "%s", in_dir("holder.sock"));
 }
 
-static void remove_dir(void)
-{
-  char command[128];
-  snprintf(command, sizeof command, "rm -rf '%s'", dir);
-  cr_assert_eq(system(command), 0);
-}
-
-TestSuite(store, .init = make_dir, .fini = remove_dir);
+TestSuite(store, .init = make_dir, .fini = scratch_remove);
 
 /* Start the holder on `where` with `args` (NULL-terminated), as `uid`
  * (-1: ours), in a child of this process; wait until it listens. */
@@ -770,7 +762,7 @@ static int log_lines(const char *log, const char *containing)
 FD_TEST(store, the_log_has_a_ceiling)
 {
   char log[160];
-  snprintf(log, sizeof log, "%s/holder.log", dir);
+  snprintf(log, sizeof log, "%s", in_dir("holder.log"));
   const char *args[] = {"-e", log, NULL};
   pid_t holder = start_holder(args);
   for (int i = 0; i < 200; i++) {
@@ -791,7 +783,7 @@ FD_TEST(store, the_log_has_a_ceiling)
 FD_TEST(store, stopping_says_what_is_dropped)
 {
   char log[160];
-  snprintf(log, sizeof log, "%s/holder.log", dir);
+  snprintf(log, sizeof log, "%s", in_dir("holder.log"));
   const char *args[] = {"-e", log, NULL};
   pid_t holder = start_holder(args);
   int sock = connect_holder(), p[2];
