@@ -119,7 +119,8 @@ void raw_close(struct raw_message *m);
 /* Is this process running under valgrind (which virtualises some limits)? */
 int under_valgrind(void);
 
-/* Wait for child `pid` and assert that it exited with status 0. */
+/* Wait for child `pid` and assert that it exited with status 0; one still
+ * running after 20 s is killed, and the failure says where it waited. */
 void wait_child_ok(int pid);
 
 #endif
