@@ -82,6 +82,16 @@ static void stop_holder(pid_t pid)
   wait_child_ok(pid);
 }
 
+/* fork; the child runs as `uid` (it exits 10 if it cannot). */
+static pid_t fork_as(int uid)
+{
+  pid_t pid = fork();
+  cr_assert(pid >= 0);
+  if (pid == 0 && setresuid(uid, uid, uid) != 0)
+    _exit(10);
+  return pid;
+}
+
 static int fds_of(pid_t pid)
 {
   char where[64];
@@ -444,13 +454,10 @@ FD_TEST(store, another_uid_needs_rights_and_a_squatter_is_refused)
   sock = connect_holder();
   int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
   assert_ok(fdpass_store(sock, "shared", &null, 1, 5000));
-  pid_t child = fork();
-  cr_assert(child >= 0);
+  pid_t child = fork_as(OTHER);
   if (child == 0) {
     int s, got[1];
     size_t n = 1;
-    if (setresuid(OTHER, OTHER, OTHER) != 0)
-      _exit(10);
     /* A root holder is trusted; the holder grants only reading. */
     if (fdpass_connect_holder(abstract, &s) != FDPASS_OK)
       _exit(11);
@@ -469,13 +476,10 @@ FD_TEST(store, another_uid_needs_rights_and_a_squatter_is_refused)
   /* Without rights the connection is refused outright: the client is
    * told (FDPASS_EACCES), at its hello or at its first request. */
   holder = start_holder(NULL);
-  child = fork();
-  cr_assert(child >= 0);
+  child = fork_as(OTHER);
   if (child == 0) {
     int s, got[1];
     size_t n = 1;
-    if (setresuid(OTHER, OTHER, OTHER) != 0)
-      _exit(10);
     int status = fdpass_connect_holder(abstract, &s);
     if (status == FDPASS_OK)
       status = fdpass_fetch(s, "shared", got, &n, NULL, 0, 5000);
@@ -572,8 +576,7 @@ Test(store, a_refused_client_with_a_lingering_socket_stalls_nobody,
   int peer, lingering = lingering_socket(&peer);
   int go[2];
   cr_assert_eq(pipe(go), 0);
-  pid_t child = fork();
-  cr_assert(child >= 0);
+  pid_t child = fork_as(65534);
   if (child != 0) { /* the last references are the child's */
     close(lingering);
     close(go[0]);
@@ -582,7 +585,7 @@ Test(store, a_refused_client_with_a_lingering_socket_stalls_nobody,
   }
   if (child == 0) {
     char byte;
-    if (setresuid(65534, 65534, 65534) != 0 || read(go[0], &byte, 1) != 1)
+    if (read(go[0], &byte, 1) != 1)
       _exit(10);
     for (int i = 0; i < 20; i++) {
       int s;
@@ -681,13 +684,10 @@ Test(store, a_uid_gets_its_share_and_root_is_always_served, .timeout = 30)
   const char *args[] = {"-w", "65534", "-r", "65534", "-c", "3", "-s", "3",
                         NULL};
   pid_t holder = start_holder(args);
-  pid_t child = fork();
-  cr_assert(child >= 0);
+  pid_t child = fork_as(65534);
   if (child == 0) {
     int s[4], null = open("/dev/null", O_RDONLY), fds[3] = {null, null, null};
     char names[64];
-    if (setresuid(65534, 65534, 65534) != 0)
-      _exit(10);
     for (int i = 0; i < 3; i++)
       if (fdpass_connect_holder(path, &s[i]) != FDPASS_OK)
         _exit(11);
@@ -875,14 +875,12 @@ Test(store, rules_per_name_and_a_right_to_list, .timeout = 30)
   pid_t holder = start_holder(args);
   int sock = connect_holder(), null = open("/dev/null", O_RDONLY | O_CLOEXEC);
   assert_ok(fdpass_store(sock, "db", &null, 1, 5000));
-  pid_t child = fork();
-  cr_assert(child >= 0);
+  pid_t child = fork_as(65534);
   if (child == 0) {
     int s, got[2];
     size_t n = 2;
     char names[64];
-    if (setresuid(65534, 65534, 65534) != 0 ||
-        fdpass_connect_holder(path, &s) != FDPASS_OK)
+    if (fdpass_connect_holder(path, &s) != FDPASS_OK)
       _exit(10);
     if (fdpass_store(s, "web-1", &null, 1, 5000) != FDPASS_OK)
       _exit(11);
@@ -1039,11 +1037,10 @@ FD_TEST(store, notify_needs_the_write_right)
   for (int granted = 0; granted < 2; granted++) {
     pid_t holder = start_notify_holder(granted ? "65534" : NULL);
     int holder_fds = fds_of(holder);
-    pid_t child = fork();
-    cr_assert(child >= 0);
+    pid_t child = fork_as(OTHER);
     if (child == 0) {
       int p[2];
-      if (setresuid(OTHER, OTHER, OTHER) != 0 || pipe(p) != 0)
+      if (pipe(p) != 0)
         _exit(10);
       notify_send("FDSTORE=1\nFDNAME=theirs", p, 2);
       _exit(0);
