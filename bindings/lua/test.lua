@@ -687,15 +687,26 @@ if holder_command then
     local sock = assert(fdpass.connect(path))
     os.execute("kill -KILL " .. gone)
     assert(fdpass.wait(sock, fdpass.READABLE, -1)) -- closed as it died
-    -- Until it is dead (or a zombie): all its descriptors are closed then,
-    -- its listener too, whatever order it closed them in.
-    repeat
-      local stat = io.open("/proc/" .. gone .. "/stat")
-      local state = stat and stat:read("a"):match("%) (%a)")
-      if stat then
-        stat:close()
+    -- Until it is gone, or a zombie whose threads have all ended (a zombie
+    -- leader's closer thread may still hold every descriptor): its
+    -- listener is closed then. 10 s at most, waiting, not spinning.
+    local function ended()
+      local status = io.open("/proc/" .. gone .. "/status")
+      if not status then
+        return true
       end
-    until state == nil or state == "Z"
+      local text = status:read("a")
+      status:close()
+      return text:match("State:%s*Z") ~= nil and
+             text:match("Threads:%s*1\n") ~= nil
+    end
+    for _ = 1, 1000 do
+      if ended() then
+        break
+      end
+      pause(10)
+    end
+    assert(ended(), "the holder killed 10 s ago has not ended")
     fails("ECLOSED", fdpass.list(sock))
     fails("ECONNREFUSED", fdpass.list(path))
     fails("ENOENT", fdpass.fetch(dir .. "/none.sock"))
