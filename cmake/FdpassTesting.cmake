@@ -15,12 +15,15 @@ else()
 endif()
 
 # fdpass_add_valgrind_test(NAME PROGRAM ARGS... [MEMORY_ONLY]
-# [ENVIRONMENT VAR=VALUE...]): run PROGRAM (a target of this build, or a
-# command such as an interpreter) with ARGS under memcheck as CTest test
-# valgrind:NAME, failing on any memory error or leak; MEMORY_ONLY for the
-# interpreters, which keep their memory pools to the end: errors only.
+# [ENVIRONMENT VAR=VALUE...] [WRAPPER COMMAND...]): run PROGRAM (a target
+# of this build, or a command such as an interpreter) with ARGS under
+# memcheck as CTest test valgrind:NAME, failing on any memory error or
+# leak; MEMORY_ONLY for the interpreters, which keep their memory pools to
+# the end: errors only. WRAPPER runs the whole under COMMAND
+# (tests/run-suite.sh for the suites).
 function(fdpass_add_valgrind_test name program)
-  cmake_parse_arguments(PARSE_ARGV 2 arg "MEMORY_ONLY" "" "ENVIRONMENT")
+  cmake_parse_arguments(PARSE_ARGV 2 arg "MEMORY_ONLY" ""
+    "ENVIRONMENT;WRAPPER")
   if(NOT FDPASS_WITH_VALGRIND)
     return()
   endif()
@@ -32,7 +35,8 @@ function(fdpass_add_valgrind_test name program)
     set(memory_only --memory-only)
   endif()
   add_test(NAME valgrind:${name}
-    COMMAND sh ${PROJECT_SOURCE_DIR}/tests/run-valgrind.sh ${memory_only}
+    COMMAND ${arg_WRAPPER} sh ${PROJECT_SOURCE_DIR}/tests/run-valgrind.sh
+            ${memory_only}
             ${program} ${arg_UNPARSED_ARGUMENTS})
   set_tests_properties(valgrind:${name} PROPERTIES LABELS valgrind
     TIMEOUT 300 ENVIRONMENT "${arg_ENVIRONMENT}")

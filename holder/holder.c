@@ -492,11 +492,15 @@ static int serve_request(struct loop *l, struct client *c)
     status = c->fds_bad; /* no slot here for all of them */
   if (status == FDPASS_EPROTO)
     c->closing = 1;
-  if (status != FDPASS_OK)
-    return reply(c, f->op, status, 0, 0);
-
+  /* The reply waits until what the request drops is closed: what it
+   * replaced or removed, and what it brought but did not store (after
+   * EMFILE, a store that fits finds the slots free). */
   unsigned long long ticket = closer_ticket(l->closer);
-  status = carry_out(l, c, name, len, lifetime, payload);
+  status = status != FDPASS_OK ? reply(c, f->op, status, 0, 0)
+                               : carry_out(l, c, name, len, lifetime,
+                                           payload);
+  closer_close(l->closer, c->fds, c->nfds);
+  c->nfds = 0;
   if (closer_ticket(l->closer) != ticket)
     c->close_ticket = closer_ticket(l->closer);
   return status;

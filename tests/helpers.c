@@ -6,16 +6,20 @@
 #include "open_fds.h"
 
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <limits.h>
 #include <netinet/in.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 int count_fds(void)
@@ -52,18 +56,55 @@ void empty_table(struct full_table *t)
 }
 
 char scratch_dir[64];
+static pid_t scratch_owner; /* the process that made scratch_dir */
+
+static int remove_entry(const char *path, const struct stat *st, int type,
+                        struct FTW *ftw)
+{
+  (void)st;
+  (void)type;
+  (void)ftw;
+  return remove(path);
+}
+
+/* Remove scratch_dir and everything in it, once; 0 on success. */
+static int remove_scratch(void)
+{
+  if (scratch_dir[0] == '\0')
+    return 0;
+  int status = nftw(scratch_dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+  scratch_dir[0] = '\0';
+  return status;
+}
+
+static void remove_scratch_at_exit(void)
+{
+  if (getpid() == scratch_owner) /* never a forked child's exit */
+    (void)remove_scratch();
+}
 
 void scratch_make(void)
 {
-  strcpy(scratch_dir, "/tmp/fdpass-test-XXXXXX");
-  cr_assert_not_null(mkdtemp(scratch_dir));
+  const char *base = getenv("FDPASS_TEST_TMPDIR");
+  if (base == NULL || base[0] == '\0')
+    base = "/tmp";
+  int len = snprintf(scratch_dir, sizeof scratch_dir, "%s/fdpass-test-XXXXXX",
+                     base);
+  cr_assert(len > 0 && (size_t)len < sizeof scratch_dir,
+            "FDPASS_TEST_TMPDIR %s is too long for socket paths", base);
+  cr_assert_not_null(mkdtemp(scratch_dir), "mkdtemp in %s: %s", base,
+                     strerror(errno));
+  if (scratch_owner != getpid())
+    cr_assert_eq(atexit(remove_scratch_at_exit), 0, "atexit failed");
+  scratch_owner = getpid();
 }
 
 void scratch_remove(void)
 {
-  char command[128];
-  snprintf(command, sizeof command, "rm -rf '%s'", scratch_dir);
-  cr_assert_eq(system(command), 0);
+  char removing[sizeof scratch_dir];
+  strcpy(removing, scratch_dir);
+  cr_assert_eq(remove_scratch(), 0, "removing %s: %s", removing,
+               strerror(errno));
 }
 
 const char *in_dir(const char *name)
@@ -181,10 +222,55 @@ int under_valgrind(void)
   return preload != NULL && strstr(preload, "vgpreload") != NULL;
 }
 
+/* Where each thread of `pid` waits, from /proc (its kernel wait channel):
+ * what a child that does not end is stuck in. */
+static void describe_threads(int pid, char *out, size_t size)
+{
+  char where[64];
+  snprintf(where, sizeof where, "/proc/%d/task", pid);
+  size_t len = (size_t)snprintf(out, size, "%s", "");
+  DIR *d = opendir(where);
+  for (struct dirent *e; d != NULL && (e = readdir(d)) && len < size;) {
+    if (e->d_name[0] == '.')
+      continue;
+    char file[96], wchan[64] = "?";
+    snprintf(file, sizeof file, "%s/%.16s/wchan", where, e->d_name);
+    FILE *f = fopen(file, "r");
+    if (f != NULL) {
+      if (fgets(wchan, sizeof wchan, f) == NULL)
+        strcpy(wchan, "?");
+      fclose(f);
+    }
+    len += (size_t)snprintf(out + len, size - len, " thread %s waits in %s",
+                            e->d_name, wchan);
+  }
+  if (d != NULL)
+    closedir(d);
+}
+
 void wait_child_ok(int pid)
 {
-  int status;
-  cr_assert_eq(waitpid(pid, &status, 0), pid);
+  int status = 0;
+  pid_t got = 0;
+  /* 20 s at most, short of the tests' 30: a child that hangs is named,
+   * with where it waits, rather than timing the whole test out. */
+  struct timespec start, now;
+  clock_gettime(CLOCK_MONOTONIC, &start);
+  for (useconds_t step = 100; (got = waitpid(pid, &status, WNOHANG)) == 0;
+       step = step < 10000 ? step * 2 : step) {
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    if (now.tv_sec - start.tv_sec >= 20)
+      break;
+    usleep(step);
+  }
+  if (got == 0) {
+    char threads[512];
+    describe_threads(pid, threads, sizeof threads);
+    kill(pid, SIGKILL);
+    waitpid(pid, &status, 0);
+    cr_assert(0, "child %d still running after 20 s:%s", pid, threads);
+  }
+  cr_assert_eq(got, pid, "waitpid(%d): %s", pid, strerror(errno));
   cr_assert(WIFEXITED(status), "child %d did not exit (status %#x)", pid,
             status);
   cr_assert_eq(WEXITSTATUS(status), 0, "child %d exited with %d", pid,

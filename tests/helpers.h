@@ -41,10 +41,13 @@ int count_fds(void);
 
 #define assert_ok(call) assert_status(call, FDPASS_OK)
 
-/* A suite's scratch directory for socket files: scratch_make as its
- * TestSuite's .init (mkdtemp under /tmp), scratch_remove as its .fini
- * (removes everything in it). in_dir names a file in it, in a static
- * buffer that the next call overwrites. */
+/* A test's scratch directory for socket files: scratch_make as its
+ * TestSuite's .init or at its start (mkdtemp under FDPASS_TEST_TMPDIR,
+ * which tests/run-suite.sh sets, else /tmp), scratch_remove as its .fini
+ * or at its end (removes everything in it). What a test that skips or
+ * fails left is removed as its process exits: Criterion runs no .fini
+ * after cr_skip_test. in_dir names a file in it, in a static buffer that
+ * the next call overwrites. */
 extern char scratch_dir[64];
 void scratch_make(void);
 void scratch_remove(void);
@@ -116,7 +119,8 @@ void raw_close(struct raw_message *m);
 /* Is this process running under valgrind (which virtualises some limits)? */
 int under_valgrind(void);
 
-/* Wait for child `pid` and assert that it exited with status 0. */
+/* Wait for child `pid` and assert that it exited with status 0; one still
+ * running after 20 s is killed, and the failure says where it waited. */
 void wait_child_ok(int pid);
 
 #endif

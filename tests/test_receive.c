@@ -322,10 +322,9 @@ FD_TEST(receive, datagram_peer_gone_is_not_seen_as_the_header_says)
 
 FD_TEST(receive, credentials_of_a_connected_datagram_socket_are_enotsup)
 {
-  char dir[] = "/tmp/fdpass-dgram-XXXXXX";
-  cr_assert_not_null(mkdtemp(dir));
+  scratch_make();
   struct sockaddr_un addr = {.sun_family = AF_UNIX};
-  snprintf(addr.sun_path, sizeof addr.sun_path, "%s/d", dir);
+  snprintf(addr.sun_path, sizeof addr.sun_path, "%s", in_dir("d"));
   int server = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
   int client = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
   cr_assert_eq(bind(server, (struct sockaddr *)&addr, sizeof addr), 0);
@@ -343,8 +342,7 @@ FD_TEST(receive, credentials_of_a_connected_datagram_socket_are_enotsup)
   close(b);
   close(client);
   close(server);
-  unlink(addr.sun_path);
-  rmdir(dir);
+  scratch_remove();
 }
 
 /* getsockname fails on demand, after a message was already received. */

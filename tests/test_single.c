@@ -192,11 +192,8 @@ FD_TEST(single, tcp_is_enotsup_and_sends_nothing)
 FD_TEST(single, listening_socket_as_sock_is_enotconn)
 {
   int listener, got;
-  char path[] = "/tmp/fdpass-test-XXXXXX";
-  cr_assert_not_null(mkdtemp(path));
-  char sock_path[64];
-  snprintf(sock_path, sizeof sock_path, "%s/s", path);
-  assert_ok(fdpass_listen(sock_path, &listener));
+  scratch_make();
+  assert_ok(fdpass_listen(in_dir("s"), &listener));
   assert_status(fdpass_send(listener, listener), FDPASS_ENOTCONN);
   assert_status(fdpass_recv(listener, &got), FDPASS_ENOTCONN);
   int unconnected = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -204,8 +201,7 @@ FD_TEST(single, listening_socket_as_sock_is_enotconn)
   assert_status(fdpass_recv(unconnected, &got), FDPASS_ENOTCONN);
   close(unconnected);
   close(listener);
-  unlink(sock_path);
-  rmdir(path);
+  scratch_remove();
 }
 
 FD_TEST(single, passes_sockets_and_listeners_too)
@@ -425,17 +421,15 @@ FD_TEST(single, blocking_calls_survive_a_storm_of_signals)
   storm_sock = a;
   run_in_a_signal_storm(&receiver, storm_send, NULL);
 
-  char dir[] = "/tmp/fdpass-storm-XXXXXX", path[64];
-  cr_assert_not_null(mkdtemp(dir));
-  snprintf(path, sizeof path, "%s/s", dir);
+  scratch_make();
+  const char *path = in_dir("s");
   assert_ok(fdpass_listen(path, &storm_sock));
   struct peer_action connector = {.path = path};
   run_in_a_signal_storm(&connector, storm_accept, NULL);
   close(storm_got);
   close(connector.sock);
   close(storm_sock);
-  unlink(path);
-  rmdir(dir);
+  scratch_remove();
   close(a);
   close(b);
 }

@@ -28,6 +28,16 @@ sub check {
   is(open_fds(), $before, "$name: no descriptor leaked");
 }
 
+# skip_named NAME, REASON, in a SKIP block: a test that cannot run here
+# is a TAP skip, and is named on a [SKIP] line as the C suites do
+# (scripts/test counts them). The exit status stays TAP's: this script is
+# the CPAN distribution's t/fdpass.t too.
+sub skip_named {
+  my ($name, $reason) = @_;
+  print "[SKIP] perl::$name: $reason\n";
+  skip $reason, 1;
+}
+
 sub pipe_pair { pipe my $r, my $w or die "pipe: $!"; $w->autoflush(1); ($r, $w) }
 
 # The FDPass::Error that CODE dies with, or undef.
@@ -402,8 +412,11 @@ if (my $command = $ENV{FDPASS}) {
   # A client the holder refuses (another uid, no right) gets EACCES as any
   # failure: an FDPass::Error. Root runs that client as nobody.
   SKIP: {
-    skip 'a refused client needs root and setpriv', 1
-      unless $> == 0 && grep { -x "$_/setpriv" } split /:/, $ENV{PATH};
+    skip_named('a_refused_client', 'needs root, setpriv and a module uid '
+        . '65534 can load (not in a private directory)')
+      unless $> == 0 && grep({ -x "$_/setpriv" } split /:/, $ENV{PATH})
+        && system('setpriv --reuid=65534 --regid=65534 --clear-groups '
+                  . "$^X -MFDPass -e 1 2>/dev/null") == 0;
     check 'a refused client: FDPass::Error EACCES' => sub {
       my $name = "\@fdpass-perl-refused-$$";
       my $refusing = $start_holder->($name);
@@ -420,6 +433,8 @@ if (my $command = $ENV{FDPASS}) {
   }
   kill 'TERM', $pid;
   waitpid $pid, 0;
+} else {
+  SKIP: { skip_named('store', "the store's tests need FDPASS, the fdpass command") }
 }
 
 done_testing;

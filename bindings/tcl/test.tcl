@@ -52,6 +52,14 @@ proc fdtest {name description body expected} {
         -result [list $expected leaked 0]]
 }
 
+# A test that cannot run here is named on a [SKIP] line, as the C suites
+# do (scripts/test counts them), never passed. Without FDPASS, a third of
+# the suite cannot run: the whole is then skipped for CTest (exit 77).
+set incomplete 0
+proc skip {name reason} {
+    puts "\[SKIP\] tcl::$name: $reason"
+}
+
 # The -errorcode of `script`, which must fail.
 proc errorcode {script} {
     if {![catch {uplevel 1 $script} message options]} {
@@ -492,7 +500,8 @@ proc holder_fds {pid} {
 }
 
 if {![info exists env(FDPASS)]} {
-    puts "the store's tests need FDPASS, the fdpass command: skipped"
+    skip store "the store's tests need FDPASS, the fdpass command"
+    set incomplete 1
 } else {
 set holder [file join $dir holder.sock]
 set holder_pid [start_holder $holder]
@@ -630,7 +639,9 @@ fdtest store-options {-new keeps what is stored; -lifetime ends it} {
 # failure: -errorcode {FDPASS EACCES ...}. Root runs that client as
 # nobody.
 tcltest::testConstraint canDropPrivileges [expr {
-    [exec id -u] == 0 && [auto_execok setpriv] ne ""}]
+    [exec id -u] == 0 && [auto_execok setpriv] ne "" &&
+    ![catch {exec setpriv --reuid=65534 --regid=65534 --clear-groups \
+        [info nameofexecutable] << {package require fdpass} 2>/dev/null}]}]
 test store-refused {a refused client: {FDPASS EACCES ...}} \
         -constraints canDropPrivileges -body {
     set name @fdpass-tcl-refused-[pid]
@@ -645,6 +656,10 @@ test store-refused {a refused client: {FDPASS EACCES ...}} \
     exec kill -TERM $pid
     return $got
 } -result {FDPASS EACCES}
+if {![tcltest::testConstraint canDropPrivileges]} {
+    skip store-refused "needs root, setpriv and a module uid 65534 can\
+        load (not in a private directory)"
+}
 
 # (A request that timed out waits in the peer's socket: another request
 # there would read it as a reply, EPROTO. Hence a pair each.)
@@ -665,10 +680,16 @@ fdtest store-gone {a holder that is gone: its socket and its path} {
     set sock [fdpass::connect $path]
     exec kill -KILL $pid
     fdpass::wait $sock $fdpass::READABLE -1 ;# its end closes as it dies
-    # Until it is dead (or a zombie): all its descriptors are closed then,
-    # its listener too, whatever order it closed them in.
-    while {![catch {read_file /proc/$pid/stat} stat] &&
-           ![regexp {\) Z} $stat]} {}
+    # Until it is gone, or a zombie whose threads have all ended (a zombie
+    # leader's closer thread may still hold every descriptor): its
+    # listener is closed then. 10 s at most, waiting, not spinning.
+    for {set i 0} {$i < 1000} {incr i} {
+        if {[catch {read_file /proc/$pid/status} status] ||
+            [regexp {State:\s*Z.*Threads:\s*1\n} $status]} {
+            break
+        }
+        after 10
+    }
     set results [list [lindex [errorcode {fdpass::list $sock}] 1] \
         [lindex [errorcode {fdpass::list $path}] 1] \
         [lindex [errorcode {fdpass::list [file join $::dir none.sock]}] 1]]
@@ -822,4 +843,4 @@ exec kill -TERM $holder_pid
 
 set failed $tcltest::numTests(Failed)
 tcltest::cleanupTests
-exit [expr {$failed > 0}]
+exit [expr {$failed > 0 ? 1 : $incomplete ? 77 : 0}]
