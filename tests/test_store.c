@@ -1169,7 +1169,7 @@ static void holder_sleeps_in(pid_t pid, char *where, size_t size)
 FD_TEST(store, a_datagram_before_a_request_behind_a_hello_comes_first)
 {
   char log[160], where[64] = "";
-  snprintf(log, sizeof log, "%s/holder.log", dir);
+  snprintf(log, sizeof log, "%s", in_dir("holder.log"));
   cr_assert_eq(mkfifo(log, 0600), 0);
   int log_in = open(log, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
   int log_out = open(log, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
