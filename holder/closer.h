@@ -7,7 +7,8 @@
  * from one: it hands the descriptor to a thread that does. A close that
  * lingers longer than a moment is cut short by a signal (the socket then
  * goes on closing in the kernel, as without SO_LINGER), so that a client
- * cannot hold the closer either.
+ * cannot hold the closer either. A close that no signal ends (one that
+ * waits in a file system) is left to its thread, and a new one goes on.
  */
 #ifndef FDPASS_HOLDER_CLOSER_H
 #define FDPASS_HOLDER_CLOSER_H
