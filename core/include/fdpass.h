@@ -152,7 +152,7 @@ extern "C" {
 
 #define FDPASS_VERSION_MAJOR 1
 #define FDPASS_VERSION_MINOR 3
-#define FDPASS_VERSION_PATCH 0
+#define FDPASS_VERSION_PATCH 1
 
 /* Version of the library actually loaded: major*10000 + minor*100 + patch. */
 FDPASS_API int fdpass_version(void);
