@@ -6,18 +6,17 @@
  * %included by lua.i and tcl.i after fdpass.i.
  */
 %{
+#include "access.h" /* core/common/: the access mode, written once */
+
 /* The mode string ("r", "w", "r+") matching the descriptor's access mode,
  * or NULL when `fd` is not open. */
 static const char *fdpass_access_mode(int fd)
 {
-  int flags = fcntl(fd, F_GETFL);
-  if (flags < 0)
+  int mode = fdp_access_mode(fd);
+  if (mode < 0)
     return NULL;
-  switch (flags & O_ACCMODE) {
-  case O_RDONLY: return "r";
-  case O_WRONLY: return "w";
-  default: return "r+";
-  }
+  mode &= FDP_ACCESS_READ | FDP_ACCESS_WRITE;
+  return mode == FDP_ACCESS_READ ? "r" : mode == FDP_ACCESS_WRITE ? "w" : "r+";
 }
 %}
 

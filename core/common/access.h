@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * access.h - how a descriptor is open, written once for every part of the
- * project that needs it: the fdpass command prints it, and the modules'
- * fdopen can take it as the default mode. Header only, so that a part
+ * project that needs it: the fdpass command prints it, and the Lua and
+ * Tcl modules' fdopen and channel take it as the default mode
+ * (swig/fileno.i). Header only, so that a part
  * outside the library (cli/, swig/) uses it without the library exporting
  * it; POSIX only.
  */
