@@ -190,19 +190,21 @@ int closer_watch(struct closer *c, long long now_ms)
   pthread_mutex_lock(&c->lock);
   long long since = c->busy_since;
   int expected = BUSY;
+  /* Read before the exchange: once abandoned, the worker frees itself. */
+  pthread_t busy = since != 0 ? c->worker->thread : pthread_self();
   if (since != 0 && now_ms - since >= ABANDON_MS &&
       c->abandoned < ABANDONED_MAX &&
       atomic_compare_exchange_strong(&c->worker->state, &expected,
                                      ABANDONED)) {
     /* Stuck, signals or not: leave the close to its thread. */
-    pthread_detach(c->worker->thread);
+    pthread_detach(busy);
     c->worker = NULL;
     c->abandoned++;
     count_closed(c);
     since = 0;
   } else if (since != 0 && now_ms - since >= PATIENCE_MS &&
              now_ms - c->signalled >= PATIENCE_MS) {
-    pthread_kill(c->worker->thread, CLOSER_SIGNAL);
+    pthread_kill(busy, CLOSER_SIGNAL);
     c->signalled = now_ms;
   }
   if (c->worker == NULL) /* none since one was left, or none could start */

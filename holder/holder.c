@@ -484,7 +484,7 @@ static int serve_request(struct loop *l, struct client *c)
   int status = FDPASS_OK;
   if (!well_formed || c->fds_bad == FDPASS_EPROTO)
     status = FDPASS_EPROTO;
-  else if (f->op == FDP_OP_HELLO)
+  else if (f->op == FDP_OP_HELLO) /* well-formed: it brought nothing */
     return FDPASS_OK; /* never answered: it only says "no 1.1 handoff" */
   else if (!may(l, c, need, named ? name : "", named ? len : 0))
     status = FDPASS_EACCES;
@@ -578,9 +578,7 @@ static int receive(struct loop *l, struct client *c)
     /* A complete frame; its descriptors came with it or never will. */
     if (c->nfds != c->frame.nfds && !c->fds_bad)
       c->fds_bad = FDPASS_EPROTO;
-    status = serve_request(l, c);
-    closer_close(l->closer, c->fds, c->nfds);
-    c->nfds = 0;
+    status = serve_request(l, c); /* it hands c->fds to the closer */
     c->fds_bad = 0;
     c->in_len = 0;
     c->deadline = next_deadline(c, fdp_now_ms());

@@ -114,13 +114,14 @@ int waiter_wait(struct waiter *w, struct pollfd *fds, size_t n,
                 int timeout_ms)
 {
   int failed = 0;
+  size_t room = n ? n : 1; /* events epoll_wait may return */
   w->call++;
   for (size_t i = 0; i < n; i++) {
     int fd = fds[i].fd;
     fds[i].revents = 0;
     if (fd < 0)
       continue;
-    if (make_room(w, fd, n) != 0) {
+    if (make_room(w, fd, room) != 0) {
       errno = ENOMEM;
       return -1;
     }
@@ -150,11 +151,11 @@ int waiter_wait(struct waiter *w, struct pollfd *fds, size_t n,
   }
   if (failed)
     return failed;
-  if (make_room(w, 0, n ? n : 1) != 0) {
+  if (make_room(w, 0, room) != 0) { /* when every fd was negative */
     errno = ENOMEM;
     return -1;
   }
-  int got = epoll_wait(w->epoll, w->events, (int)(n ? n : 1), timeout_ms);
+  int got = epoll_wait(w->epoll, w->events, (int)room, timeout_ms);
   int ready = 0;
   for (int k = 0; k < got; k++) {
     int fd = w->events[k].data.fd;

@@ -156,9 +156,9 @@ int fdpass_send_fds(int sock, const void *data, size_t *len, const int *fds,
                       len);
 }
 
-/* fdpass_recv_fds; `checked`: the caller saw this socket take descriptors
- * in the same call (a request sent), so the socket check, a system call,
- * is not made again for a message without descriptors. */
+/* fdpass_recv_fds; `checked`: the caller checked this socket earlier in
+ * the same call (store.c: its request went out), so the socket check, a
+ * system call, is not made again for a message without descriptors. */
 static inline int recv_fds(int sock, void *buf, size_t *len, int *fds,
                            size_t *nfds, int flags, int checked)
 {
